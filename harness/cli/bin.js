@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The `shakedown` command. In a checkout it runs the TypeScript sources directly through Node's
+// type stripping; an installed package (under node_modules, where Node strips no types) runs the
+// tsc build in dist/.
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(`shakedown needs Node.js >= 22.19 (this is ${process.version}); see the README, "Requirements".\n`);
+  process.exit(2);
+}
+// A closed pipe (`shakedown list | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
+const installed = new URL(import.meta.url).pathname.includes('/node_modules/');
+const { main } = await import(installed ? '../../dist/harness/cli/main.js' : './main.ts');
+process.exitCode = await main(process.argv.slice(2));

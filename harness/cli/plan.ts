@@ -1,0 +1,63 @@
+import type { AnyExperiment, Step } from '../engine/experiment.ts';
+import { describeParams } from '../engine/params.ts';
+import { runLabels } from '../engine/run-id.ts';
+import { formatDuration } from '../engine/time.ts';
+
+export interface Plan {
+  experiment: string;
+  hypothesis: string;
+  runId: string;
+  parameters: Record<string, unknown>;
+  labels: Record<string, string>;
+  phases: { phase: string; steps: { kind: string; name: string; description: string }[] }[];
+  rollback: string;
+}
+
+/** What a run would do, from the definition alone: no cluster is contacted. */
+export function planOf(def: AnyExperiment, params: Record<string, unknown>, runId: string): Plan {
+  const steps = (list: readonly Step<unknown, unknown>[] | undefined) =>
+    (list ?? []).map((s) => ({ kind: s.kind, name: s.name, description: s.describe(params) }));
+  const phases = [
+    { phase: 'preflight', steps: steps(def.preflight) },
+    { phase: 'setup', steps: steps(def.setup) },
+    { phase: 'steady-state-before', steps: steps(def.steadyState) },
+    {
+      phase: 'inject',
+      steps: [
+        ...(def.observe ?? []).map((o) => ({ kind: 'observer', name: o.name, description: o.describe(params) })),
+        ...steps(def.method),
+      ],
+    },
+    { phase: 'verify', steps: steps(def.verify) },
+    { phase: 'teardown', steps: steps(def.teardown) },
+  ].filter((p) => p.steps.length > 0);
+  // Durations are kept in milliseconds; show them as a person would write them.
+  const durations = new Set(describeParams(def.params).filter((p) => p.type === 'duration').map((p) => p.name));
+  const shown = Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? formatDuration(v) : v]),
+  );
+  return {
+    experiment: def.name,
+    hypothesis: def.hypothesis,
+    runId,
+    parameters: shown,
+    labels: runLabels(runId, def.name),
+    phases,
+    rollback: 'always, in reverse order: after a pass, a finding, an error, the deadline, SIGINT or SIGTERM',
+  };
+}
+
+export function renderPlan(plan: Plan): string {
+  const lines = [
+    `Plan for ${plan.experiment} (dry run: nothing is touched; run id would be ${plan.runId})`,
+    `  hypothesis: ${plan.hypothesis}`,
+    `  parameters: ${Object.entries(plan.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`,
+    `  labels on every created object: ${Object.entries(plan.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  ];
+  plan.phases.forEach((p, i) => {
+    lines.push(`  ${i + 1}. ${p.phase}`);
+    for (const s of p.steps) lines.push(`     - [${s.kind}] ${s.name}: ${s.description}`);
+  });
+  lines.push(`  rollback: ${plan.rollback}`);
+  return lines.join('\n') + '\n';
+}

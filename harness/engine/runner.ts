@@ -1,0 +1,402 @@
+import { hostname } from 'node:os';
+import type { z } from 'zod';
+import {
+  JOURNAL_SCHEMA,
+  type CheckRecord,
+  type EnvironmentRecord,
+  type ErrorCode,
+  type Journal,
+  type Phase,
+  type PhaseRecord,
+  type StepRecord,
+  type StepStatus,
+  type Verdict,
+} from '../journal/schema.ts';
+import { JournalWriter } from '../journal/writer.ts';
+import { AbortedError, RunError, describeError } from './errors.ts';
+import type {
+  AnyExperiment,
+  Observer,
+  Recorder,
+  RunContext,
+  Services,
+  Step,
+} from './experiment.ts';
+import type { ParamsSchema } from './params.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
+import { RollbackStack } from './rollback.ts';
+import { runLabels } from './run-id.ts';
+import { nowIso } from './time.ts';
+import { decideVerdict, type RunOutcome } from './verdict.ts';
+import { SHAKEDOWN_VERSION } from './version.ts';
+
+export interface RunOptions {
+  runId: string;
+  /** Directory for this run's journal.json; none keeps the journal in memory. */
+  journalDir?: string | undefined;
+  /** The run's deadline, counted from its start. */
+  timeoutMs: number;
+  /** Bound on each rollback and teardown action, which run even after the deadline. */
+  cleanupTimeoutMs?: number;
+  /** Aborted by the CLI on SIGINT/SIGTERM with an AbortedError as reason. */
+  signal?: AbortSignal;
+  services?: Services;
+  environment?: Partial<EnvironmentRecord>;
+  progress?: ProgressSink;
+}
+
+export interface RunResult {
+  verdict: Verdict;
+  journal: Journal;
+  journalPath: string | undefined;
+}
+
+/** Phases whose thrown errors get this code unless the error names its own. */
+const DEFAULT_CODE: Record<Phase, ErrorCode> = {
+  preflight: 'PREFLIGHT',
+  setup: 'SETUP',
+  'steady-state-before': 'OBSERVE',
+  inject: 'INJECT',
+  verify: 'OBSERVE',
+  rollback: 'REVERT',
+  teardown: 'REVERT',
+};
+
+/**
+ * Runs one experiment through the fixed phase order: preflight → setup → steady state before →
+ * inject (with observers) → verify → rollback → teardown. Rollback and teardown always run, in
+ * reverse order of registration, after a pass, a finding, an error, the deadline or a signal.
+ */
+export async function runExperiment(
+  def: AnyExperiment,
+  params: z.output<ParamsSchema>,
+  opts: RunOptions,
+): Promise<RunResult> {
+  const progress = opts.progress ?? silentProgress;
+  const startedAt = nowIso();
+  const journal: Journal = {
+    schema: JOURNAL_SCHEMA,
+    runId: opts.runId,
+    experiment: { name: def.name, description: def.description },
+    parameters: params,
+    environment: {
+      shakedownVersion: SHAKEDOWN_VERSION,
+      node: process.version,
+      platform: `${process.platform}/${process.arch}`,
+      hostname: hostname(),
+      ...opts.environment,
+    },
+    startedAt,
+    status: 'running',
+    phases: [],
+    events: [],
+    checks: [],
+    series: [],
+    windows: [],
+    measurements: [],
+    tables: [],
+    rollbacks: [],
+  };
+  const writer = new JournalWriter(journal, opts.journalDir);
+  progress.runStarted({ experiment: def.name, runId: opts.runId, journalPath: writer.path });
+
+  // The run's own signal: fired by the caller's signal or by the deadline.
+  const run = new AbortController();
+  const deadline = Date.now() + opts.timeoutMs;
+  const deadlineTimer = setTimeout(() => run.abort(new AbortedError('deadline')), opts.timeoutMs);
+  deadlineTimer.unref();
+  const onOuterAbort = () => run.abort(opts.signal?.reason ?? new AbortedError('SIGINT'));
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const outcome: RunOutcome = { checks: journal.checks, rollbackFailures: [] };
+  const rollbacks = new RollbackStack();
+  const cleanups = new RollbackStack();
+  const state: unknown = def.initialState();
+  let phase: Phase = 'preflight';
+  // Rollback and teardown get a signal of their own: they must run after the run's has fired.
+  let signal: AbortSignal = run.signal;
+
+  const recorder: Recorder = {
+    event(e) {
+      const rec = { at: nowIso(), ...e };
+      journal.events.push(rec);
+      writer.touch();
+      return rec;
+    },
+    check(c) {
+      const rec: CheckRecord = {
+        name: c.name,
+        phase,
+        status: c.passed === 'error' ? 'error' : c.passed ? 'passed' : 'failed',
+        expected: c.expected,
+        observed: c.observed,
+        evidence: c.evidence ?? {},
+        at: nowIso(),
+      };
+      if (c.target !== undefined) rec.target = c.target;
+      journal.checks.push(rec);
+      progress.check(rec);
+      writer.touch();
+      return rec;
+    },
+    point(series, value, at) {
+      let s = journal.series.find((x) => x.name === series.name && x.group === series.group);
+      if (!s) {
+        s = { ...series, points: [] };
+        journal.series.push(s);
+      }
+      s.points.push({ at: at ?? nowIso(), value });
+      writer.touch();
+    },
+    window(name) {
+      const w: { name: string; start: string; end?: string } = { name, start: nowIso() };
+      journal.windows.push(w);
+      writer.touch();
+      return () => {
+        w.end ??= nowIso();
+        writer.touch();
+      };
+    },
+    measurement(m) {
+      journal.measurements = journal.measurements.filter((x) => x.name !== m.name).concat(m);
+      writer.touch();
+    },
+    table(t) {
+      journal.tables.push(t);
+      writer.touch();
+    },
+  };
+
+  const ctx: RunContext<unknown, unknown> = {
+    runId: opts.runId,
+    experiment: def.name,
+    params,
+    state,
+    get signal() {
+      return signal;
+    },
+    deadline,
+    labels: runLabels(opts.runId, def.name),
+    services: opts.services ?? {},
+    get phase() {
+      return phase;
+    },
+    record: recorder,
+    rollback: (name, fn) => rollbacks.push(name, fn),
+    cleanup: (name, fn) => cleanups.push(name, fn),
+    progress: (text) => progress.message(text),
+  };
+
+  /** Notes the first error or abort; later ones are consequences and stay in the step records. */
+  function noteFailure(at: Phase, err: unknown): StepStatus {
+    if (err instanceof AbortedError) {
+      outcome.abort ??= { phase: at, reason: err.reason };
+      return 'aborted';
+    }
+    const code = err instanceof RunError ? err.code : isApiError(err) ? 'API' : DEFAULT_CODE[at];
+    outcome.error ??= { phase: at, code, message: describeError(err) };
+    return 'error';
+  }
+
+  function beginPhase(p: Phase): PhaseRecord {
+    phase = p;
+    const rec: PhaseRecord = { phase: p, startedAt: nowIso(), steps: [] };
+    journal.phases.push(rec);
+    progress.phaseStarted(p);
+    writer.flush();
+    return rec;
+  }
+
+  function endPhase(rec: PhaseRecord, status: StepStatus): void {
+    rec.endedAt = nowIso();
+    rec.status = status;
+    progress.phaseEnded(rec.phase, status);
+    writer.flush();
+  }
+
+  /** Runs a step, abandoning it when the signal fires (its own code should stop soon after). */
+  async function runStep(rec: PhaseRecord, s: Step<unknown, unknown>): Promise<StepStatus> {
+    const sr: StepRecord = { name: s.name, kind: s.kind, description: s.describe(params), startedAt: nowIso() };
+    rec.steps.push(sr);
+    progress.stepStarted(rec.phase, sr);
+    const failedBefore = journal.checks.filter((c) => c.status !== 'passed').length;
+    try {
+      await raceAbort(signal, () => s.run(ctx));
+      const failedNow = journal.checks.filter((c) => c.status !== 'passed').length;
+      sr.status = failedNow > failedBefore ? 'failed' : 'ok';
+    } catch (err) {
+      sr.status = noteFailure(rec.phase, err);
+      sr.message = describeError(err);
+    }
+    sr.endedAt = nowIso();
+    progress.stepEnded(rec.phase, sr);
+    writer.touch();
+    return sr.status;
+  }
+
+  /** Runs a phase's steps in order; stops at the first error or abort. */
+  async function runPhase(p: Phase, steps: readonly Step<unknown, unknown>[] | undefined): Promise<StepStatus> {
+    if (!steps?.length) return 'ok';
+    const rec = beginPhase(p);
+    let status: StepStatus = 'ok';
+    for (const s of steps) {
+      const st = await runStep(rec, s);
+      if (st === 'error' || st === 'aborted') {
+        status = st;
+        break;
+      }
+      if (st === 'failed') status = 'failed';
+    }
+    endPhase(rec, status);
+    return status;
+  }
+
+  const checksFailedIn = (p: Phase) => journal.checks.some((c) => c.phase === p && c.status !== 'passed');
+  const stopObservers: { name: string; stop: () => Promise<void> }[] = [];
+
+  try {
+    // Preflight: a failed prerequisite check is an error (the run cannot earn a verdict), not a finding.
+    const pre = await runPhase('preflight', def.preflight);
+    if (pre === 'failed' || (pre === 'ok' && checksFailedIn('preflight'))) {
+      const failed = journal.checks.filter((c) => c.phase === 'preflight' && c.status !== 'passed');
+      outcome.error ??= {
+        phase: 'preflight',
+        code: 'PREFLIGHT',
+        message: failed.map((c) => `${c.name}: ${c.observed}`).join('; '),
+      };
+    }
+    const ok = () => !outcome.error && !outcome.abort;
+    if (ok()) await runPhase('setup', def.setup);
+    if (ok()) {
+      const before = await runPhase('steady-state-before', def.steadyState);
+      // The system was not in its steady state before the fault: a finding; the fault is not injected.
+      if (before === 'failed') {
+        progress.message('steady state not met before injection; skipping the fault');
+      } else if (ok()) {
+        const rec = beginPhase('inject');
+        let status: StepStatus = 'ok';
+        for (const o of (def.observe ?? []) as Observer<unknown, unknown>[]) {
+          try {
+            const stop = await raceAbort(signal, () => o.start(ctx));
+            stopObservers.push({ name: o.name, stop });
+          } catch (err) {
+            status = noteFailure('inject', err);
+            break;
+          }
+        }
+        if (status === 'ok') {
+          for (const s of def.method as Step<unknown, unknown>[]) {
+            const st = await runStep(rec, s);
+            if (st === 'error' || st === 'aborted') {
+              status = st;
+              break;
+            }
+          }
+        }
+        endPhase(rec, status);
+        if (ok()) await runPhase('verify', def.verify);
+      }
+    }
+  } finally {
+    clearTimeout(deadlineTimer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    const cleanupTimeoutMs = opts.cleanupTimeoutMs ?? 120_000;
+    signal = AbortSignal.timeout(cleanupTimeoutMs * Math.max(1, rollbacks.size + cleanups.size + 1));
+
+    for (const o of stopObservers.reverse()) {
+      try {
+        await o.stop();
+      } catch (err) {
+        recorder.event({ source: 'harness', type: 'observer-stop-failed', message: `${o.name}: ${describeError(err)}` });
+      }
+    }
+
+    if (rollbacks.size > 0) {
+      const rec = beginPhase('rollback');
+      const results = await rollbacks.unwind(
+        (r) => {
+          journal.rollbacks.push(r);
+          progress.rollback(r);
+        },
+        cleanupTimeoutMs,
+        (name) => progress.message(`rolling back: ${name}`),
+      );
+      for (const r of results) if (r.status === 'failed') outcome.rollbackFailures.push(`${r.name}: ${r.error}`);
+      endPhase(rec, results.some((r) => r.status === 'failed') ? 'error' : 'ok');
+    }
+
+    if (cleanups.size > 0 || def.teardown?.length) {
+      const rec = beginPhase('teardown');
+      let status: StepStatus = 'ok';
+      for (const s of (def.teardown ?? []) as Step<unknown, unknown>[]) {
+        const sr: StepRecord = { name: s.name, kind: s.kind, description: s.describe(params), startedAt: nowIso() };
+        rec.steps.push(sr);
+        progress.stepStarted('teardown', sr);
+        try {
+          await s.run(ctx);
+          sr.status = 'ok';
+        } catch (err) {
+          sr.status = 'error';
+          sr.message = describeError(err);
+          outcome.rollbackFailures.push(`${s.name}: ${sr.message}`);
+          status = 'error';
+        }
+        sr.endedAt = nowIso();
+        progress.stepEnded('teardown', sr);
+      }
+      const results = await cleanups.unwind(
+        (r) => {
+          journal.rollbacks.push(r);
+          progress.rollback(r);
+        },
+        cleanupTimeoutMs,
+        (name) => progress.message(`cleaning up: ${name}`),
+      );
+      for (const r of results) {
+        if (r.status === 'failed') {
+          outcome.rollbackFailures.push(`${r.name}: ${r.error}`);
+          status = 'error';
+        }
+      }
+      endPhase(rec, status);
+    }
+  }
+
+  const verdict = decideVerdict(outcome);
+  journal.verdict = verdict;
+  journal.endedAt = nowIso();
+  journal.status = 'completed';
+  writer.flush();
+  progress.runEnded({ experiment: def.name, runId: opts.runId, verdict });
+  return { verdict, journal, journalPath: writer.path };
+}
+
+/** Resolves with fn's result, or rejects with the signal's AbortedError as soon as it fires. */
+export async function raceAbort<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  if (signal.aborted) throw asAborted(signal.reason);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(asAborted(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const work = fn();
+  // If the abort wins, the step's own later rejection must not become an unhandled rejection.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function asAborted(reason: unknown): AbortedError {
+  if (reason instanceof AbortedError) return reason;
+  // AbortSignal.timeout() fires a TimeoutError: the cleanup budget ran out.
+  return new AbortedError('deadline');
+}
+
+/** Errors from the Kubernetes client carry an HTTP status `code` and a `body`. */
+function isApiError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'number' && 'body' in err;
+}

@@ -1,0 +1,43 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Journal } from './schema.ts';
+
+/**
+ * Keeps journal.json on disk in step with the run, so a crash leaves a readable partial journal.
+ * Each write goes to a temporary file that is renamed over the old one: a reader never sees half
+ * a file. Bursts of events are coalesced into one write per `intervalMs`.
+ */
+export class JournalWriter {
+  readonly path: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+  private readonly journal: Journal;
+
+  /** With no directory the journal lives in memory only (dry runs, tests). */
+  constructor(journal: Journal, dir: string | undefined, intervalMs = 250) {
+    this.journal = journal;
+    this.intervalMs = intervalMs;
+    if (dir !== undefined) {
+      mkdirSync(dir, { recursive: true });
+      this.path = join(dir, 'journal.json');
+      this.flush();
+    }
+  }
+
+  /** Asks for a write soon; cheap to call on every event. */
+  touch(): void {
+    if (this.path === undefined || this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes now. Called at every phase boundary and at the end. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.path === undefined) return;
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.journal, null, 2) + '\n');
+    renameSync(tmp, this.path);
+  }
+}

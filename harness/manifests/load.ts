@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { UsageError } from '../engine/errors.ts';
+
+/** A Kubernetes object as read from a manifest: only what every object has is typed. */
+export interface ManifestObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+/**
+ * Replaces `${name}` placeholders with values. A placeholder without a value is an error, so a
+ * typo in a manifest is caught by `validate` rather than sent to the cluster.
+ */
+export function fillTemplate(text: string, values: Record<string, unknown>, file: string): string {
+  return text.replace(/\$\{([A-Za-z_][\w]*)\}/g, (_, key: string) => {
+    const v = values[key];
+    if (v === undefined || v === null) {
+      throw new UsageError(`${basename(file)}: placeholder \${${key}} has no value`, { field: key });
+    }
+    return String(v);
+  });
+}
+
+/** Parses one or more YAML documents and checks each is a Kubernetes object. */
+export function parseManifests(text: string, file: string): ManifestObject[] {
+  const docs = parseAllDocuments(text);
+  const out: ManifestObject[] = [];
+  docs.forEach((doc, i) => {
+    const where = `${basename(file)} (document ${i + 1})`;
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      throw new UsageError(`${where}: malformed YAML: ${e.message.split('\n')[0]}`, { field: file, cause: e });
+    }
+    const obj: unknown = doc.toJS();
+    if (obj === null || obj === undefined) return; // an empty document, e.g. a trailing ---
+    if (typeof obj !== 'object' || Array.isArray(obj)) {
+      throw new UsageError(`${where}: expected a Kubernetes object (a mapping), found ${Array.isArray(obj) ? 'a list' : typeof obj}`, { field: file });
+    }
+    const o = obj as Record<string, unknown>;
+    const md = o['metadata'] as Record<string, unknown> | undefined;
+    const missing = [
+      typeof o['apiVersion'] === 'string' ? null : 'apiVersion',
+      typeof o['kind'] === 'string' ? null : 'kind',
+      typeof md?.['name'] === 'string' ? null : 'metadata.name',
+    ].filter((x): x is string => x !== null);
+    if (missing.length) throw new UsageError(`${where}: missing ${missing.join(', ')}`, { field: file });
+    out.push(o as ManifestObject);
+  });
+  return out;
+}
+
+/** Reads a manifest file, fills its placeholders and parses it. */
+export function loadManifestFile(file: string, values: Record<string, unknown>): ManifestObject[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read manifest ${file}: ${(err as Error).message}`, { field: file, cause: err });
+  }
+  return parseManifests(fillTemplate(text, values, file), file);
+}
+
+/** Adds labels to an object and, for workloads, to their pod template, so pods carry them too. */
+export function withLabels(obj: ManifestObject, labels: Record<string, string>): ManifestObject {
+  const copy = structuredClone(obj);
+  copy.metadata.labels = { ...copy.metadata.labels, ...labels };
+  const spec = copy['spec'] as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
+  if (spec?.template) {
+    spec.template.metadata ??= {};
+    spec.template.metadata.labels = { ...spec.template.metadata.labels, ...labels };
+  }
+  return copy;
+}

@@ -1,0 +1,136 @@
+// Small formatting helpers shared by the report writers.
+import type { Journal, Verdict } from '../journal/schema.ts';
+
+/** Escape text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
+}
+
+const HTML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Milliseconds since the epoch, or undefined when the stamp does not parse. */
+export function toMs(iso: string | undefined): number | undefined {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Human duration: 850ms, 12.3s, 4m 05s, 1h 02m. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(abs / 1000);
+  if (totalSeconds < 3600) {
+    const m = Math.floor(totalSeconds / 60);
+    const s = totalSeconds % 60;
+    return `${sign}${m}m ${String(s).padStart(2, '0')}s`;
+  }
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
+}
+
+export function durationBetween(start: string | undefined, end: string | undefined): number | undefined {
+  const a = toMs(start);
+  const b = toMs(end);
+  return a === undefined || b === undefined ? undefined : b - a;
+}
+
+/** The last moment the journal knows about: its end, or (for a crashed run) its latest stamp. */
+export function journalEndMs(journal: Journal): number | undefined {
+  const ended = toMs(journal.endedAt);
+  if (ended !== undefined) return ended;
+  let latest = toMs(journal.startedAt);
+  const consider = (iso: string | undefined): void => {
+    const ms = toMs(iso);
+    if (ms !== undefined && (latest === undefined || ms > latest)) latest = ms;
+  };
+  for (const p of journal.phases) {
+    consider(p.startedAt);
+    consider(p.endedAt);
+  }
+  for (const e of journal.events) consider(e.at);
+  for (const c of journal.checks) consider(c.at);
+  for (const s of journal.series) for (const pt of s.points) consider(pt.at);
+  return latest;
+}
+
+export function runDurationMs(journal: Journal): number | undefined {
+  const start = toMs(journal.startedAt);
+  const end = journalEndMs(journal);
+  return start === undefined || end === undefined ? undefined : end - start;
+}
+
+/** Verdict label used by every report; an unfinished journal has no verdict. */
+export function verdictLabel(journal: Journal): string {
+  if (journal.verdict) return journal.verdict.kind.toUpperCase();
+  return journal.status === 'running' ? 'INCOMPLETE' : 'NO VERDICT';
+}
+
+/** One sentence on why a run did not reach a verdict about the cluster, if it did not. */
+export function verdictReason(verdict: Verdict | undefined): string | undefined {
+  if (!verdict) return undefined;
+  switch (verdict.kind) {
+    case 'error':
+      return `error in phase ${verdict.phase} (${verdict.code}): ${verdict.message}`;
+    case 'aborted':
+      return `aborted in phase ${verdict.phase} (${verdict.reason})`;
+    default:
+      return undefined;
+  }
+}
+
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Compact rendering of an arbitrary value for a table cell. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return safeJson(value);
+}
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** JSON.stringify that never throws (cycles, BigInt) — evidence is arbitrary. */
+export function safeJson(value: unknown, indent?: number): string {
+  try {
+    const seen = new WeakSet<object>();
+    return (
+      JSON.stringify(
+        value,
+        (_key, v: unknown) => {
+          if (typeof v === 'bigint') return v.toString();
+          if (typeof v === 'object' && v !== null) {
+            if (seen.has(v)) return '[circular]';
+            seen.add(v);
+          }
+          return v;
+        },
+        indent,
+      ) ?? ''
+    );
+  } catch (err) {
+    return `[unserialisable: ${(err as Error).message}]`;
+  }
+}
+
+export function checkLabel(check: { name: string; target?: string }): string {
+  return check.target ? `${check.name} (${check.target})` : check.name;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Stop the local test control plane and leave no process behind.
+# Keeps pki/, kubeconfigs and logs/ (for post-mortems); removes etcd data so
+# the next up.sh starts from an empty cluster. --purge removes the whole
+# state dir (pki included).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PURGE=false
+case "${1:-}" in
+  --purge) PURGE=true ;;
+  "") ;;
+  *) die "usage: $0 [--purge]" ;;
+esac
+
+# Pids of any process running a binary from ANY shakedown build dir (also an
+# older hash after a version bump), matched on /proc/PID/exe, not by name, so
+# an unrelated etcd or kube-apiserver on the machine is never touched.
+our_pids() {
+  local p exe
+  for p in /proc/[0-9]*; do
+    exe="$(readlink "$p/exe" 2>/dev/null)" || continue
+    [[ "$exe" == "$SHAKEDOWN_CACHE"/k8s-*/bin/* ]] && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+# running PID: exists and is not a zombie (an unreaped zombie is already dead;
+# kill -0 would still succeed on it).
+running() {
+  local st
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  st="${st##*) }"
+  [[ "${st%% *}" != Z ]]
+}
+
+# stop_pids TIMEOUT PID...: SIGTERM, wait until gone, SIGKILL at the deadline,
+# then give up (non-zero) if even that did not work within 5 s.
+stop_pids() {
+  local timeout="$1"; shift
+  (($#)) || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  local deadline=$((SECONDS + timeout)) killed=false p alive
+  while :; do
+    alive=()
+    for p in "$@"; do running "$p" && alive+=("$p"); done
+    ((${#alive[@]})) || return 0
+    if ((SECONDS >= deadline)); then
+      $killed && { log "could not kill: ${alive[*]}"; return 1; }
+      log "still running after ${timeout}s, sending SIGKILL: ${alive[*]}"
+      kill -KILL "${alive[@]}" 2>/dev/null || true
+      killed=true deadline=$((SECONDS + 5))
+    fi
+    sleep 0.2
+  done
+}
+
+# Clients first, etcd last, so the apiserver doesn't spend its shutdown
+# retrying a vanished store.
+stopped=0
+for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+  c="${COMPONENTS[i]}"
+  f="$STATE_DIR/pids/$c.pid"
+  [[ -f "$f" ]] || continue
+  pid="$(cat "$f")"
+  # Only signal the pid if it still runs one of our binaries (pids get reused).
+  if [[ -n "$pid" && "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$SHAKEDOWN_CACHE"/k8s-*/bin/* ]]; then
+    log "stopping $c (pid $pid)"
+    stop_pids 20 "$pid"
+    stopped=$((stopped + 1))
+  fi
+  rm -f "$f"
+done
+
+# Safety net: strays (lost pid file, crashed up.sh) from any build dir.
+mapfile -t strays < <(our_pids)
+if ((${#strays[@]})); then
+  log "stopping stray processes: ${strays[*]}"
+  stop_pids 20 "${strays[@]}"
+fi
+mapfile -t left < <(our_pids)
+((${#left[@]} == 0)) || die "processes still running: ${left[*]}"
+
+if $PURGE; then
+  rm -rf "$STATE_DIR"
+  log "down ($stopped stopped); purged $STATE_DIR"
+else
+  rm -rf "$STATE_DIR/etcd" "$STATE_DIR/run"
+  log "down ($stopped stopped); etcd data removed, pki/kubeconfig/logs kept in $STATE_DIR"
+fi

@@ -1,0 +1,61 @@
+# Shared paths and helpers for test/cluster/*.sh (source it, don't run it).
+# shellcheck shell=bash
+
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$CLUSTER_DIR/versions.env"
+export GOTOOLCHAIN
+
+SHAKEDOWN_CACHE="${SHAKEDOWN_CACHE:-$HOME/.cache/shakedown}"
+# The build dir is keyed by the inputs that decide what gets built, so a
+# version bump (or build recipe change) never reuses stale binaries.
+BUILD_HASH="$(cat "$CLUSTER_DIR/versions.env" "$CLUSTER_DIR/build.sh" | sha256sum | cut -c1-12)"
+BUILD_DIR="$SHAKEDOWN_CACHE/k8s-$BUILD_HASH"
+BIN_DIR="$BUILD_DIR/bin"
+STATE_DIR="$SHAKEDOWN_CACHE/local-cluster"
+KUBECONFIG_PATH="$STATE_DIR/kubeconfig"
+CLUSTER_NAME=shakedown-local
+
+# Loopback-only ports, chosen away from defaults to avoid clashing with a real
+# etcd/apiserver on a developer's machine (apiserver keeps 6443 as asked).
+ETCD_CLIENT_PORT=23791
+ETCD_PEER_PORT=23801
+APISERVER_PORT=6443
+KCM_PORT=10257
+SCHED_PORT=10259
+
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
+
+log() { printf '[cluster] %s\n' "$*" >&2; }
+die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# wait_for DESCRIPTION TIMEOUT_SECONDS COMMAND... : poll every 0.5 s until the
+# command succeeds or the deadline passes (returns 1 then).
+wait_for() {
+  local what="$1" timeout="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for: $what"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# pid_alive NAME: the component's recorded pid is a live process.
+pid_alive() {
+  local f="$STATE_DIR/pids/$1.pid"
+  [[ -s "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# Print the tail of every component log (for failure diagnosis).
+dump_logs() {
+  local n="${1:-40}" c
+  for c in "${COMPONENTS[@]}"; do
+    local f="$STATE_DIR/logs/$c.log"
+    [[ -f "$f" ]] || continue
+    printf '\n===== tail -n %s %s =====\n' "$n" "$f" >&2
+    tail -n "$n" "$f" >&2
+  done
+}

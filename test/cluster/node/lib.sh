@@ -1,0 +1,44 @@
+# Shared paths and helpers for test/cluster/node/*.sh (source it, don't run it).
+# The node is made of host processes: containerd + runc (Debian), kubelet and
+# kube-proxy (built from the control plane's Kubernetes version), the CNI
+# bridge plugin, and add-ons (CoreDNS, metrics-server, local-path-provisioner)
+# running as pods from images built here.
+# shellcheck shell=bash
+
+NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The control plane's lib: versions (K8S_VERSION), STATE_DIR, BIN_DIR
+# (kubectl), KUBECONFIG_PATH, log/die/wait_for.
+# shellcheck source=../lib.sh
+. "$NODE_DIR/../lib.sh"
+# shellcheck source=versions.env
+. "$NODE_DIR/versions.env"
+
+log() { printf '[node] %s\n' "$*" >&2; }
+die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Build dir keyed by everything that decides what gets built. Its name must
+# NOT match "$SHAKEDOWN_CACHE/k8s-*": the control plane's down.sh stops any
+# process running a binary from there.
+NODE_BUILD_HASH="$(cat "$NODE_DIR/../versions.env" "$NODE_DIR/versions.env" "$NODE_DIR/build.sh" \
+  "$NODE_DIR/mkimage.sh" "$NODE_DIR/pause/main.go" "$NODE_DIR/cri-clean/main.go" | sha256sum | cut -c1-12)"
+NODE_BUILD_DIR="$SHAKEDOWN_CACHE/node-$NODE_BUILD_HASH"
+NODE_BIN="$NODE_BUILD_DIR/bin"
+NODE_IMAGES="$NODE_BUILD_DIR/images"
+
+NODE_NAME=shakedown-node
+NODE_STATE="$SHAKEDOWN_CACHE/local-node"   # kubelet root, containerd root, certs, logs, volumes
+NODE_RUN=/run/shakedown-node               # sockets and runtime state
+CONTAINERD_SOCK="$NODE_RUN/containerd.sock"
+CTR=(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io)
+
+# Pod network: one /24 on a host bridge. The bridge's address is the node's
+# InternalIP, so pods reach the kubelet (metrics-server) without leaving the
+# machine's own networks.
+POD_CIDR=10.244.0.0/24
+CLUSTER_CIDR=10.244.0.0/16
+BRIDGE=shakedown0
+NODE_IP=10.244.0.1
+SERVICE_CIDR=10.96.0.0/16
+CLUSTER_DNS=10.96.0.10
+KUBELET_PORT=10250
+NODE_COMPONENTS=(containerd kubelet kube-proxy)

@@ -1,0 +1,3 @@
+module shakedown.local/pause
+
+go 1.22
