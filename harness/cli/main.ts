@@ -1,17 +1,14 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { experiments, findExperiment } from '../../experiments/index.ts';
-import { loadKubeConfig, type ResolvedKubeConfig } from '../cluster/kubeconfig.ts';
 import { AbortedError, UsageError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { describeParams, parseSetFlags, validateParams } from '../engine/params.ts';
 import { newRunId } from '../engine/run-id.ts';
-import { runExperiment } from '../engine/runner.ts';
 import { parseDuration } from '../engine/time.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
 import { loadManifestFile } from '../manifests/load.ts';
 import type { Verdict } from '../journal/schema.ts';
-import { readJournal, reportDirName, writeReports } from '../report/index.ts';
 import { planOf, renderPlan } from './plan.ts';
 import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
 
@@ -41,6 +38,12 @@ interface CommonOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+// Heavy modules (the Kubernetes client, the chart renderer) load only for the commands that use
+// them, so `list`, `validate` and `--help` start fast.
+const reports = () => import('../report/index.ts');
+const kubeconfig = () => import('../cluster/kubeconfig.ts');
+const engine = () => import('../engine/runner.ts');
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -126,7 +129,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     }
 
     // Bad kubeconfig or a forbidden context is bad input: found before anything is contacted.
-    const kube: ResolvedKubeConfig = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+    const { loadKubeConfig } = await kubeconfig();
+    const { runExperiment } = await engine();
+    const { reportDirName, writeReports } = await reports();
+    const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
     const write = (line: string) => io.stdout(line + '\n');
     const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
 
@@ -178,6 +184,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .argument('<journal>', 'path to a journal.json')
     .option('--report-dir <dir>', 'output directory (default: reports/<time>-<experiment>-<run id>)')
     .action(async (path: string, opts: { reportDir?: string }) => {
+      const { readJournal, reportDirName, writeReports } = await reports();
       const journal = await readJournal(path).catch((err: unknown) => {
         throw new UsageError(describeError(err), { field: path, cause: err });
       });
@@ -191,7 +198,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .command('cleanup')
       .description('delete every object a run left behind, selected by the shakedown.io/run-id label')
       .option('--run-id <id>', 'only the objects of this run (default: every shakedown run)'),
-  ).action((opts: CommonOptions & { runId?: string }) => {
+  ).action(async (opts: CommonOptions & { runId?: string }) => {
+    const { loadKubeConfig } = await kubeconfig();
     loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
     exitCode = EXIT.error;
     io.stderr('shakedown: cleanup: deleting by label needs the cluster layer, which is not built yet; nothing was touched\n');
@@ -263,6 +271,6 @@ function prepare(selected: readonly AnyExperiment[], opts: CommonOptions): { def
       }
       raw['namespace'] = opts.namespace;
     }
-    return { def, params: validateParams(def.name, def.params, raw) as Record<string, unknown> };
+    return { def, params: validateParams(def.name, def.params, raw) };
   });
 }

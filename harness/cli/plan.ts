@@ -1,7 +1,6 @@
 import type { AnyExperiment, Step } from '../engine/experiment.ts';
 import { describeParams } from '../engine/params.ts';
 import { runLabels } from '../engine/run-id.ts';
-import { formatDuration } from '../engine/time.ts';
 
 export interface Plan {
   experiment: string;
@@ -31,10 +30,10 @@ export function planOf(def: AnyExperiment, params: Record<string, unknown>, runI
     { phase: 'verify', steps: steps(def.verify) },
     { phase: 'teardown', steps: steps(def.teardown) },
   ].filter((p) => p.steps.length > 0);
-  // Durations are kept in milliseconds; show them as a person would write them.
+  // Durations are kept in milliseconds; show them as --set would take them.
   const durations = new Set(describeParams(def.params).filter((p) => p.type === 'duration').map((p) => p.name));
   const shown = Object.fromEntries(
-    Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? formatDuration(v) : v]),
+    Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? `${v / 1000}s` : v]),
   );
   return {
     experiment: def.name,

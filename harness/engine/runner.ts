@@ -398,5 +398,5 @@ function asAborted(reason: unknown): AbortedError {
 
 /** Errors from the Kubernetes client carry an HTTP status `code` and a `body`. */
 function isApiError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'number' && 'body' in err;
+  return typeof err === 'object' && err !== null && 'code' in err && typeof (err).code === 'number' && 'body' in err;
 }

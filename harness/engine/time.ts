@@ -10,12 +10,22 @@ export function parseDuration(input: string | number): number | undefined {
   return Math.round(Number(m[1]) * (UNITS[m[2] ?? 's'] ?? 1000));
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-  const m = Math.floor(ms / 60_000);
-  const s = Math.round((ms % 60_000) / 1000);
-  return s ? `${m}m${s}s` : `${m}m`;
+/** Human duration: 850ms, 12.3s, 4m 05s, 1h 02m. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(abs / 1000);
+  if (totalSeconds < 3600) {
+    const m = Math.floor(totalSeconds / 60);
+    const s = totalSeconds % 60;
+    return `${sign}${m}m ${String(s).padStart(2, '0')}s`;
+  }
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
 }
 
 /** ISO 8601 with milliseconds; the one timestamp format of journals. */

@@ -18,9 +18,13 @@ export interface RenderedChart {
 }
 
 const WIDTH = 820;
+// Lane labels and legends sit beside the plot; a narrower plot keeps the whole chart page-wide.
+const LANE_CHART_WIDTH = 700;
 const LANE_HEIGHT = 22;
 // Thousands of points make a multi-megabyte SVG that no one can read anyway.
 export const MAX_TIMELINE_EVENTS = 3000;
+export const MAX_SERIES_POINTS = 1500;
+export const MAX_LANES = 60;
 const WINDOW_COLOUR = '#f2a541';
 const PHASE_COLOUR = '#8a8f98';
 
@@ -33,11 +37,23 @@ interface Domain {
   max: number;
 }
 
+// A loop, not Math.min(...values): long series would overflow the call stack.
+function minMax(values: number[]): Domain | undefined {
+  if (values.length === 0) return undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
 /** Shared x range: everything the chart shows, padded so a lone point is not on the frame. */
 function timeDomain(values: number[]): Domain | undefined {
-  if (values.length === 0) return undefined;
-  let min = Math.min(...values);
-  let max = Math.max(...values);
+  const range = minMax(values);
+  if (!range) return undefined;
+  let { min, max } = range;
   const pad = max === min ? 30_000 : Math.max((max - min) * 0.02, 500);
   min -= pad;
   max += pad;
@@ -101,9 +117,9 @@ function windowLayers(windows: Row[], domain: Domain, height: number): Record<st
 }
 
 /** Phase starts as dashed rules, labelled along the rule where the phase is wide enough to read. */
-function phaseLayers(phases: Row[], domain: Domain): Record<string, unknown>[] {
+function phaseLayers(phases: Row[], domain: Domain, width: number): Record<string, unknown>[] {
   if (phases.length === 0) return [];
-  const minGap = ((domain.max - domain.min) / WIDTH) * 12;
+  const minGap = ((domain.max - domain.min) / width) * 12;
   const labelled = phases.filter((p, i) => {
     const next = phases[i + 1];
     return next === undefined || (next.t as number) - (p.t as number) >= minGap;
@@ -179,7 +195,13 @@ function timelineSpec(journal: Journal): ChartSpec | undefined {
   const namespace = sharedNamespace(journal.events);
   const all = eventRows(journal.events, laneNamer(namespace));
   if (all.length === 0) return undefined;
-  const rows = all.slice(0, MAX_TIMELINE_EVENTS);
+  // Bounded twice: in events (SVG size) and in lanes (height); the first to appear are kept.
+  const firstLanes = new Set<string>();
+  for (const r of all) {
+    if (firstLanes.size >= MAX_LANES) break;
+    firstLanes.add(r.lane as string);
+  }
+  const rows = all.filter((r) => firstLanes.has(r.lane as string)).slice(0, MAX_TIMELINE_EVENTS);
   const end = journalEndMs(journal);
   const windows = windowRows(journal, end);
   const phases = phaseRows(journal);
@@ -191,12 +213,12 @@ function timelineSpec(journal: Journal): ChartSpec | undefined {
   if (!domain) return undefined;
   const lanes = [...new Set(rows.map((r) => r.lane as string))].sort();
   const height = laneHeight(lanes.length);
-  const title = all.length > rows.length ? `Event timeline (first ${rows.length} of ${all.length} events)` : 'Event timeline';
+  const title = all.length > rows.length ? `Event timeline (${rows.length} of ${all.length} events shown)` : 'Event timeline';
   return {
     title,
     spec: base(title, height, [
       ...windowLayers(windows, domain, height),
-      ...phaseLayers(phases, domain),
+      ...phaseLayers(phases, domain, LANE_CHART_WIDTH),
       {
         data: { values: rows },
         mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
@@ -220,7 +242,7 @@ function timelineSpec(journal: Journal): ChartSpec | undefined {
           ],
         },
       },
-    ]),
+    ], LANE_CHART_WIDTH),
   };
 }
 
@@ -256,7 +278,7 @@ function probeSpec(journal: Journal): ChartSpec | undefined {
     title,
     spec: base(title, height, [
       ...windowLayers(windows, domain, height),
-      ...phaseLayers(phases, domain),
+      ...phaseLayers(phases, domain, LANE_CHART_WIDTH),
       {
         data: { values: rows },
         mark: { type: 'square', filled: true, size: 110 },
@@ -272,8 +294,33 @@ function probeSpec(journal: Journal): ChartSpec | undefined {
           tooltip: [{ field: 'time', title: 'at' }, { field: 'lane', title: 'probe' }, { field: 'outcome' }, { field: 'message' }],
         },
       },
-    ]),
+    ], LANE_CHART_WIDTH),
   };
+}
+
+/**
+ * Keep at most about `max` points, taking the lowest and highest of each time bucket so
+ * spikes survive; the chart is a picture, the journal keeps every sample.
+ */
+export function downsample<P extends { t: number; value: number }>(points: P[], max: number): P[] {
+  if (points.length <= max) return points;
+  const sorted = [...points].sort((a, b) => a.t - b.t);
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = sorted.length / buckets;
+  const out: P[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const slice = sorted.slice(Math.floor(b * size), Math.floor((b + 1) * size));
+    if (slice.length === 0) continue;
+    let lo = slice[0]!;
+    let hi = slice[0]!;
+    for (const p of slice) {
+      if (p.value < lo.value) lo = p;
+      if (p.value > hi.value) hi = p;
+    }
+    if (lo === hi) out.push(lo);
+    else out.push(...(lo.t <= hi.t ? [lo, hi] : [hi, lo]));
+  }
+  return out;
 }
 
 function seriesSpecs(journal: Journal): ChartSpec[] {
@@ -288,10 +335,14 @@ function seriesSpecs(journal: Journal): ChartSpec[] {
   for (const [group, list] of groups) {
     const rows: Row[] = [];
     for (const s of list) {
+      const points: { t: number; at: string; value: number }[] = [];
       for (const p of s.points) {
         const t = toMs(p.at);
         if (t === undefined || !Number.isFinite(p.value)) continue;
-        rows.push({ t, time: p.at, series: s.name, value: p.value, unit: s.unit });
+        points.push({ t, at: p.at, value: p.value });
+      }
+      for (const p of downsample(points, MAX_SERIES_POINTS)) {
+        rows.push({ t: p.t, time: p.at, series: s.name, value: p.value, unit: s.unit });
       }
     }
     if (rows.length === 0) continue;
@@ -300,7 +351,10 @@ function seriesSpecs(journal: Journal): ChartSpec[] {
     const yTitle = unitText === '' ? group : unitText === group ? group : `${group} (${unitText})`;
     // Only windows that overlap the data; a load window hours away would squash the plot.
     const times = rows.map((r) => r.t as number);
-    const domain = timeDomain([...times, ...windows.flatMap((w) => [w.start as number, w.end as number])]);
+    const span = minMax(times);
+    if (!span) continue;
+    const shown = windows.filter((w) => (w.end as number) >= span.min && (w.start as number) <= span.max);
+    const domain = timeDomain([...times, ...shown.flatMap((w) => [w.start as number, w.end as number])]);
     if (!domain) continue;
     const height = 260;
     const title = `${group} over time`;
@@ -308,10 +362,11 @@ function seriesSpecs(journal: Journal): ChartSpec[] {
     charts.push({
       title,
       spec: base(title, height, [
-        ...windowLayers(windows, domain, height),
+        ...windowLayers(shown, domain, height),
         {
           data: { values: rows },
-          mark: { type: 'line', point: { filled: true, size: 36 }, strokeWidth: 2 },
+          // Markers help with sparse samples (one per HPA sync) and only clutter dense ones.
+          mark: { type: 'line', point: rows.length <= 400 ? { filled: true, size: 36 } : false, strokeWidth: 2 },
           encoding: {
             x: xEncoding(domain, 't'),
             y: { field: 'value', type: 'quantitative', title: yTitle },
@@ -348,11 +403,11 @@ function seriesSpecs(journal: Journal): ChartSpec[] {
   return charts;
 }
 
-function base(title: string, height: number, layer: Record<string, unknown>[]): TopLevelSpec {
+function base(title: string, height: number, layer: Record<string, unknown>[], width = WIDTH): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, anchor: 'start', fontSize: 14 },
-    width: WIDTH,
+    width,
     height,
     background: 'white',
     padding: 8,

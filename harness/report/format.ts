@@ -1,5 +1,8 @@
 // Small formatting helpers shared by the report writers.
 import type { Journal, Verdict } from '../journal/schema.ts';
+import { formatDuration } from '../engine/time.ts';
+
+export { formatDuration };
 
 /** Escape text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -21,23 +24,6 @@ export function toMs(iso: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Human duration: 850ms, 12.3s, 4m 05s, 1h 02m. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '–';
-  const sign = ms < 0 ? '-' : '';
-  const abs = Math.abs(ms);
-  if (abs < 1000) return `${sign}${Math.round(abs)}ms`;
-  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(abs / 1000);
-  if (totalSeconds < 3600) {
-    const m = Math.floor(totalSeconds / 60);
-    const s = totalSeconds % 60;
-    return `${sign}${m}m ${String(s).padStart(2, '0')}s`;
-  }
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
-}
 
 export function durationBetween(start: string | undefined, end: string | undefined): number | undefined {
   const a = toMs(start);

@@ -47,6 +47,7 @@ dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 13px; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
+table.kv th { width: 1%; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.st-failed td:first-child, tr.st-error td:first-child { font-weight: 700; }
 .st { display: inline-block; min-width: 56px; padding: 1px 6px; border-radius: 3px; font-size: 12px; font-weight: 600; text-align: center; }

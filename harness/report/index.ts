@@ -10,7 +10,15 @@ export { JournalReadError, parseJournal, readJournal } from './read-journal.ts';
 export { escapeXml, renderJUnit } from './junit.ts';
 export { escapeMarkdown, MARKDOWN_MAX_CHARS, renderMarkdown } from './markdown.ts';
 export { MAX_EVENT_ROWS, renderHtml } from './html.ts';
-export { buildChartSpecs, MAX_TIMELINE_EVENTS, renderCharts, renderSpecToSvg } from './charts.ts';
+export {
+  buildChartSpecs,
+  downsample,
+  MAX_LANES,
+  MAX_SERIES_POINTS,
+  MAX_TIMELINE_EVENTS,
+  renderCharts,
+  renderSpecToSvg,
+} from './charts.ts';
 export type { ChartSpec, RenderedChart } from './charts.ts';
 export { escapeHtml, formatDuration } from './format.ts';
 

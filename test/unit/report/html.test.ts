@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { buildChartSpecs, renderCharts, renderHtml } from '../../../harness/report/index.ts';
+import {
+  buildChartSpecs,
+  downsample,
+  MAX_LANES,
+  MAX_TIMELINE_EVENTS,
+  renderCharts,
+  renderHtml,
+} from '../../../harness/report/index.ts';
 import type { Journal } from '../../../harness/journal/schema.ts';
 import { at, sampleHpaJournal, sampleIstioJournal, sampleStatefulSetJournal } from './sample-journal.ts';
 
@@ -128,5 +135,29 @@ describe('report/html', () => {
     assert.match(html, /<span class="badge error">ERROR<\/span>/);
     assert.match(html, /error in phase rollback \(REVERT\): PeerAuthentication shop\/default: 409 Conflict/);
     assert.ok(figures(html).some((f) => f.title === 'Probe matrix over time'));
+  });
+});
+
+describe('report/charts limits', () => {
+  it('downsamples long series but keeps their extremes', () => {
+    const points = Array.from({ length: 10_000 }, (_, i) => ({ t: i, value: i === 4321 ? 99 : i % 5 }));
+    const out = downsample(points, 500);
+    assert.ok(out.length <= 500, `${out.length} points`);
+    assert.ok(out.some((p) => p.value === 99), 'the spike survives');
+    assert.ok(out.some((p) => p.value === 0));
+    for (let i = 1; i < out.length; i++) assert.ok(out[i]!.t >= out[i - 1]!.t, 'still in time order');
+  });
+
+  it('bounds the timeline in events and lanes', () => {
+    const journal = sampleHpaJournal();
+    for (let i = 0; i < 2 * MAX_TIMELINE_EVENTS; i++) {
+      journal.events.push({ at: at(i * 0.05), source: 'watch', type: 'MODIFIED', object: `Pod/shakedown/p-${i % 500}`, message: 'm' });
+    }
+    const timeline = buildChartSpecs(journal)[0]!;
+    assert.match(timeline.title, /of 6012 events shown/);
+    const layers = (timeline.spec as unknown as { layer: { data: { values: { lane: string }[] } }[] }).layer;
+    const points = layers[layers.length - 1]!.data.values;
+    assert.ok(points.length <= MAX_TIMELINE_EVENTS);
+    assert.ok(new Set(points.map((p) => p.lane)).size <= MAX_LANES);
   });
 });

@@ -156,6 +156,7 @@ describe('report/junit', () => {
     assert.ok(c);
     assert.match(c['@_name'], /a<b>&"c' /);
     assert.match(c['@_name'], /\(<pod>\)$/);
+    // eslint-disable-next-line no-control-regex -- asserting that no control character survives
     assert.doesNotMatch(xml, /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
     assert.equal(escapeXml('\u0007'), '\\u0007');
   });

@@ -49,7 +49,7 @@ describe('report/readJournal', () => {
     const err = await rejection(path);
     assert.match(err.message, /is not valid JSON: /);
     assert.ok(err.cause instanceof SyntaxError);
-    assert.ok(err.message.includes((err.cause as SyntaxError).message));
+    assert.ok(err.message.includes((err.cause).message));
   });
 
   it('rejects a wrong schema, naming the expected and the found one', async () => {

@@ -1,0 +1,124 @@
+// The CLI as a user meets it: a real child process, real exit codes, real messages.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+const BIN = fileURLToPath(new URL('../../../harness/cli/bin.js', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../fixtures/journal-hpa-cpu.json', import.meta.url));
+
+async function shakedown(args: string[], env: Record<string, string> = {}) {
+  const r = await execa(process.execPath, [BIN, ...args], { reject: false, env: { CI: 'true', ...env }, timeout: 60_000 });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cli', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'shakedown-cli-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('list shows the three experiments', async () => {
+    const r = await shakedown(['list']);
+    assert.equal(r.code, 0);
+    for (const name of ['statefulset-identity', 'hpa-cpu', 'istio-mtls']) assert.match(r.stdout, new RegExp(`^${name}$`, 'm'));
+  });
+
+  it('an unknown --set parameter exits 2 and names it', async () => {
+    const r = await shakedown(['run', 'hpa-cpu', '--set', 'no_such_param=1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no_such_param/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('an ill-typed --set exits 2 and names the field', async () => {
+    const r = await shakedown(['run', 'statefulset-identity', '--set', 'replicas=three', '--dry-run']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /parameter "replicas"/);
+  });
+
+  it('an unknown experiment exits 2 and lists the known ones', async () => {
+    const r = await shakedown(['run', 'pod-delete']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unknown experiment "pod-delete".*statefulset-identity/);
+  });
+
+  it('an unknown flag exits 2', async () => {
+    assert.equal((await shakedown(['run', '--no-such-flag'])).code, 2);
+  });
+
+  it('run --dry-run prints the plan with no kubeconfig at all and exits 0', async () => {
+    const r = await shakedown(['run', 'statefulset-identity', '--dry-run'], { KUBECONFIG: '/nonexistent' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Plan for statefulset-identity/);
+    assert.match(r.stdout, /\[fault\] delete-pod/);
+    assert.match(r.stdout, /shakedown\.io\/run-id=/);
+  });
+
+  it('run --all --dry-run --json prints a machine-readable plan for every experiment', async () => {
+    const r = await shakedown(['run', '--all', '--dry-run', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const plans = JSON.parse(r.stdout) as { experiment: string }[];
+    assert.deepEqual(plans.map((p) => p.experiment), ['statefulset-identity', 'hpa-cpu', 'istio-mtls']);
+  });
+
+  it('a missing kubeconfig is bad input (exit 2), found before any cluster is contacted', async () => {
+    const r = await shakedown(['run', 'statefulset-identity'], { KUBECONFIG: '/nonexistent' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /KUBECONFIG=\/nonexistent names no existing file/);
+  });
+
+  it('a malformed YAML kubeconfig exits 2 with a clear message', async () => {
+    const kc = join(tmp, 'broken-kubeconfig');
+    writeFileSync(kc, 'apiVersion: v1\nclusters: [\n  - name: x\n');
+    const r = await shakedown(['run', 'hpa-cpu'], { KUBECONFIG: kc });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /kubeconfig .*broken-kubeconfig cannot be read/);
+  });
+
+  it('a context that is neither kind-* nor the local test cluster is refused without --allow-context', async () => {
+    const kc = join(tmp, 'prod-kubeconfig');
+    writeFileSync(
+      kc,
+      'apiVersion: v1\nkind: Config\ncurrent-context: prod\nclusters: [{name: prod, cluster: {server: "https://127.0.0.1:1"}}]\n' +
+        'users: [{name: u, user: {token: secret-token}}]\ncontexts: [{name: prod, context: {cluster: prod, user: u}}]\n',
+    );
+    const r = await shakedown(['run', 'hpa-cpu'], { KUBECONFIG: kc });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /context "prod" is not a kind or local test cluster.*--allow-context prod/);
+  });
+
+  it('report on a missing journal exits 2 and names the file', async () => {
+    const r = await shakedown(['report', join(tmp, 'nope.json'), '--report-dir', join(tmp, 'out')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nope\.json/);
+  });
+
+  it('report rebuilds all four files from the sample journal alone', async () => {
+    const out = join(tmp, 'rebuilt');
+    const r = await shakedown(['report', FIXTURE, '--report-dir', out]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const f of ['journal.json', 'junit.xml', 'report.md', 'report.html']) assert.ok(existsSync(join(out, f)), f);
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+  });
+
+  it('validate checks every experiment\'s parameters and manifests', async () => {
+    const r = await shakedown(['validate']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /statefulset-identity: ok/);
+    assert.match(r.stdout, /hpa-cpu: ok/);
+    assert.match(r.stdout, /istio-mtls: ok/);
+  });
+
+  it('--help works for every command', async () => {
+    for (const cmd of [[], ['run'], ['list'], ['validate'], ['report'], ['cleanup']]) {
+      const r = await shakedown([...cmd, '--help']);
+      assert.equal(r.code, 0, cmd.join(' '));
+      assert.match(r.stdout, /Usage: shakedown/);
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { UsageError } from '../../../harness/engine/errors.ts';
+import { describeParams, duration, parseSetFlags, validateParams } from '../../../harness/engine/params.ts';
+import { parseDuration } from '../../../harness/engine/time.ts';
+import { experiments } from '../../../experiments/index.ts';
+
+const schema = z.strictObject({
+  namespace: z.string().default('shakedown'),
+  replicas: z.number().int().min(1).default(3),
+  wait: duration('60s'),
+  ordinals: z.array(z.number().int()).default([0]),
+});
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a UsageError');
+}
+
+describe('parameters', () => {
+  it('applies defaults, including durations parsed into milliseconds', () => {
+    assert.deepEqual(validateParams('x', schema, {}), { namespace: 'shakedown', replicas: 3, wait: 60_000, ordinals: [0] });
+  });
+
+  it('reads --set values as YAML, but keeps string parameters as text', () => {
+    const raw = parseSetFlags(['namespace=123', 'replicas=5', 'ordinals=[1, 2]', 'wait=2m'], schema);
+    assert.deepEqual(validateParams('x', schema, raw), { namespace: '123', replicas: 5, wait: 120_000, ordinals: [1, 2] });
+  });
+
+  it('names an unknown parameter and lists the known ones', () => {
+    const err = usageError(() => validateParams('x', schema, parseSetFlags(['no_such_param=1'], schema)));
+    assert.match(err.message, /unknown parameter "no_such_param"/);
+    assert.match(err.message, /namespace, replicas, wait, ordinals/);
+    assert.equal(err.field, 'no_such_param');
+  });
+
+  it('names an ill-typed parameter', () => {
+    const err = usageError(() => validateParams('x', schema, parseSetFlags(['replicas=many'], schema)));
+    assert.match(err.message, /parameter "replicas"/);
+    const d = usageError(() => validateParams('x', schema, parseSetFlags(['wait=soon'], schema)));
+    assert.match(d.message, /parameter "wait": "soon" is not a duration/);
+  });
+
+  it('rejects a --set without "="', () => {
+    assert.match(usageError(() => parseSetFlags(['replicas'], schema)).message, /key=value/);
+  });
+
+  it('parses durations', () => {
+    assert.equal(parseDuration('90s'), 90_000);
+    assert.equal(parseDuration('2m'), 120_000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration(3), 3000);
+    assert.equal(parseDuration('soon'), undefined);
+  });
+
+  it('describes every parameter of every registered experiment, each with a description', () => {
+    for (const e of experiments) {
+      const params = describeParams(e.params);
+      assert.ok(params.length > 3, e.name);
+      for (const p of params) assert.ok(p.description.length > 0, `${e.name}.${p.name} has no description`);
+      // Defaults alone must be valid: `run <exp>` with no --set works.
+      validateParams(e.name, e.params, {});
+    }
+  });
+
+  it('checks cross-field rules (hpa-cpu: minReplicas <= maxReplicas)', () => {
+    const hpa = experiments.find((e) => e.name === 'hpa-cpu')!;
+    const err = usageError(() => validateParams('hpa-cpu', hpa.params, { minReplicas: 4, maxReplicas: 2 }));
+    assert.match(err.message, /minReplicas/);
+  });
+});
