@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
 import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { clusterReachable } from '../../harness/probes/cluster.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 const CLUSTER_LAYER = 'the HPA experiment (issue "hpa-cpu experiment, end to end") is not built yet';
@@ -57,7 +58,7 @@ export default defineExperiment({
   }),
   initialState: () => ({}),
   preflight: [
-    pendingStep('probe', 'cluster-reachable', 'the API server answers and the context is allowed', CLUSTER_LAYER),
+    clusterReachable(),
     pendingStep('probe', 'metrics-api', 'the metrics API (metrics.k8s.io) answers for pods', CLUSTER_LAYER),
     pendingStep(
       'probe',

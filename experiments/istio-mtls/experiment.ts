@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
 import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { clusterReachable } from '../../harness/probes/cluster.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 const NOT_BUILT = 'the Istio experiment is not built yet (no issue covers it so far)';
@@ -42,6 +43,7 @@ export default defineExperiment({
   }),
   initialState: () => ({}),
   preflight: [
+    clusterReachable(),
     pendingStep('probe', 'istio-installed', (p: Params) => `PeerAuthentication CRD present, istiod Ready in ${p.istioNamespace}`, NOT_BUILT),
     pendingStep('probe', 'namespace-injected', (p: Params) => `namespace ${p.namespace} has sidecar injection enabled`, NOT_BUILT),
   ],

@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
 import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { clusterReachable } from '../../harness/probes/cluster.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const CLUSTER_LAYER = 'the cluster layer (issue "statefulset-identity experiment, end to end") is not built yet';
+const CLUSTER_LAYER = 'the statefulset-identity steps are not built yet (issue "statefulset-identity experiment, end to end")';
 
 const params = z.strictObject({
   namespace: k8sName().default('shakedown-sts').describe('namespace of the StatefulSet (created for the fixture)'),
@@ -49,7 +50,7 @@ export default defineExperiment({
   }),
   initialState: () => ({}),
   preflight: [
-    pendingStep('probe', 'cluster-reachable', 'the API server answers and the context is allowed', CLUSTER_LAYER),
+    clusterReachable(),
     pendingStep(
       'probe',
       'target-selectable',

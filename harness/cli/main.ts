@@ -44,6 +44,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const reports = () => import('../report/index.ts');
 const kubeconfig = () => import('../cluster/kubeconfig.ts');
 const engine = () => import('../engine/runner.ts');
+const cluster = () => import('../cluster/session.ts');
+const sweeper = () => import('../cluster/cleanup.ts');
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -133,6 +135,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     const { runExperiment } = await engine();
     const { reportDirName, writeReports } = await reports();
     const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+    const { ClusterSession } = await cluster();
     const write = (line: string) => io.stdout(line + '\n');
     const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
 
@@ -156,16 +159,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       for (const { def, params } of prepared) {
         if (controller.signal.aborted) break;
         const runId = newRunId();
+        // One session per run, so each run's request count is its own.
+        const session = new ClusterSession(kube);
         const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name, description: def.description }, runId } as Parameters<typeof reportDirName>[0]));
         const result = await runExperiment(def, params, {
           runId,
           journalDir: dir,
           timeoutMs,
           signal: controller.signal,
-          services: { kube },
+          services: { cluster: session },
           environment: { context: kube.context, server: kube.server },
           progress,
         });
+        result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
         const files = await writeReports(result.journal, dir);
         verdicts.push(result.verdict);
         if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
@@ -200,9 +206,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .option('--run-id <id>', 'only the objects of this run (default: every shakedown run)'),
   ).action(async (opts: CommonOptions & { runId?: string }) => {
     const { loadKubeConfig } = await kubeconfig();
-    loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
-    exitCode = EXIT.error;
-    io.stderr('shakedown: cleanup: deleting by label needs the cluster layer, which is not built yet; nothing was touched\n');
+    const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+    const { ClusterSession } = await cluster();
+    const { deleteByLabel } = await sweeper();
+    const timeoutMs = parseDuration(opts.timeout);
+    if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 5m, 90s)`, { field: '--timeout' });
+    const session = new ClusterSession(kube);
+    try {
+      const r = await deleteByLabel(session, { runId: opts.runId, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
+      out(r.deleted.length ? `cleanup: ${r.deleted.length} object(s) deleted, none left` : 'cleanup: nothing labelled by shakedown was found');
+    } catch (err) {
+      exitCode = EXIT.error;
+      io.stderr(`shakedown: cleanup failed on context ${kube.context}: ${describeError(err)}\n`);
+    }
   });
 
   for (const name of ['up', 'down'] as const) {

@@ -64,14 +64,22 @@ export function loadManifestFile(file: string, values: Record<string, unknown>):
   return parseManifests(fillTemplate(text, values, file), file);
 }
 
-/** Adds labels to an object and, for workloads, to their pod template, so pods carry them too. */
+interface Labelled {
+  metadata?: { labels?: Record<string, string> };
+}
+
+/**
+ * Adds labels to an object and to what its controller creates from it (pod templates, a
+ * StatefulSet's volume claims), so every object the run causes can be found by label.
+ */
 export function withLabels(obj: ManifestObject, labels: Record<string, string>): ManifestObject {
   const copy = structuredClone(obj);
   copy.metadata.labels = { ...copy.metadata.labels, ...labels };
-  const spec = copy['spec'] as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
-  if (spec?.template) {
-    spec.template.metadata ??= {};
-    spec.template.metadata.labels = { ...spec.template.metadata.labels, ...labels };
+  const spec = copy['spec'] as { template?: Labelled; volumeClaimTemplates?: Labelled[] } | undefined;
+  for (const t of [spec?.template, ...(spec?.volumeClaimTemplates ?? [])]) {
+    if (!t) continue;
+    t.metadata ??= {};
+    t.metadata.labels = { ...t.metadata.labels, ...labels };
   }
   return copy;
 }

@@ -1,0 +1,154 @@
+import { Watch } from '@kubernetes/client-node';
+import { describeError } from '../engine/errors.ts';
+import type { ClusterSession } from './session.ts';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T> {
+  type: WatchEventType;
+  object: T;
+  /** Arrival stamp, taken before anything else is done with the event. */
+  receivedAt: string;
+  receivedAtMs: number;
+}
+
+export interface WatchOptions<T> {
+  labelSelector?: string;
+  fieldSelector?: string;
+  onEvent: (e: WatchEvent<T>) => void;
+  /** Told when the watch had to relist (410 Gone) or reconnect, for the journal. */
+  onNotice?: (text: string) => void;
+}
+
+/** What to watch: a resource type, in one namespace or across all. */
+export interface WatchTarget {
+  apiVersion: string;
+  kind: string;
+  /** Lower-case plural resource name, e.g. pods, statefulsets. */
+  plural: string;
+  namespace?: string | undefined;
+}
+
+export function watchPath(t: WatchTarget): string {
+  const base = t.apiVersion.includes('/') ? `/apis/${t.apiVersion}` : `/api/${t.apiVersion}`;
+  return `${base}${t.namespace ? `/namespaces/${t.namespace}` : ''}/${t.plural}`;
+}
+
+interface ListResult<T> {
+  items: T[];
+  metadata?: { resourceVersion?: string };
+}
+
+/** A running watch; stop() ends it for good. */
+export interface WatchHandle {
+  stop(): void;
+  /** Times the watch reconnected after the server closed it (its ~30 s timeouts, errors). */
+  readonly reconnects: number;
+  /** Times it had to relist because its resourceVersion was too old (410 Gone). */
+  readonly relists: number;
+}
+
+type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string } };
+
+/**
+ * Lists, then watches from the list's resourceVersion, and keeps watching: client-node's watch
+ * neither reconnects nor survives 410 Gone, so this resumes from the last resourceVersion seen
+ * when the server closes the stream, and relists (emitting what changed meanwhile) on 410.
+ * Objects present at the start are delivered as ADDED.
+ */
+export async function watchResilient<T extends Obj>(session: ClusterSession, target: WatchTarget, opts: WatchOptions<T>): Promise<WatchHandle> {
+  const path = watchPath(target);
+  const watch = new Watch(session.kubeConfig);
+  let stopped = false;
+  let current: AbortController | undefined;
+  let resourceVersion = '';
+  let reconnects = 0;
+  let relists = 0;
+  // What is known to exist, by uid, to turn a relist into the events that were missed.
+  const known = new Map<string, T>();
+  const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+
+  const emit = (type: WatchEventType, object: T) => {
+    const now = Date.now();
+    const uid = object.metadata?.uid;
+    if (uid) {
+      if (type === 'DELETED') known.delete(uid);
+      else known.set(uid, object);
+    }
+    opts.onEvent({ type, object, receivedAt: new Date(now).toISOString(), receivedAtMs: now });
+  };
+
+  async function list(): Promise<void> {
+    const res = (await session.objects.list(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector)) as unknown as ListResult<T>;
+    const seen = new Set<string>();
+    for (const item of res.items) {
+      const uid = item.metadata?.uid ?? '';
+      seen.add(uid);
+      const before = known.get(uid);
+      if (!before) emit('ADDED', item);
+      else if (before.metadata?.resourceVersion !== item.metadata?.resourceVersion) emit('MODIFIED', item);
+    }
+    for (const [uid, obj] of [...known]) if (!seen.has(uid)) emit('DELETED', obj);
+    resourceVersion = res.metadata?.resourceVersion ?? '';
+  }
+
+  async function start(): Promise<void> {
+    if (stopped) return;
+    let gone = false;
+    session.requests.count('WATCH');
+    current = await watch.watch(
+      path,
+      { ...query, resourceVersion, allowWatchBookmarks: true },
+      (phase: string, obj: T & { code?: number }) => {
+        if (phase === 'BOOKMARK') {
+          resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+          return;
+        }
+        if (phase === 'ERROR') {
+          if (obj.code === 410) gone = true;
+          current?.abort();
+          return;
+        }
+        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+        emit(phase as WatchEventType, obj);
+      },
+      (err: unknown) => {
+        if (stopped) return;
+        const tooOld = gone || /410|too old|Expired/i.test(err ? describeError(err) : '');
+        void (async () => {
+          // Reconnect at once after a normal close; back off a little after an error.
+          if (err && !tooOld) await new Promise((r) => setTimeout(r, 500));
+          try {
+            if (tooOld) {
+              relists++;
+              opts.onNotice?.(`watch ${path}: resourceVersion too old (410 Gone); relisting`);
+              await list();
+            } else {
+              reconnects++;
+              if (err) opts.onNotice?.(`watch ${path}: reconnecting after ${describeError(err)}`);
+            }
+            await start();
+          } catch (e) {
+            opts.onNotice?.(`watch ${path}: restart failed (${describeError(e)}); retrying`);
+            setTimeout(() => void start().catch(() => {}), 1000);
+          }
+        })();
+      },
+    );
+  }
+
+  await list();
+  await start();
+  return {
+    stop() {
+      stopped = true;
+      current?.abort();
+    },
+    get reconnects() {
+      return reconnects;
+    },
+    get relists() {
+      return relists;
+    },
+  };
+}

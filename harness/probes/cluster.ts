@@ -1,0 +1,20 @@
+import { preflightError } from '../engine/errors.ts';
+import { step, type RunContext, type Step } from '../engine/experiment.ts';
+import { describeError } from '../engine/errors.ts';
+import { clusterOf } from '../cluster/services.ts';
+
+/**
+ * Preflight: the API server answers. An unreachable cluster is an `error` verdict (exit 3),
+ * found before anything is touched.
+ */
+export function clusterReachable<P, S>(): Step<P, S> {
+  return step('probe', 'cluster-reachable', 'the API server answers (GET /version)', async (ctx: RunContext<P, S>) => {
+    const cluster = clusterOf(ctx);
+    try {
+      const v = await cluster.version.getCode();
+      ctx.record.event({ source: 'probe', type: 'cluster-reachable', message: `API server ${cluster.server} answers: Kubernetes ${v.gitVersion}`, data: { gitVersion: v.gitVersion, platform: v.platform } });
+    } catch (err) {
+      throw preflightError(`the API server ${cluster.server} (context ${cluster.context}) does not answer: ${describeError(err)}`, err);
+    }
+  });
+}
