@@ -1,36 +1,24 @@
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
-import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
+import { params, type Params } from './params.ts';
+import * as steps from './steps.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const CLUSTER_LAYER = 'the statefulset-identity steps are not built yet (issue "statefulset-identity experiment, end to end")';
-
-const params = z.strictObject({
-  namespace: k8sName().default('shakedown-sts').describe('namespace of the StatefulSet (created for the fixture)'),
-  statefulset: k8sName()
-    .optional()
-    .describe('an existing StatefulSet to test; when unset the run deploys its own fixture "shakedown-web"'),
-  ordinals: z
-    .union([z.literal('all'), z.array(z.number().int().min(0)).min(1)], { error: 'must be "all" or a list of ordinals like [0,2]' })
-    .default('all')
-    .describe('which pods to delete, by ordinal: "all" or a list like [0,2]'),
-  replicas: z.number().int().min(2).max(10).default(3).describe('replicas of the fixture (needs 2+ for the rescale step)'),
-  image: imageRef().default('busybox:1.36').describe('fixture image; needs sh, httpd, sha256sum, nslookup (busybox)'),
-  storageClass: k8sName().default('standard').describe('StorageClass of the fixture\'s volumeClaimTemplates'),
-  mountPath: z.string().startsWith('/').default('/data').describe('where the volume is mounted in the pod'),
-  container: z.string().optional().describe('container to exec into (default: the first)'),
-  gracePeriodSeconds: z.number().int().min(0).max(600).default(30).describe('grace period of each pod deletion'),
-  force: z.boolean().default(false).describe('delete with grace period 0 (force) instead'),
-  recoveryWithin: duration('120s').describe('bound on deleted → recreated → Ready, per pod'),
-  dnsWithin: duration('60s').describe('bound on the pod\'s DNS record pointing at its new IP'),
-  rescale: z.boolean().default(true).describe('also scale down by one and back up, checking PVC, data and ordinal order'),
-});
-type Params = z.output<typeof params>;
 
 const target = (p: Params) => `StatefulSet ${p.namespace}/${p.statefulset ?? 'shakedown-web'}`;
 const which = (p: Params) => (p.ordinals === 'all' ? 'every ordinal' : `ordinals ${p.ordinals.join(', ')}`);
+
+const manifests = [manifest('headless-service.yaml'), manifest('statefulset.yaml')];
+const manifestValues = (p: Params) => ({
+  namespace: p.namespace,
+  statefulset: p.statefulset ?? steps.FIXTURE,
+  service: `${p.statefulset ?? steps.FIXTURE}-headless`,
+  replicas: p.replicas,
+  image: p.image,
+  storageClass: p.storageClass,
+  mountPath: p.mountPath,
+});
 
 export default defineExperiment({
   name: 'statefulset-identity',
@@ -38,79 +26,61 @@ export default defineExperiment({
   hypothesis:
     'A deleted StatefulSet pod is recreated with the same name and hostname, re-attached to the same PVC and PV with its data intact, and its DNS record follows its new IP, within the recovery bound.',
   params,
-  manifests: [manifest('headless-service.yaml'), manifest('statefulset.yaml')],
-  manifestValues: (p: Params) => ({
-    namespace: p.namespace,
-    statefulset: p.statefulset ?? 'shakedown-web',
-    service: `${p.statefulset ?? 'shakedown-web'}-headless`,
-    replicas: p.replicas,
-    image: p.image,
-    storageClass: p.storageClass,
-    mountPath: p.mountPath,
-  }),
-  initialState: () => ({}),
+  manifests,
+  manifestValues,
+  initialState: steps.initialState,
   preflight: [
     clusterReachable(),
-    pendingStep(
+    step(
       'probe',
       'target-selectable',
       (p: Params) =>
         p.statefulset
-          ? `${target(p)} exists, has a headless Service and volumeClaimTemplates`
-          : `StorageClass "${p.storageClass}" exists for the fixture`,
-      CLUSTER_LAYER,
+          ? `${target(p)} exists, has a headless Service, and its container mounts ${p.mountPath}; the ordinals exist`
+          : `StorageClass "${p.storageClass}" exists for the fixture; the ordinals exist`,
+      steps.selectTarget,
     ),
   ],
   setup: [
-    pendingStep(
+    step(
       'fixture',
       'deploy-fixture',
       (p: Params) =>
         p.statefulset
           ? 'nothing to deploy: testing an existing StatefulSet'
-          : `apply a headless Service and ${target(p)} (${p.replicas} replicas, image ${p.image}), labelled with the run id`,
-      CLUSTER_LAYER,
+          : `server-side apply a headless Service and ${target(p)} (${p.replicas} replicas, image ${p.image}), labelled with the run id`,
+      (ctx: steps.Ctx) => steps.deployFixture(ctx, { manifests, manifestValues }),
     ),
   ],
   steadyState: [
-    pendingStep('probe', 'statefulset-ready', (p: Params) => `all replicas of ${target(p)} are Ready`, CLUSTER_LAYER),
-    pendingStep(
-      'probe',
-      'record-identity',
-      (p: Params) => `record UID, hostname, node, PVC name and UID, bound PV and DNS answer for ${which(p)}`,
-      CLUSTER_LAYER,
-    ),
-    pendingStep(
-      'action',
-      'write-token',
-      (p: Params) => `write a unique token to ${p.mountPath} in each chosen pod (fsync) and keep its sha256`,
-      CLUSTER_LAYER,
-    ),
+    step('probe', 'statefulset-ready', (p: Params) => `all replicas of ${target(p)} are Ready`, async (ctx: steps.Ctx) => {
+      await steps.statefulSetReady(ctx, Math.max(ctx.params.recoveryWithin, 180_000));
+    }),
+    step('probe', 'record-identity', (p: Params) => `record UID, hostname, node, PVC name and UID, bound PV and DNS answer for ${which(p)}`, steps.recordIdentity),
+    step('action', 'write-token', (p: Params) => `write a unique token to ${p.mountPath} in each chosen pod${p.rescale ? ' and the highest ordinal' : ''} (synced to disk) and keep its sha256`, steps.writeTokens),
+  ],
+  observe: [
+    {
+      name: 'pod-lifecycle',
+      describe: () => 'watch the StatefulSet\'s pods: deleted → recreated (new UID) → Ready, stamped on arrival beside the API\'s timestamps',
+      start: steps.startLifecycle,
+    },
   ],
   method: [
-    pendingStep(
+    step(
       'fault',
       'delete-pod',
-      (p: Params) =>
-        `delete ${which(p)} one at a time (${p.force ? 'force, grace 0' : `grace ${p.gracePeriodSeconds}s`}), each followed until Ready again`,
-      CLUSTER_LAYER,
+      (p: Params) => `delete ${which(p)} one at a time (${p.force ? 'force, grace 0' : `grace ${p.gracePeriodSeconds}s`}), each followed until Ready and resolvable again`,
+      steps.deletePods,
     ),
   ],
-  observe: [],
   verify: [
-    pendingStep('check', 'same-identity', 'same pod name and hostname, new UID', CLUSTER_LAYER),
-    pendingStep('check', 'same-claim', 'same PVC UID and bound PV', CLUSTER_LAYER),
-    pendingStep('check', 'data-intact', 'the token\'s sha256 reads back unchanged', CLUSTER_LAYER),
-    pendingStep('check', 'dns-follows-pod', (p: Params) => `the pod FQDN resolves to the new pod IP within ${p.dnsWithin / 1000}s`, CLUSTER_LAYER),
-    pendingStep('check', 'recovered-within', (p: Params) => `deleted → Ready within ${p.recoveryWithin / 1000}s per pod`, CLUSTER_LAYER),
-    pendingStep(
+    step('check', 'pods-came-back', (p: Params) => `same name and hostname with a new UID; same PVC UID and PV; token intact; FQDN → new IP within ${p.dnsWithin / 1000}s; Ready within ${p.recoveryWithin / 1000}s`, steps.verifyPods),
+    step(
       'check',
       'rescale-keeps-claims',
-      (p: Params) =>
-        p.rescale
-          ? 'scale down by one and back up: the PVC is kept, the data intact, pods return in ordinal order'
-          : 'skipped (rescale=false)',
-      CLUSTER_LAYER,
+      (p: Params) => (p.rescale ? 'scale down by one and back up: the PVC is kept, the data intact, pods return in ordinal order' : 'skipped (rescale=false)'),
+      steps.rescale,
     ),
   ],
 });

@@ -16,6 +16,8 @@ export interface WatchOptions<T> {
   labelSelector?: string;
   fieldSelector?: string;
   onEvent: (e: WatchEvent<T>) => void;
+  /** Ask the server to close each watch stream after this long (it is then resumed). */
+  timeoutSeconds?: number;
   /** Told when the watch had to relist (410 Gone) or reconnect, for the journal. */
   onNotice?: (text: string) => void;
 }
@@ -98,7 +100,7 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
     session.requests.count('WATCH');
     current = await watch.watch(
       path,
-      { ...query, resourceVersion, allowWatchBookmarks: true },
+      { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds },
       (phase: string, obj: T & { code?: number }) => {
         if (phase === 'BOOKMARK') {
           resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;

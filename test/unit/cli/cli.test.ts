@@ -1,6 +1,6 @@
 // The CLI as a user meets it: a real child process, real exit codes, real messages.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,34 @@ describe('cli', function () {
       const r = await shakedown([...cmd, '--help']);
       assert.equal(r.code, 0, cmd.join(' '));
       assert.match(r.stdout, /Usage: shakedown/);
+    }
+  });
+});
+
+describe('cli against an unreachable cluster', function () {
+  this.timeout(60_000);
+  it('is an error verdict (exit 3) found in preflight, with the reason in junit.xml', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'shakedown-unreachable-'));
+    try {
+      const kc = join(tmp, 'kubeconfig');
+      // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+      writeFileSync(
+        kc,
+        'apiVersion: v1\nkind: Config\ncurrent-context: kind-gone\nclusters: [{name: gone, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\n' +
+          'users: [{name: u, user: {token: do-not-leak-this-token}}]\ncontexts: [{name: kind-gone, context: {cluster: gone, user: u}}]\n',
+      );
+      const r = await shakedown(['run', 'hpa-cpu', '--report-dir', join(tmp, 'reports')], { KUBECONFIG: kc });
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(r.stdout, /verdict=error PREFLIGHT error in preflight: the API server https:\/\/127\.0\.0\.1:1/);
+      assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
+      const [dir] = readdirSync(join(tmp, 'reports'));
+      const junit = readFileSync(join(tmp, 'reports', dir!, 'junit.xml'), 'utf8');
+      assert.match(junit, /<error[^>]*type="PREFLIGHT"/);
+      for (const f of ['journal.json', 'junit.xml', 'report.md', 'report.html']) {
+        assert.doesNotMatch(readFileSync(join(tmp, 'reports', dir!, f), 'utf8'), /do-not-leak-this-token/, `${f} leaks the kubeconfig token`);
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

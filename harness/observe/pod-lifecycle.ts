@@ -1,0 +1,145 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Recorder } from '../engine/experiment.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+import { watchResilient, type WatchEvent, type WatchHandle } from '../cluster/watch.ts';
+
+/** One life of a pod name: a StatefulSet pod deleted and recreated has two, with different UIDs. */
+export interface Incarnation {
+  name: string;
+  uid: string;
+  /** When the harness first saw this UID (watch arrival). */
+  seenAt: number;
+  creationTimestamp?: string | undefined;
+  /** Arrival of the first event showing Ready=True, and the API's lastTransitionTime for it. */
+  readyAt?: number;
+  readyTransition?: string | undefined;
+  /** Arrival of the first event carrying a deletionTimestamp, and the timestamp itself. */
+  terminatingAt?: number;
+  deletionTimestamp?: string | undefined;
+  /** Arrival of the DELETED event. */
+  deletedAt?: number;
+  podIP?: string | undefined;
+  nodeName?: string | undefined;
+  /** Ordinals of lower pods that were not Ready when this one was first seen (ordering evidence). */
+  createdBeforeLowerReady?: string[];
+}
+
+const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const readyTransition = (p: V1Pod) => p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+
+/** The ordinal of a StatefulSet pod name, or undefined. */
+export function ordinalOf(podName: string): number | undefined {
+  const m = /-(\d+)$/.exec(podName);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Follows pods by watch events, stamped on arrival, and keeps every incarnation of every pod
+ * name; each event also goes into the journal with the API's own timestamps beside the arrival.
+ */
+export class PodLifecycle {
+  private readonly byName = new Map<string, Incarnation[]>();
+  private handle: WatchHandle | undefined;
+  private readonly session: ClusterSession;
+  private readonly namespace: string;
+  private readonly labelSelector: string;
+  private readonly record: Recorder | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(session: ClusterSession, namespace: string, labelSelector: string, record?: Recorder) {
+    this.session = session;
+    this.namespace = namespace;
+    this.labelSelector = labelSelector;
+    this.record = record;
+  }
+
+  async start(): Promise<void> {
+    this.handle = await watchResilient<V1Pod>(
+      this.session,
+      { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespace: this.namespace },
+      {
+        labelSelector: this.labelSelector,
+        onEvent: (e) => this.onEvent(e),
+        onNotice: (text) => this.record?.event({ source: 'harness', type: 'watch-notice', message: text }),
+      },
+    );
+  }
+
+  stop(): void {
+    this.handle?.stop();
+  }
+
+  /** Called after every event; used by waits that follow the watch instead of polling the API. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  incarnations(name: string): Incarnation[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** The newest incarnation of a name that has not been deleted. */
+  current(name: string): Incarnation | undefined {
+    return this.incarnations(name).filter((i) => i.deletedAt === undefined).at(-1);
+  }
+
+  all(): Incarnation[] {
+    return [...this.byName.values()].flat();
+  }
+
+  private onEvent(e: WatchEvent<V1Pod>): void {
+    const pod = e.object;
+    const name = pod.metadata?.name ?? '';
+    const uid = pod.metadata?.uid ?? '';
+    const list = this.byName.get(name) ?? [];
+    this.byName.set(name, list);
+    let inc = list.find((i) => i.uid === uid);
+    if (!inc) {
+      inc = { name, uid, seenAt: e.receivedAtMs, creationTimestamp: toIso(pod.metadata?.creationTimestamp) };
+      // Which lower ordinals were not Ready when this pod appeared (OrderedReady forbids that).
+      const ord = ordinalOf(name);
+      if (ord !== undefined) {
+        const prefix = name.slice(0, name.length - String(ord).length);
+        const notReady: string[] = [];
+        for (let o = 0; o < ord; o++) {
+          const lower = this.current(`${prefix}${o}`);
+          if (lower && lower.readyAt === undefined) notReady.push(`${prefix}${o}`);
+        }
+        inc.createdBeforeLowerReady = notReady;
+      }
+      list.push(inc);
+    }
+    inc.podIP = pod.status?.podIP ?? inc.podIP;
+    inc.nodeName = pod.spec?.nodeName ?? inc.nodeName;
+    if (inc.readyAt === undefined && isReady(pod)) {
+      inc.readyAt = e.receivedAtMs;
+      inc.readyTransition = toIso(readyTransition(pod));
+    }
+    if (inc.terminatingAt === undefined && pod.metadata?.deletionTimestamp) {
+      inc.terminatingAt = e.receivedAtMs;
+      inc.deletionTimestamp = toIso(pod.metadata.deletionTimestamp);
+    }
+    if (e.type === 'DELETED') inc.deletedAt = e.receivedAtMs;
+
+    const apiTimes: Record<string, string> = {};
+    if (inc.creationTimestamp) apiTimes['creationTimestamp'] = inc.creationTimestamp;
+    if (inc.deletionTimestamp) apiTimes['deletionTimestamp'] = inc.deletionTimestamp;
+    if (inc.readyTransition) apiTimes['readyTransition'] = inc.readyTransition;
+    this.record?.event({
+      at: e.receivedAt,
+      source: 'watch',
+      type: e.type,
+      object: `Pod/${this.namespace}/${name}`,
+      message: `${e.type} uid=${uid.slice(0, 8)} phase=${pod.status?.phase ?? '?'} ready=${isReady(pod)}${pod.metadata?.deletionTimestamp ? ' terminating' : ''}${pod.status?.podIP ? ` ip=${pod.status.podIP}` : ''}`,
+      apiTimes,
+      data: { uid, phase: pod.status?.phase, ready: isReady(pod), podIP: pod.status?.podIP, node: pod.spec?.nodeName },
+    });
+    for (const fn of this.listeners) fn();
+  }
+}
+
+function toIso(t: Date | string | undefined): string | undefined {
+  if (t === undefined) return undefined;
+  return t instanceof Date ? t.toISOString() : new Date(t).toISOString();
+}

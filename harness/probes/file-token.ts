@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { RunError } from '../engine/errors.ts';
+import { execInPod } from '../cluster/exec.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+
+export interface Token {
+  path: string;
+  value: string;
+  sha256: string;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A fresh token for one pod of one run. */
+export function newToken(dir: string, runId: string, label: string): Token {
+  const value = `shakedown ${runId} ${label} ${randomBytes(16).toString('hex')}`;
+  return { path: `${dir.replace(/\/$/, '')}/.shakedown-${runId}`, value, sha256: sha256(value) };
+}
+
+type Where = { namespace: string; pod: string; container?: string | undefined };
+
+/**
+ * Writes the token and flushes it to the volume (sync) before returning, then reads its sha256
+ * back from the pod, so what is compared later is what the disk holds, not a page cache.
+ */
+export async function writeToken(session: ClusterSession, where: Where, token: Token): Promise<void> {
+  const script = `printf '%s' "$1" > "$2" && sync && sha256sum "$2"`;
+  const r = await execInPod(session, { ...where, command: ['sh', '-c', script, 'write-token', token.value, token.path], timeoutMs: 30_000 });
+  if (r.exitCode !== 0) throw new RunError('SETUP', `could not write ${token.path} in ${where.pod}: exit ${r.exitCode}: ${r.stderr.trim()}`);
+  const got = r.stdout.trim().split(/\s+/)[0];
+  if (got !== token.sha256) throw new RunError('SETUP', `the token written to ${where.pod}:${token.path} reads back as ${got}, expected ${token.sha256}`);
+}
+
+/** The sha256 of the file in the pod, or undefined when it is missing. */
+export async function readTokenSha(session: ClusterSession, where: Where, path: string): Promise<{ sha256?: string; output: string }> {
+  const r = await execInPod(session, { ...where, command: ['sh', '-c', 'test -f "$1" && sha256sum "$1"', 'read-token', path], timeoutMs: 30_000 });
+  const output = `${r.stdout}${r.stderr}`.trim();
+  if (r.exitCode !== 0) return { output: output || `exit ${r.exitCode}: ${path} is missing` };
+  const sha = r.stdout.trim().split(/\s+/)[0];
+  return sha ? { sha256: sha, output } : { output };
+}
+
+/** Removes the token, so a run against someone's own StatefulSet leaves its volumes as they were. */
+export async function removeToken(session: ClusterSession, where: Where, path: string): Promise<void> {
+  const r = await execInPod(session, { ...where, command: ['rm', '-f', path], timeoutMs: 30_000 });
+  if (r.exitCode !== 0) throw new Error(`could not remove ${path} in ${where.pod}: ${r.stderr.trim()}`);
+}
