@@ -22,7 +22,7 @@ if is_warm; then
   exit 0
 fi
 
-command -v go >/dev/null || die "go not found on PATH (need Go >= 1.26 to build etcd $ETCD_VERSION)"
+command -v go >/dev/null || die "go not found on PATH (install Go; etcd $ETCD_VERSION needs a recent one)"
 mkdir -p "$BIN_DIR"
 # One build at a time per cache dir (two shells racing would double the work).
 exec 9>"$BUILD_DIR/.lock"
@@ -53,6 +53,16 @@ gomod_of() {
   go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p'
 }
 
+# need_go MODULE GO_LINE: fail clearly (not with a toolchain download attempt,
+# GOTOOLCHAIN=local) when the local Go is older than a module's `go` line.
+need_go() {
+  local have
+  have="$(go env GOVERSION)"; have="${have#go}"
+  if [[ "$(printf '%s\n%s\n' "$2" "$have" | sort -V | head -n1)" != "$2" ]]; then
+    die "$1 needs Go >= $2 but $(command -v go) is go$have; install a newer Go"
+  fi
+}
+
 # ---------------------------------------------------------------- kubernetes
 K8S_SRC="$BUILD_DIR/src/kubernetes"
 mkdir -p "$K8S_SRC"
@@ -60,6 +70,7 @@ step "resolving k8s.io/kubernetes@$K8S_VERSION"
 K8S_GOMOD="$(gomod_of "k8s.io/kubernetes@$K8S_VERSION")"
 [[ -f "$K8S_GOMOD" ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION via $GOPROXY"
 K8S_GO_LINE="$(awk '$1 == "go" { print $2; exit }' "$K8S_GOMOD")"
+need_go "k8s.io/kubernetes@$K8S_VERSION" "$K8S_GO_LINE"
 K8S_GODEBUG="$(awk '$1 == "godebug" { print; exit }' "$K8S_GOMOD")"
 K8S_REPLACES="$(replaces_of "$K8S_GOMOD" "$K8S_STAGING_VERSION")"
 [[ -n "$K8S_REPLACES" ]] || die "no staging replace directives found in $K8S_GOMOD"
@@ -116,6 +127,7 @@ step "resolving go.etcd.io/etcd/server/v3@$ETCD_VERSION"
 ETCD_GOMOD="$(gomod_of "go.etcd.io/etcd/server/v3@$ETCD_VERSION")"
 [[ -f "$ETCD_GOMOD" ]] || die "could not download go.etcd.io/etcd/server/v3@$ETCD_VERSION via $GOPROXY"
 ETCD_GO_LINE="$(awk '$1 == "go" { print $2; exit }' "$ETCD_GOMOD")"
+need_go "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "$ETCD_GO_LINE"
 ETCD_REPLACES="$(replaces_of "$ETCD_GOMOD" "$ETCD_VERSION")"
 ETCD_PKGS=("go.etcd.io/etcd/server/v3")
 ETCD_REQUIRES="require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
@@ -167,4 +179,9 @@ fi
 
 printf 'k8s=%s etcd=%s built=%s go=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$BUILD_DATE" "$(go env GOVERSION)" >"$STAMP"
 step "done: $(du -sh "$BIN_DIR" | cut -f1) in $BIN_DIR"
+# Older build dirs (other versions.env/build.sh) are left alone: another
+# checkout may still use them. Say how to reclaim the space.
+for d in "$SHAKEDOWN_CACHE"/k8s-*; do
+  [[ "$d" != "$BUILD_DIR" && -d "$d" ]] && log "older build dir $(du -sh "$d" | cut -f1) $d (rm -rf it if unused)"
+done
 echo "$BUILD_DIR"

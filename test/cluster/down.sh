@@ -13,6 +13,9 @@ case "${1:-}" in
   *) die "usage: $0 [--purge]" ;;
 esac
 
+mkdir -p "$STATE_DIR"
+lock_cluster
+
 # Pids of any process running a binary from ANY shakedown build dir (also an
 # older hash after a version bump), matched on /proc/PID/exe, not by name, so
 # an unrelated etcd or kube-apiserver on the machine is never touched.
@@ -58,6 +61,7 @@ stop_pids() {
 # Clients first, etcd last, so the apiserver doesn't spend its shutdown
 # retrying a vanished store.
 stopped=0
+all_pids=()
 for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
   c="${COMPONENTS[i]}"
   f="$STATE_DIR/pids/$c.pid"
@@ -67,6 +71,7 @@ for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
   if [[ -n "$pid" && "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$SHAKEDOWN_CACHE"/k8s-*/bin/* ]]; then
     log "stopping $c (pid $pid)"
     stop_pids 20 "$pid"
+    all_pids+=("$pid")
     stopped=$((stopped + 1))
   fi
   rm -f "$f"
@@ -77,9 +82,18 @@ mapfile -t strays < <(our_pids)
 if ((${#strays[@]})); then
   log "stopping stray processes: ${strays[*]}"
   stop_pids 20 "${strays[@]}"
+  all_pids+=("${strays[@]}")
 fi
 mapfile -t left < <(our_pids)
 ((${#left[@]} == 0)) || die "processes still running: ${left[*]}"
+
+# Exited components stay zombies until their parent (often pid 1, after the
+# calling shell is gone) reaps them; wait briefly so `pgrep` shows nothing
+# once down.sh returns. Zombies hold no ports or files, so this isn't fatal.
+gone() { local p; for p in "$@"; do [[ -e /proc/$p ]] && return 1; done; return 0; }
+if ((${#all_pids[@]})) && ! wait_for "exited components to be reaped" 10 gone "${all_pids[@]}"; then
+  log "note: zombie(s) not yet reaped by their parent: ${all_pids[*]}"
+fi
 
 if $PURGE; then
   rm -rf "$STATE_DIR"

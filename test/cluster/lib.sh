@@ -1,5 +1,5 @@
 # Shared paths and helpers for test/cluster/*.sh (source it, don't run it).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 
 CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -47,6 +47,16 @@ wait_for() {
 pid_alive() {
   local f="$STATE_DIR/pids/$1.pid"
   [[ -s "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# lock_cluster: hold the state dir's lock until the script exits, so up.sh and
+# down.sh never interleave. Children inherit the hold (SHAKEDOWN_CLUSTER_LOCKED)
+# instead of deadlocking on it (up.sh runs down.sh).
+lock_cluster() {
+  [[ -n "${SHAKEDOWN_CLUSTER_LOCKED:-}" ]] && return 0
+  exec 8>"$STATE_DIR/.lock"
+  if ! flock -w 300 8; then die "another up.sh/down.sh has held $STATE_DIR/.lock for 300 s"; fi
+  export SHAKEDOWN_CLUSTER_LOCKED=1
 }
 
 # Print the tail of every component log (for failure diagnosis).

@@ -14,6 +14,24 @@ step() { log "[$((SECONDS - T0))s] $*"; }
 bash "$CLUSTER_DIR/build.sh" >/dev/null
 
 PKI="$STATE_DIR/pki"
+
+# Address the apiserver advertises in the `kubernetes` Service endpoints.
+# Loopback by default (control plane only). A node whose pods must reach the
+# apiserver sets a non-loopback host address that exists before up.sh runs
+# (e.g. its bridge IP); the apiserver then listens on all addresses, because
+# kubeconfigs keep using 127.0.0.1.
+ADVERTISE="${SHAKEDOWN_APISERVER_ADVERTISE_ADDRESS:-127.0.0.1}"
+if [[ "$ADVERTISE" == 127.* ]]; then
+  BIND=127.0.0.1
+  # Endpoints may not hold loopback IPs; the lease reconciler would log an
+  # error every 10 s, so don't publish endpoints at all.
+  RECONCILER=none
+else
+  BIND=0.0.0.0
+  RECONCILER=lease
+fi
+# What a running cluster must match for a second up.sh to be a no-op.
+CONFIG_ID="bin=$BIN_DIR advertise=$ADVERTISE"
 CURL_ADMIN=(curl -fsS --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key")
 
 # running_current NAME: recorded pid is alive AND runs this build's binary
@@ -32,8 +50,14 @@ sched_healthy() { [[ "$(curl -fsSk --max-time 2 "https://127.0.0.1:$SCHED_PORT/h
 all_healthy() {
   local c
   for c in "${COMPONENTS[@]}"; do running_current "$c" || return 1; done
+  [[ "$(cat "$STATE_DIR/config-id" 2>/dev/null)" == "$CONFIG_ID" ]] || return 1
   [[ -s "$KUBECONFIG_PATH" ]] && etcd_healthy && apiserver_ready && kcm_healthy && sched_healthy
 }
+
+# Concurrent up/down calls (a test runner and the node's up.sh) serialize
+# here; the later one then finds the cluster healthy and returns.
+mkdir -p "$STATE_DIR"
+lock_cluster
 
 if all_healthy; then
   log "already up and healthy (context $CLUSTER_NAME)"
@@ -41,14 +65,15 @@ if all_healthy; then
   exit 0
 fi
 
-# Anything half-running (crashed component, old build) is restarted cleanly.
+# Anything half-running (crashed component, old build, other settings) or
+# left over is stopped first, so every start is a clean one.
 for c in "${COMPONENTS[@]}"; do
   if pid_alive "$c"; then
-    log "cluster partially running or stale; restarting it"
-    bash "$CLUSTER_DIR/down.sh" >/dev/null
+    log "cluster partially running, unhealthy or configured differently; restarting it"
     break
   fi
 done
+bash "$CLUSTER_DIR/down.sh" >/dev/null
 
 # Refuse to start on top of someone else's listener: a clear error beats a
 # component crash-looping on "address already in use".
@@ -58,6 +83,7 @@ for p in "$ETCD_CLIENT_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$S
 done
 
 mkdir -p "$STATE_DIR"/{pki,logs,pids,etcd,run}
+echo "$CONFIG_ID" >"$STATE_DIR/config-id"
 
 # ------------------------------------------------------------------- PKI
 # Kept across down/up so kubeconfigs handed out stay valid; delete
@@ -65,16 +91,22 @@ mkdir -p "$STATE_DIR"/{pki,logs,pids,etcd,run}
 gen_key() { [[ -s "$1" ]] || openssl genrsa -out "$1" 2048 2>/dev/null; }
 
 # sign NAME SUBJECT EXT_LINES...: key + cert for NAME signed by CA $CA_NAME.
+# Re-signed (same key) when subject or extensions change, e.g. a new SAN.
 sign() {
   local name="$1" subj="$2"; shift 2
-  [[ -s "$PKI/$name.crt" && -s "$PKI/$name.key" ]] && return 0
+  printf '%s\n' "subject=$subj" "$@" >"$PKI/$name.spec.new"
+  if [[ -s "$PKI/$name.crt" && -s "$PKI/$name.key" ]] && cmp -s "$PKI/$name.spec.new" "$PKI/$name.spec"; then
+    rm -f "$PKI/$name.spec.new"
+    return 0
+  fi
   gen_key "$PKI/$name.key"
   printf '%s\n' "$@" >"$PKI/$name.ext"
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
   openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$CA_NAME.crt" -CAkey "$PKI/$CA_NAME.key" \
     -CAcreateserial -days 3650 -sha256 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>/dev/null \
-    || die "openssl could not sign $name"
+    || { rm -f "$PKI/$name".{csr,ext,spec.new}; die "openssl could not sign $name (subject $subj; $*)"; }
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
+  mv "$PKI/$name.spec.new" "$PKI/$name.spec"
 }
 
 make_ca() {
@@ -91,7 +123,7 @@ make_ca ca shakedown-local-ca
 CA_NAME=ca
 sign apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE" \
   "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" \
-  "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  "subjectAltName=IP:127.0.0.1,IP:10.96.0.1$([[ "$ADVERTISE" == 127.* ]] || echo ",IP:$ADVERTISE"),DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 sign admin "/O=system:masters/CN=kubernetes-admin" "${CLIENT_EXT[@]}"
 sign kube-controller-manager "/CN=system:kube-controller-manager" "${CLIENT_EXT[@]}"
 sign kube-scheduler "/CN=system:kube-scheduler" "${CLIENT_EXT[@]}"
@@ -145,7 +177,8 @@ start() {
   : >"$logf"  # one log per run; the previous one is of no use after a restart
   # In a non-interactive shell the background child is not a group leader,
   # so setsid calls setsid(2) and execs in place: $! is the component's pid.
-  nohup setsid "$BIN_DIR/$name" "$@" >>"$logf" 2>&1 </dev/null &
+  # 8>&-: the component must not inherit (and so hold forever) the up.sh lock.
+  nohup setsid "$BIN_DIR/$name" "$@" >>"$logf" 2>&1 </dev/null 8>&- &
   echo $! >"$STATE_DIR/pids/$name.pid"
   step "started $name (pid $!, log $logf)"
 }
@@ -170,6 +203,12 @@ await() {
   step "$what"
 }
 
+# Keep the previous run's logs apart, so a failure dump shows only this run.
+mkdir -p "$STATE_DIR/logs/prev"
+for c in "${COMPONENTS[@]}"; do
+  if [[ -f "$STATE_DIR/logs/$c.log" ]]; then mv -f "$STATE_DIR/logs/$c.log" "$STATE_DIR/logs/prev/$c.log"; fi
+done
+
 # Fresh data every up: tests want a clean cluster, and down.sh wipes it too.
 rm -rf "$STATE_DIR/etcd"
 mkdir -p "$STATE_DIR/etcd" && chmod 700 "$STATE_DIR/etcd"
@@ -192,8 +231,9 @@ await "etcd healthy" 30 etcd etcd_healthy
 
 start kube-apiserver \
   --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
-  --bind-address=127.0.0.1 \
-  --advertise-address=127.0.0.1 \
+  --bind-address="$BIND" \
+  --advertise-address="$ADVERTISE" \
+  --endpoint-reconciler-type="$RECONCILER" \
   --secure-port="$APISERVER_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" \
   --tls-private-key-file="$PKI/apiserver.key" \

@@ -52,15 +52,16 @@ describe('harness cluster layer on the local control plane', function () {
     assert.equal(sts.metadata?.labels?.['shakedown.io/run-id'], runId);
     assert.equal(sts.spec?.template.metadata?.labels?.['shakedown.io/run-id'], runId);
     assert.ok(sts.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply'), 'managed by a server-side apply');
-    // The StatefulSet controller creates the claims, with our labels, even while pods are Pending.
+    // The StatefulSet controller creates web-0's claim with our labels even while the pod is
+    // Pending (OrderedReady: web-1 and its claim wait until web-0 is Ready, which needs a node).
     const claims = await waitFor(
       async () => {
         const pvcs = (await session.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: `shakedown.io/run-id=${runId}` })).items;
-        return pvcs.length === 2 ? done(pvcs.map((p) => p.metadata?.name).sort()) : notYet(pvcs.length);
+        return pvcs.length >= 1 ? done(pvcs.map((p) => p.metadata?.name).sort()) : notYet(pvcs.length);
       },
-      { what: '2 labelled PVCs', timeoutMs: 60_000 },
+      { what: 'a labelled PVC', timeoutMs: 60_000 },
     );
-    assert.deepEqual(claims, ['data-shakedown-web-0', 'data-shakedown-web-1']);
+    assert.equal(claims[0], 'data-shakedown-web-0');
     // Applying again is idempotent: same object, same UID.
     const again = await applyObjects(session, objects, labels);
     assert.equal(again[1]?.metadata?.uid, applied[1]?.metadata?.uid);
