@@ -1,0 +1,376 @@
+// The steps of hpa-cpu: preflight of the metrics API and CPU requests, the fixture, CPU load by
+// exec under `timeout`, sampling at every sync, the formula's prediction against what the HPA
+// did, stopping the load (proven inside each pod) and scale-in.
+import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { applyObjects, ensureNamespace } from '../../harness/cluster/apply.ts';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import { execInPod } from '../../harness/cluster/exec.ts';
+import { clusterOf } from '../../harness/cluster/services.ts';
+import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
+import { describeError, injectError, preflightError, revertError, targetSelectionError } from '../../harness/engine/errors.ts';
+import type { RunContext } from '../../harness/engine/experiment.ts';
+import { formatDuration } from '../../harness/engine/time.ts';
+import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { loadManifestFile } from '../../harness/manifests/load.ts';
+import { millicores, predictReplicas, type Prediction } from './formula.ts';
+import type { Params } from './params.ts';
+
+export const FIXTURE = 'shakedown-cpu';
+
+export interface Sample {
+  at: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** Average utilisation as the HPA reported it (what its formula used). */
+  utilization?: number | undefined;
+  prediction?: Prediction | undefined;
+  /** Per-pod CPU from the metrics API, millicores. */
+  podCpu: Record<string, number>;
+}
+
+export interface State {
+  fixture: boolean;
+  target: string;
+  kind: 'Deployment' | 'StatefulSet';
+  hpa: string;
+  selector: string;
+  minReplicas: number;
+  maxReplicas: number;
+  targetUtilization: number;
+  baselineReplicas: number;
+  loaded: string[];
+  loadStartedAt?: number;
+  loadStoppedAt?: number;
+  samples: Sample[];
+  closeLoadWindow?: () => void;
+}
+
+export const initialState = (): State => ({
+  fixture: true,
+  target: FIXTURE,
+  kind: 'Deployment',
+  hpa: FIXTURE,
+  selector: `app.kubernetes.io/name=${FIXTURE}`,
+  minReplicas: 1,
+  maxReplicas: 1,
+  targetUtilization: 50,
+  baselineReplicas: 0,
+  loaded: [],
+  samples: [],
+});
+
+export type Ctx = RunContext<Params, State>;
+
+const LOAD_PROCESS = 'sha256sum';
+
+// ---------------------------------------------------------------- preflight
+
+interface PodMetricsList {
+  items: { metadata: { name: string }; containers: { name: string; usage: { cpu: string } }[] }[];
+}
+
+async function podMetrics(cluster: ClusterSession, namespace: string, labelSelector: string): Promise<PodMetricsList> {
+  return (await cluster.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector })) as PodMetricsList;
+}
+
+/** The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. */
+export async function metricsApi(ctx: Ctx): Promise<void> {
+  const cluster = clusterOf(ctx);
+  try {
+    const r = (await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] };
+    ctx.record.event({ source: 'probe', type: 'metrics-api', message: `metrics.k8s.io answers: ${r.items.length} node(s) reporting` });
+  } catch (err) {
+    throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer, so the HPA cannot act on CPU: install metrics-server (${describeError(err)})`, err);
+  }
+}
+
+/** Finds the target and its HPA, and checks every container of the target requests CPU. */
+export async function selectTarget(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const cluster = clusterOf(ctx);
+  if (!p.target) {
+    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization });
+    if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
+    return;
+  }
+  let template: V1Pod['spec'];
+  let matchLabels: Record<string, string>;
+  try {
+    if (p.targetKind === 'Deployment') {
+      const d = await cluster.apps.readNamespacedDeployment({ name: p.target, namespace: p.namespace });
+      template = d.spec?.template.spec;
+      matchLabels = d.spec?.selector.matchLabels ?? {};
+    } else {
+      const st = await cluster.apps.readNamespacedStatefulSet({ name: p.target, namespace: p.namespace });
+      template = st.spec?.template.spec;
+      matchLabels = st.spec?.selector.matchLabels ?? {};
+    }
+  } catch (err) {
+    if (isNotFound(err)) throw targetSelectionError(`${p.targetKind} ${p.namespace}/${p.target} does not exist`);
+    throw err;
+  }
+  const missing = (template?.containers ?? []).filter((c) => !c.resources?.requests?.['cpu']).map((c) => c.name);
+  if (missing.length) {
+    throw preflightError(`${p.targetKind} ${p.target} sets no CPU request on container(s) ${missing.join(', ')}: the HPA cannot compute utilisation without one`);
+  }
+  const hpas = (await cluster.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: p.namespace })).items;
+  const hpa = p.hpa ? hpas.find((h) => h.metadata?.name === p.hpa) : hpas.find((h) => h.spec?.scaleTargetRef.kind === p.targetKind && h.spec.scaleTargetRef.name === p.target);
+  if (!hpa) throw targetSelectionError(p.hpa ? `HPA ${p.namespace}/${p.hpa} does not exist` : `no HPA in ${p.namespace} targets ${p.targetKind} ${p.target}`);
+  const cpu = hpa.spec?.metrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.type === 'Utilization');
+  if (!cpu?.resource?.target.averageUtilization) throw targetSelectionError(`HPA ${hpa.metadata?.name} has no CPU Utilization target; this experiment predicts only that metric`);
+  Object.assign(s, {
+    fixture: false,
+    target: p.target,
+    kind: p.targetKind,
+    hpa: hpa.metadata?.name ?? '',
+    selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
+    minReplicas: hpa.spec?.minReplicas ?? 1,
+    maxReplicas: hpa.spec?.maxReplicas ?? 1,
+    targetUtilization: cpu.resource.target.averageUtilization,
+  });
+}
+
+// ---------------------------------------------------------------- setup
+
+export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manifestValues(p: Params): Record<string, unknown> }): Promise<void> {
+  if (!ctx.state.fixture) return;
+  const cluster = clusterOf(ctx);
+  ctx.cleanup('delete every object labelled with this run', async () => {
+    await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: 180_000 });
+  });
+  const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });
+  const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
+  const applied = await applyObjects(cluster, objects, ctx.labels);
+  ctx.record.event({ source: 'harness', type: 'fixture-applied', message: `namespace ${ctx.params.namespace}${created ? ' (created)' : ''}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}` });
+}
+
+// ---------------------------------------------------------------- steady state
+
+async function readHpa(ctx: Ctx): Promise<V2HorizontalPodAutoscaler> {
+  return clusterOf(ctx).autoscaling.readNamespacedHorizontalPodAutoscaler({ name: ctx.state.hpa, namespace: ctx.params.namespace });
+}
+
+const utilizationOf = (h: V2HorizontalPodAutoscaler) =>
+  h.status?.currentMetrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu')?.resource?.current.averageUtilization;
+
+async function readyPods(ctx: Ctx): Promise<V1Pod[]> {
+  const pods = await clusterOf(ctx).core.listNamespacedPod({ namespace: ctx.params.namespace, labelSelector: ctx.state.selector });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+}
+
+/**
+ * Baseline: the target at its minimum, Ready, and the HPA already reading a CPU metric (so the
+ * metrics pipeline works end to end before any load).
+ */
+export async function baseline(ctx: Ctx): Promise<void> {
+  const { state: s } = ctx;
+  try {
+    const h = await waitFor(
+      async () => {
+        const h = await readHpa(ctx);
+        const ready = (await readyPods(ctx)).length;
+        const u = utilizationOf(h);
+        return u !== undefined && ready >= s.minReplicas && (h.status?.currentReplicas ?? 0) === ready ? done(h) : notYet(`${ready} Ready, HPA utilisation ${u ?? 'unknown'}`);
+      },
+      { what: `HPA ${s.hpa} reading CPU with its pods Ready`, timeoutMs: 240_000, intervalMs: 2000, signal: ctx.signal, retryErrors: true },
+    );
+    s.baselineReplicas = h.status?.currentReplicas ?? 0;
+    ctx.record.check({ name: 'baseline', expected: `HPA ${s.hpa} reports CPU utilisation for Ready pods`, observed: `${s.baselineReplicas} replica(s), utilisation ${utilizationOf(h)}%`, passed: true, evidence: { status: h.status } });
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    ctx.record.check({ name: 'baseline', expected: `HPA ${s.hpa} reports CPU utilisation for Ready pods within 4m`, observed: String(err.lastObserved), passed: false });
+  }
+}
+
+// ---------------------------------------------------------------- observe
+
+/** Samples the HPA status and per-pod metrics at every sync, and draws the series. */
+export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
+  const { params: p, state: s } = ctx;
+  const cluster = clusterOf(ctx);
+  let lastDesired: number | undefined;
+  const decisions: (string | number | null)[][] = [];
+  const sample = async () => {
+    const h = await readHpa(ctx);
+    const m = await podMetrics(cluster, p.namespace, s.selector).catch(() => ({ items: [] }));
+    const podCpu = Object.fromEntries(m.items.map((i) => [i.metadata.name, i.containers.reduce((a, c) => a + millicores(c.usage.cpu), 0)]));
+    const current = h.status?.currentReplicas ?? 0;
+    const u = utilizationOf(h);
+    const prediction = u !== undefined && current > 0 ? predictReplicas({ currentReplicas: current, currentUtilization: u, targetUtilization: s.targetUtilization, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas }) : undefined;
+    const smp: Sample = { at: Date.now(), currentReplicas: current, desiredReplicas: h.status?.desiredReplicas ?? current, utilization: u, prediction, podCpu };
+    s.samples.push(smp);
+    const at = new Date(smp.at).toISOString();
+    ctx.record.point({ name: 'actual (HPA currentReplicas)', group: 'replicas', unit: 'replicas' }, current, at);
+    if (prediction) {
+      ctx.record.point({ name: 'predicted (formula, clamped)', group: 'replicas', unit: 'replicas' }, prediction.clamped, at);
+      ctx.record.point({ name: 'needed by the load (unclamped)', group: 'replicas', unit: 'replicas' }, prediction.needed, at);
+    }
+    if (u !== undefined) ctx.record.point({ name: 'average utilisation (HPA)', group: 'cpu', unit: '% of request' }, u, at);
+    ctx.record.point({ name: 'target', group: 'cpu', unit: '% of request' }, s.targetUtilization, at);
+    if (smp.desiredReplicas !== lastDesired) {
+      decisions.push([at, current, smp.desiredReplicas, u ?? null, prediction?.clamped ?? null, prediction?.needed ?? null]);
+      ctx.record.event({ source: 'sampler', type: 'hpa-decision', object: `HorizontalPodAutoscaler/${p.namespace}/${s.hpa}`, message: `current ${current} → desired ${smp.desiredReplicas} at ${u ?? '?'}% (formula: ${prediction?.clamped ?? '?'}, needed ${prediction?.needed ?? '?'})` });
+      lastDesired = smp.desiredReplicas;
+    }
+  };
+  await sample();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise((r) => setTimeout(r, p.sampleEvery).unref());
+      if (stopped) break;
+      await sample().catch((err: unknown) => ctx.record.event({ source: 'sampler', type: 'sample-failed', message: describeError(err) }));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    ctx.record.table({ title: "HPA decisions (each change of desiredReplicas)", columns: ['at', 'current', 'desired', 'utilisation %', 'formula (clamped)', 'needed'], rows: decisions });
+  };
+}
+
+// ---------------------------------------------------------------- method
+
+/** Counts load processes inside a pod by reading /proc, so no pgrep is needed in the image. */
+async function loadProcesses(cluster: ClusterSession, namespace: string, pod: string): Promise<number> {
+  const script = `n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = ${LOAD_PROCESS} ] && n=$((n+1)); done; echo $n`;
+  const r = await execInPod(cluster, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
+  return Number(r.stdout.trim());
+}
+
+async function stopLoadIn(cluster: ClusterSession, namespace: string, pod: string): Promise<void> {
+  const script = `for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = ${LOAD_PROCESS} ] && kill "\${d#/proc/}" 2>/dev/null; done; true`;
+  await execInPod(cluster, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
+}
+
+/** Starts `timeout <loadFor> sha256sum /dev/zero` in the chosen pods; each ends by itself even if the harness dies. */
+export async function startLoad(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const cluster = clusterOf(ctx);
+  const pods = (await readyPods(ctx)).map((x) => x.metadata?.name ?? '').sort();
+  const chosen = p.loadPods === 'all' ? pods : pods.slice(0, p.loadPods);
+  if (chosen.length === 0) throw injectError(`no Ready pod of ${s.target} to load`);
+  const seconds = Math.ceil(p.loadFor / 1000);
+  // Registered before the first process starts: a partial injection is reverted too.
+  ctx.rollback(`stop ${LOAD_PROCESS} in ${chosen.join(', ')}`, async () => {
+    for (const pod of s.loaded) {
+      try {
+        await stopLoadIn(cluster, p.namespace, pod);
+      } catch (err) {
+        if (!/not found|NotFound|ended without/i.test(describeError(err))) throw revertError(`could not stop the load in ${pod}`, err);
+      }
+    }
+    s.closeLoadWindow?.();
+  });
+  s.loadStartedAt = Date.now();
+  s.closeLoadWindow = ctx.record.window('cpu load');
+  for (const pod of chosen) {
+    const script = `i=0; while [ $i -lt ${p.processesPerPod} ]; do timeout ${seconds} ${LOAD_PROCESS} /dev/zero >/dev/null 2>&1 & i=$((i+1)); done; echo started`;
+    const r = await execInPod(cluster, { namespace: p.namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
+    if (r.exitCode !== 0) throw injectError(`could not start the load in ${pod}: exit ${r.exitCode} ${r.stderr.trim()}`);
+    s.loaded.push(pod);
+    ctx.record.event({ source: 'fault', type: 'load-started', object: `Pod/${p.namespace}/${pod}`, message: `${p.processesPerPod} × timeout ${seconds} ${LOAD_PROCESS} /dev/zero` });
+  }
+  ctx.progress(`load running in ${s.loaded.join(', ')} for at most ${formatDuration(p.loadFor)}`);
+}
+
+// ---------------------------------------------------------------- verify
+
+/** Scale-out: within the bound, the HPA reaches the formula's clamped prediction above the baseline. */
+export async function verifyScaleOut(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const from = s.loadStartedAt ?? Date.now();
+  let matched: Sample | undefined;
+  try {
+    matched = await waitFor(
+      () => {
+        const hit = s.samples.find((x) => x.at >= from && x.prediction && x.currentReplicas > s.baselineReplicas && x.currentReplicas === x.prediction.clamped);
+        return hit ? done(hit) : notYet(s.samples.at(-1));
+      },
+      { what: 'the HPA to reach the predicted replicas', timeoutMs: Math.max(0, from + p.scaleOutWithin - Date.now()), intervalMs: 1000, signal: ctx.signal },
+    );
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+  }
+  const during = s.samples.filter((x) => x.at >= from && x.prediction);
+  const peak = Math.max(s.baselineReplicas, ...during.map((x) => x.currentReplicas));
+  const last = during.at(-1);
+  ctx.record.check({
+    name: 'controller-follows-formula',
+    expected: `within ${formatDuration(p.scaleOutWithin)} of the load, replicas rise above ${s.baselineReplicas} to ceil(current × utilisation / ${s.targetUtilization}%) clamped to [${s.minReplicas}, ${s.maxReplicas}]`,
+    observed: matched
+      ? `${matched.currentReplicas} replicas at ${matched.utilization}% after ${formatDuration(matched.at - from)} = the formula's ${matched.prediction?.clamped}`
+      : `no sample matched: last ${last?.currentReplicas ?? '?'} replicas at ${last?.utilization ?? '?'}% (formula ${last?.prediction?.clamped ?? '?'}), peak ${peak}`,
+    passed: matched !== undefined,
+    evidence: { samples: during.map((x) => ({ at: new Date(x.at).toISOString(), current: x.currentReplicas, desired: x.desiredReplicas, utilization: x.utilization, clamped: x.prediction?.clamped, needed: x.prediction?.needed })) },
+  });
+  const needed = Math.max(0, ...during.map((x) => x.prediction?.needed ?? 0));
+  ctx.record.check({
+    name: 'capacity-for-load',
+    expected: `the replicas the load needs (unclamped formula) fit under maxReplicas ${s.maxReplicas}`,
+    observed: `needed ${needed}, maxReplicas ${s.maxReplicas}, observed peak ${peak}`,
+    passed: needed > 0 && needed <= s.maxReplicas,
+    evidence: { needed, maxReplicas: s.maxReplicas, peak },
+  });
+  const firstScale = during.find((x) => x.currentReplicas > s.baselineReplicas);
+  if (firstScale) ctx.record.measurement({ name: 'time to first scale', value: Math.round((firstScale.at - from) / 100) / 10, unit: 's', description: 'load start → first sample with more replicas than the baseline' });
+  const peakAt = during.find((x) => x.currentReplicas === peak);
+  if (peakAt) ctx.record.measurement({ name: 'time to peak', value: Math.round((peakAt.at - from) / 100) / 10, unit: 's', description: `load start → first sample at the peak of ${peak} replicas` });
+  ctx.record.measurement({ name: 'peak replicas', value: peak, unit: 'replicas' });
+  const deviations = during.map((x) => Math.abs(x.currentReplicas - (x.prediction?.clamped ?? x.currentReplicas)));
+  ctx.record.measurement({ name: 'max |actual − predicted|', value: Math.max(0, ...deviations), unit: 'replicas', description: 'per sample during the load; the controller acts at its sync, so a lag of one sample shows here' });
+}
+
+/** Stops the load and proves, inside each loaded pod, that no load process survives. */
+export async function stopLoad(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const cluster = clusterOf(ctx);
+  for (const pod of s.loaded) await stopLoadIn(cluster, p.namespace, pod);
+  s.loadStoppedAt = Date.now();
+  s.closeLoadWindow?.();
+  const survivors: Record<string, number> = {};
+  for (const pod of s.loaded) {
+    const n = await waitFor(
+      async () => {
+        const n = await loadProcesses(cluster, p.namespace, pod);
+        return n === 0 ? done(n) : notYet(n);
+      },
+      { what: `no ${LOAD_PROCESS} left in ${pod}`, timeoutMs: 20_000, intervalMs: 1000, signal: ctx.signal },
+    ).catch((err: unknown) => {
+      if (err instanceof WaitTimeoutError) return Number(err.lastObserved);
+      throw err;
+    });
+    survivors[pod] = n;
+  }
+  const left = Object.entries(survivors).filter(([, n]) => n > 0);
+  ctx.record.check({
+    name: 'load-stopped',
+    expected: `no ${LOAD_PROCESS} process left in ${s.loaded.join(', ')}`,
+    observed: left.length ? `still running: ${left.map(([pod, n]) => `${pod} ×${n}`).join(', ')}` : 'none left (checked in /proc of each pod)',
+    passed: left.length === 0,
+    evidence: { survivors },
+  });
+}
+
+/** Scale-in: back to minReplicas within the bound once the load stopped. */
+export async function verifyScaleIn(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const from = s.loadStoppedAt ?? Date.now();
+  let settled: number | undefined;
+  try {
+    settled = await waitFor(
+      async () => {
+        const h = await readHpa(ctx);
+        const r = h.status?.currentReplicas ?? 0;
+        return r === s.minReplicas ? done(Date.now()) : notYet(`${r} replicas`);
+      },
+      { what: `${s.target} back to ${s.minReplicas} replica(s)`, timeoutMs: p.scaleInWithin, intervalMs: 2000, signal: ctx.signal },
+    );
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    ctx.record.check({ name: 'scale-in', expected: `back to ${s.minReplicas} replica(s) within ${formatDuration(p.scaleInWithin)} of the load stopping`, observed: `still ${String(err.lastObserved)}`, passed: false });
+    return;
+  }
+  ctx.record.check({ name: 'scale-in', expected: `back to ${s.minReplicas} replica(s) within ${formatDuration(p.scaleInWithin)} of the load stopping`, observed: `at ${s.minReplicas} after ${formatDuration(settled - from)}`, passed: true });
+  ctx.record.measurement({ name: 'time to settle', value: Math.round((settled - from) / 100) / 10, unit: 's', description: 'load stopped → back at minReplicas' });
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { millicores, predictReplicas } from '../../../experiments/hpa-cpu/formula.ts';
+
+describe('hpa-cpu: the replica formula', () => {
+  const base = { targetUtilization: 50, minReplicas: 1, maxReplicas: 10 };
+
+  it('reproduces the worked example of the source notes: 2 pods at 300m of 200m requests, target 50% → 6', () => {
+    // 300m of 200m = 150% utilisation.
+    assert.equal(predictReplicas({ ...base, currentReplicas: 2, currentUtilization: 150 }).clamped, 6);
+  });
+
+  it('scales in: six pods at 50m of 200m (25%) → 3', () => {
+    assert.equal(predictReplicas({ ...base, currentReplicas: 6, currentUtilization: 25 }).clamped, 3);
+  });
+
+  it('never goes below minReplicas, and reports what was needed apart from the clamp', () => {
+    const p = predictReplicas({ ...base, minReplicas: 2, currentReplicas: 2, currentUtilization: 10 });
+    assert.equal(p.needed, 1);
+    assert.equal(p.clamped, 2);
+  });
+
+  it('clamps to maxReplicas while `needed` shows the load wanted more', () => {
+    const p = predictReplicas({ ...base, maxReplicas: 2, currentReplicas: 1, currentUtilization: 200 });
+    assert.equal(p.needed, 4);
+    assert.equal(p.clamped, 2);
+  });
+
+  it('leaves replicas unchanged within the 10% tolerance', () => {
+    const p = predictReplicas({ ...base, currentReplicas: 4, currentUtilization: 54 });
+    assert.ok(p.withinTolerance);
+    assert.equal(p.clamped, 4);
+    assert.equal(predictReplicas({ ...base, currentReplicas: 4, currentUtilization: 56 }).clamped, 5);
+  });
+
+  it('reads CPU quantities in millicores', () => {
+    assert.equal(millicores('200m'), 200);
+    assert.equal(millicores('0.5'), 500);
+    assert.equal(millicores('1'), 1000);
+    assert.equal(millicores('1500000n'), 1.5);
+  });
+});
