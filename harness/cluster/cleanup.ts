@@ -102,13 +102,15 @@ export async function deleteByLabel(
       }
     }
   }
+  // Only the kinds something was deleted of can still be there (others were listed empty).
+  const pending = SWEEP.filter((k) => deleted.some((d) => d.startsWith(`${k.kind}/`)));
   await waitFor(
     async () => {
       const left: string[] = [];
-      for (const kind of SWEEP) for (const o of await kind.list(session, labelSelector)) left.push(ref(kind.kind, o));
+      for (const kind of pending) for (const o of await kind.list(session, labelSelector)) left.push(ref(kind.kind, o));
       return left.length === 0 ? done(undefined) : notYet(left);
     },
-    { what: `no object labelled ${labelSelector} left`, timeoutMs: opts.timeoutMs, intervalMs: 1000, signal: opts.signal },
+    { what: `no object labelled ${labelSelector} left`, timeoutMs: opts.timeoutMs, intervalMs: 2000, signal: opts.signal },
   );
   return { deleted };
 }

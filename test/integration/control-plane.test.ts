@@ -1,7 +1,8 @@
 // Proves the local test cluster (test/cluster/up.sh) is a real Kubernetes
 // control plane: real apiserver semantics (SSA conflicts, watches) and real
 // controllers (StatefulSet, ReplicaSet/Deployment, HPA, scheduler, namespace).
-// There is no kubelet, so pods are created but stay Pending.
+// Its pods are pinned to a node that does not exist, so they stay Pending whether or not the
+// local cluster has a node (test/cluster/node): this file tests the control plane alone.
 import './hooks.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +12,8 @@ import { waitFor } from './wait.ts';
 
 const KUBECONFIG = process.env.SHAKEDOWN_TEST_KUBECONFIG;
 const CONTEXT = 'shakedown-local';
+/** A nodeSelector no node matches. */
+const NO_NODE = { 'shakedown.io/no-such-node': 'true' };
 
 /** K8S_VERSION pinned in test/cluster/versions.env (what the build stamps). */
 function pinnedK8sVersion(): string {
@@ -114,16 +117,17 @@ describe('local control plane (test/cluster)', function () {
             serviceName: name,
             replicas,
             // Parallel: OrderedReady would stop at web-0, which never becomes
-            // Ready without a kubelet.
+            // Ready (it is never scheduled).
             podManagementPolicy: 'Parallel',
             selector: { matchLabels: { app: name } },
             template: {
               metadata: { labels: { app: name, ...labels } },
               spec: {
+                nodeSelector: NO_NODE,
                 containers: [
                   {
                     name: 'app',
-                    image: 'registry.k8s.io/pause:3.10', // never pulled: no kubelet
+                    image: 'registry.k8s.io/pause:3.10', // never pulled: never scheduled
                     volumeMounts: [{ name: 'data', mountPath: '/data' }],
                   },
                 ],
@@ -169,8 +173,8 @@ describe('local control plane (test/cluster)', function () {
       assert.equal(watchError, undefined);
     });
 
-    it('leaves its pods Pending and unschedulable (no nodes)', async function () {
-      // The scheduler marks the pod Unschedulable: proves it runs and sees 0 nodes.
+    it('leaves its pods Pending and unschedulable (no matching node)', async function () {
+      // The scheduler marks the pod Unschedulable: proves it runs and filters nodes.
       const pod = await waitFor(
         async () => {
           const p = await core!.readNamespacedPod({ name: `${name}-0`, namespace: ns });
@@ -217,6 +221,7 @@ describe('local control plane (test/cluster)', function () {
           template: {
             metadata: { labels: { app: name, ...labels } },
             spec: {
+              nodeSelector: NO_NODE,
               containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '10m' } } }],
             },
           },

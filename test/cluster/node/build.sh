@@ -154,5 +154,15 @@ rm -rf "$ROOTFS"
 
 printf 'k8s=%s coredns=%s metrics-server=%s local-path=%s built=%s go=%s\n' "$K8S_VERSION" "$COREDNS_VERSION" \
   "$METRICS_SERVER_VERSION" "$LOCAL_PATH_PROVISIONER_VERSION" "$BUILD_DATE" "$(go env GOVERSION)" >"$STAMP"
+# Older node builds (a version or recipe change) are dead weight unless a
+# binary of theirs still runs (then down.sh stops it; the next build prunes).
+for old in "$SHAKEDOWN_CACHE"/node-*; do
+  [[ -d "$old" && "$old" != "$NODE_BUILD_DIR" ]] || continue
+  busy=false
+  for p in /proc/[0-9]*; do
+    [[ "$(readlink "$p/exe" 2>/dev/null)" == "$old"/bin/* ]] && { busy=true; break; }
+  done
+  $busy || { rm -rf "$old"; step "removed old node build $old"; }
+done
 step "done: $(du -sh "$NODE_BUILD_DIR" | cut -f1) in $NODE_BUILD_DIR"
 echo "$NODE_BUILD_DIR"

@@ -3,15 +3,13 @@
 # kube-proxy (built from the control plane's Kubernetes version), the CNI
 # bridge plugin, and add-ons (CoreDNS, metrics-server, local-path-provisioner)
 # running as pods from images built here.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 
 NODE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The control plane's lib: versions (K8S_VERSION), STATE_DIR, BIN_DIR
 # (kubectl), KUBECONFIG_PATH, log/die/wait_for.
 # shellcheck source=../lib.sh
 . "$NODE_DIR/../lib.sh"
-# shellcheck source=versions.env
-. "$NODE_DIR/versions.env"
 
 log() { printf '[node] %s\n' "$*" >&2; }
 die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -19,7 +17,7 @@ die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 # Build dir keyed by everything that decides what gets built. Its name must
 # NOT match "$SHAKEDOWN_CACHE/k8s-*": the control plane's down.sh stops any
 # process running a binary from there.
-NODE_BUILD_HASH="$(cat "$NODE_DIR/../versions.env" "$NODE_DIR/versions.env" "$NODE_DIR/build.sh" \
+NODE_BUILD_HASH="$(cat "$NODE_DIR/../versions.env" "$NODE_DIR/build.sh" \
   "$NODE_DIR/mkimage.sh" "$NODE_DIR/pause/main.go" "$NODE_DIR/cri-clean/main.go" | sha256sum | cut -c1-12)"
 NODE_BUILD_DIR="$SHAKEDOWN_CACHE/node-$NODE_BUILD_HASH"
 NODE_BIN="$NODE_BUILD_DIR/bin"
@@ -42,3 +40,13 @@ SERVICE_CIDR=10.96.0.0/16
 CLUSTER_DNS=10.96.0.10
 KUBELET_PORT=10250
 NODE_COMPONENTS=(containerd kubelet kube-proxy)
+
+# render FILE: a manifest with @VARS@ substituted from the pinned versions/paths.
+render() {
+  sed -e "s#@COREDNS_IMAGE@#$COREDNS_IMAGE#g" \
+      -e "s#@METRICS_SERVER_IMAGE@#$METRICS_SERVER_IMAGE#g" \
+      -e "s#@LOCAL_PATH_PROVISIONER_IMAGE@#$LOCAL_PATH_PROVISIONER_IMAGE#g" \
+      -e "s#@SAMPLE_IMAGE@#$SAMPLE_IMAGE#g" \
+      -e "s#@CLUSTER_DNS@#$CLUSTER_DNS#g" \
+      -e "s#@LOCAL_PATH_DIR@#$NODE_STATE/local-path#g" "$1"
+}

@@ -5,6 +5,9 @@
 # ../up.sh (which runs first, idempotently), then CoreDNS, metrics-server and
 # local-path-provisioner (StorageClass `standard`, default).
 # Idempotent: a second run while everything is healthy exits 0 quickly.
+# SHAKEDOWN_NODE_TAINT (e.g. shakedown.io/isolated=true:NoSchedule) registers
+# the node tainted, so only the add-ons and pods that tolerate it run there
+# (useful while others test "no kubelet" behaviour on the same control plane).
 # Last line of output: the admin kubeconfig path.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,9 +34,15 @@ running_current() {
   node_pid_alive "$1" || return 1
   [[ "$(readlink "/proc/$(cat "$NODE_STATE/pids/$1.pid")/exe" 2>/dev/null)" == "$2" ]]
 }
+# node_ready: Ready=True, reported after KUBELET_STARTED (epoch seconds), so
+# a Node object left from an earlier kubelet does not count.
+KUBELET_STARTED=0
 node_ready() {
-  [[ "$("${KUBECTL[@]}" get node "$NODE_NAME" \
-    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+  local s st hb
+  s="$("${KUBECTL[@]}" get node "$NODE_NAME" -o \
+    jsonpath='{.status.conditions[?(@.type=="Ready")].status}|{.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}' 2>/dev/null)" || return 1
+  IFS='|' read -r st hb <<<"$s"
+  [[ "$st" == True ]] && (($(date -d "$hb" +%s 2>/dev/null || echo 0) >= KUBELET_STARTED))
 }
 kubelet_healthy() { [[ "$(curl -fsS --max-time 2 http://127.0.0.1:10248/healthz 2>/dev/null)" == ok ]]; }
 proxy_healthy() { curl -fsS --max-time 2 http://127.0.0.1:10256/healthz >/dev/null 2>&1; }
@@ -48,7 +57,8 @@ fail() {
     printf '\n===== tail -n 30 %s =====\n' "$NODE_STATE/logs/$c.log" >&2
     tail -n 30 "$NODE_STATE/logs/$c.log" >&2
   done
-  die "$1 (node logs in $NODE_STATE/logs; run test/cluster/node/down.sh to clean up)"
+  bash "$NODE_DIR/down.sh" >/dev/null 2>&1 || true   # logs/ is kept
+  die "$1 (node logs kept in $NODE_STATE/logs)"
 }
 # await WHAT TIMEOUT NAME CHECK...: wait for CHECK, failing fast if NAME dies
 # (NAME "-" watches no process).
@@ -63,6 +73,36 @@ await() {
   step "$what"
 }
 
+# deploy_ready NS NAME: the current generation rolled out and every replica
+# Ready (Available alone also holds with 0 ready pods when maxUnavailable=1).
+deploy_ready() {
+  local s
+  s="$("${KUBECTL[@]}" -n "$1" get deployment "$2" -o \
+    jsonpath='{.metadata.generation}|{.status.observedGeneration}|{.spec.replicas}|{.status.readyReplicas}|{.status.updatedReplicas}' 2>/dev/null)" || return 1
+  local gen obs want ready updated
+  IFS='|' read -r gen obs want ready updated <<<"$s"
+  [[ -n "$gen" && "$gen" == "$obs" && "${ready:-0}" == "$want" && "${updated:-0}" == "$want" ]] || return 1
+  pods_fresh_ready "$1" "$(deploy_selector "$2")"
+}
+deploy_selector() {
+  case "$1" in
+    coredns) echo k8s-app=kube-dns ;;
+    metrics-server) echo k8s-app=metrics-server ;;
+    local-path-provisioner) echo app=local-path-provisioner ;;
+  esac
+}
+# pods_fresh_ready NS SELECTOR: every live pod Ready, and Ready since the
+# kubelet started (a restarted node's pods keep a stale Ready for a moment).
+pods_fresh_ready() {
+  local out n=0 st since del
+  out="$("${KUBECTL[@]}" -n "$1" get pods -l "$2" -o jsonpath='{range .items[*]}{.metadata.deletionTimestamp}|{.status.conditions[?(@.type=="Ready")].status}|{.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}' 2>/dev/null)" || return 1
+  while IFS='|' read -r del st since; do
+    [[ -z "$del$st$since" || -n "$del" ]] && continue
+    [[ "$st" == True ]] && (($(date -d "$since" +%s 2>/dev/null || echo 0) >= KUBELET_STARTED)) || return 1
+    n=$((n + 1))
+  done <<<"$out"
+  ((n > 0))
+}
 all_healthy() {
   running_current containerd /usr/bin/containerd && containerd_ok || return 1
   running_current kubelet "$NODE_BIN/kubelet" && kubelet_healthy || return 1
@@ -70,10 +110,8 @@ all_healthy() {
   node_ready && addons_ready
 }
 addons_ready() {
-  "${KUBECTL[@]}" -n kube-system wait --for=condition=Available --timeout=1s \
-    deployment/coredns deployment/metrics-server >/dev/null 2>&1 &&
-  "${KUBECTL[@]}" -n local-path-storage wait --for=condition=Available --timeout=1s \
-    deployment/local-path-provisioner >/dev/null 2>&1 &&
+  deploy_ready kube-system coredns && deploy_ready kube-system metrics-server &&
+  deploy_ready local-path-storage local-path-provisioner &&
   "${KUBECTL[@]}" get apiservice v1beta1.metrics.k8s.io \
     -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null | grep -qx True
 }
@@ -146,6 +184,19 @@ if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
 fi
 ip addr replace "$NODE_IP/${POD_CIDR#*/}" dev "$BRIDGE"
 ip link set "$BRIDGE" up
+# Containment: nothing addressed to the cluster's ranges may take the default
+# route off this machine. ClusterIPs route to the bridge (kube-proxy DNATs
+# them to pods; a ClusterIP without rules dies here instead of leaking, e.g.
+# the API server probing an APIService before kube-proxy synced), the rest of
+# the pod supernet is unreachable, and pods may talk only to pods and to this
+# host (no forwarding out of the bridge).
+ip route replace "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
+ip route replace unreachable "$CLUSTER_CIDR"
+iptables -N SHAKEDOWN-EGRESS 2>/dev/null || iptables -F SHAKEDOWN-EGRESS
+iptables -A SHAKEDOWN-EGRESS -m comment --comment "shakedown: pods reach only pods and this host" \
+  -j REJECT --reject-with icmp-net-prohibited
+iptables -C FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j SHAKEDOWN-EGRESS 2>/dev/null \
+  || iptables -I FORWARD 1 -i "$BRIDGE" ! -o "$BRIDGE" -j SHAKEDOWN-EGRESS
 sysctl -qw net.ipv4.ip_forward=1
 # Pod traffic through the bridge must see iptables (Service DNAT, hairpin).
 [[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter 2>/dev/null || true
@@ -225,15 +276,20 @@ start containerd /usr/bin/containerd --config "$NODE_STATE/containerd/config.tom
 await "containerd answers on $CONTAINERD_SOCK" 30 containerd containerd_ok
 
 # Images are imported, never pulled (no registry is reachable).
-imported() { [[ -n "$("${CTR[@]}" images ls -q "name==$1" 2>/dev/null)" ]]; }
+# imported REF TAR: containerd holds REF with the manifest digest TAR carries.
+imported() {
+  local want
+  want="$(tar -xOf "$2" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -n 1 | cut -d'"' -f4)"
+  [[ -n "$want" ]] && "${CTR[@]}" images ls "name==$1" 2>/dev/null | awk 'NR > 1 {print $3}' | grep -qx "$want"
+}
 IMPORTS=("pause $PAUSE_IMAGE" "sample $SAMPLE_IMAGE" "coredns $COREDNS_IMAGE"
   "metrics-server $METRICS_SERVER_IMAGE" "local-path-provisioner $LOCAL_PATH_PROVISIONER_IMAGE")
 for pair in "${IMPORTS[@]}"; do
   file="${pair%% *}" ref="${pair#* }"
-  imported "$ref" && continue
+  imported "$ref" "$NODE_IMAGES/$file.tar" && continue
   "${CTR[@]}" images import "$NODE_IMAGES/$file.tar" >/dev/null \
     || fail "ctr images import $NODE_IMAGES/$file.tar"
-  imported "$ref" || fail "image $ref missing after import of $NODE_IMAGES/$file.tar"
+  imported "$ref" "$NODE_IMAGES/$file.tar" || fail "image $ref missing after import of $NODE_IMAGES/$file.tar"
 done
 step "images imported: $PAUSE_IMAGE $SAMPLE_IMAGE $COREDNS_IMAGE $METRICS_SERVER_IMAGE $LOCAL_PATH_PROVISIONER_IMAGE"
 
@@ -275,6 +331,7 @@ rotateCertificates: false
 serverTLSBootstrap: false
 maxPods: 110
 EOF
+KUBELET_STARTED=$(($(date +%s) - 1))
 start kubelet "$NODE_BIN/kubelet" \
   --config="$NODE_STATE/kubelet-config.yaml" \
   --kubeconfig="$NODE_STATE/kubelet.kubeconfig" \
@@ -282,9 +339,26 @@ start kubelet "$NODE_BIN/kubelet" \
   --cert-dir="$NODE_STATE/kubelet/pki" \
   --hostname-override="$NODE_NAME" \
   --node-ip="$NODE_IP" \
+  ${SHAKEDOWN_NODE_TAINT:+--register-with-taints="$SHAKEDOWN_NODE_TAINT"} \
   --v=1
 await "kubelet /healthz ok" 60 kubelet kubelet_healthy
 await "node $NODE_NAME Ready" 90 kubelet node_ready
+
+# ------------------------------------------------- API server for pods
+# The API server listens on 127.0.0.1 only, and a loopback address cannot be
+# an endpoint of the `kubernetes` Service (Endpoints validation rejects it), so
+# kube-proxy has no endpoint for 10.96.0.1:443. In-cluster clients (CoreDNS,
+# metrics-server, the provisioner) reach it through this DNAT instead: from the
+# pod bridge (needs route_localnet, set above) and from host-network pods.
+APISERVER_SVC_IP=10.96.0.1
+iptables -t nat -N SHAKEDOWN-APISERVER 2>/dev/null || iptables -t nat -F SHAKEDOWN-APISERVER
+iptables -t nat -A SHAKEDOWN-APISERVER -d "$APISERVER_SVC_IP/32" -p tcp --dport 443 \
+  -m comment --comment "shakedown: kubernetes service to 127.0.0.1:$APISERVER_PORT" \
+  -j DNAT --to-destination "127.0.0.1:$APISERVER_PORT"
+iptables -t nat -C PREROUTING -i "$BRIDGE" -j SHAKEDOWN-APISERVER 2>/dev/null \
+  || iptables -t nat -I PREROUTING 1 -i "$BRIDGE" -j SHAKEDOWN-APISERVER
+iptables -t nat -C OUTPUT -d "$APISERVER_SVC_IP/32" -j SHAKEDOWN-APISERVER 2>/dev/null \
+  || iptables -t nat -I OUTPUT 1 -d "$APISERVER_SVC_IP/32" -j SHAKEDOWN-APISERVER
 
 # ------------------------------------------------------------- kube-proxy
 cat >"$NODE_STATE/kube-proxy-config.yaml" <<EOF
@@ -307,28 +381,25 @@ start kube-proxy "$NODE_BIN/kube-proxy" --config="$NODE_STATE/kube-proxy-config.
 await "kube-proxy /healthz ok" 60 kube-proxy proxy_healthy
 
 # ----------------------------------------------------------------- add-ons
-render() { # FILE: substitute @VARS@ from the pinned versions and paths
-  sed -e "s#@COREDNS_IMAGE@#$COREDNS_IMAGE#g" \
-      -e "s#@METRICS_SERVER_IMAGE@#$METRICS_SERVER_IMAGE#g" \
-      -e "s#@LOCAL_PATH_PROVISIONER_IMAGE@#$LOCAL_PATH_PROVISIONER_IMAGE#g" \
-      -e "s#@SAMPLE_IMAGE@#$SAMPLE_IMAGE#g" \
-      -e "s#@CLUSTER_DNS@#$CLUSTER_DNS#g" \
-      -e "s#@LOCAL_PATH_DIR@#$NODE_STATE/local-path#g" "$1"
+# A namespace still terminating (an earlier down.sh) rejects new objects.
+ns_not_terminating() {
+  [[ "$("${KUBECTL[@]}" get namespace local-path-storage -o jsonpath='{.status.phase}' 2>/dev/null)" != Terminating ]]
 }
+await "namespace local-path-storage not terminating" 90 kubelet ns_not_terminating
 for m in "$NODE_DIR"/manifests/*.yaml; do
   render "$m" | "${KUBECTL[@]}" apply --server-side --force-conflicts -f - >/dev/null \
     || fail "kubectl apply $m"
 done
 step "add-on manifests applied"
-deploy_available() { "${KUBECTL[@]}" -n "$1" wait --for=condition=Available --timeout=2s "deployment/$2" >/dev/null 2>&1; }
+
 apiservice_available() {
   "${KUBECTL[@]}" get apiservice v1beta1.metrics.k8s.io \
     -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null | grep -qx True
 }
 node_metrics() { "${KUBECTL[@]}" get --raw "/apis/metrics.k8s.io/v1beta1/nodes/$NODE_NAME" >/dev/null 2>&1; }
-await "CoreDNS available" 120 kubelet deploy_available kube-system coredns
-await "local-path-provisioner available" 120 kubelet deploy_available local-path-storage local-path-provisioner
-await "metrics-server available" 120 kubelet deploy_available kube-system metrics-server
+await "CoreDNS ready" 120 kubelet deploy_ready kube-system coredns
+await "local-path-provisioner ready" 120 kubelet deploy_ready local-path-storage local-path-provisioner
+await "metrics-server ready" 120 kubelet deploy_ready kube-system metrics-server
 await "APIService v1beta1.metrics.k8s.io available" 120 - apiservice_available
 await "metrics API serves node metrics" 120 - node_metrics
 

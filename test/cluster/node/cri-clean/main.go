@@ -45,13 +45,13 @@ func main() {
 		for _, p := range pods.Items {
 			fmt.Printf("pod %s %s/%s %s\n", p.Id[:13], p.Metadata.Namespace, p.Metadata.Name, p.State)
 		}
-		for _, c := range ctrs.Items {
+		for _, c := range ctrs.Containers {
 			fmt.Printf("container %s %s pod=%s %s\n", c.Id[:13], c.Metadata.Name, c.PodSandboxId[:13], c.State)
 		}
 		return
 	}
 	failed := 0
-	for _, c := range ctrs.Items {
+	for _, c := range ctrs.Containers {
 		if _, err := rt.StopContainer(ctx, &runtimeapi.StopContainerRequest{ContainerId: c.Id, Timeout: 0}); err != nil {
 			fmt.Fprintf(os.Stderr, "stop container %s: %v\n", c.Id[:13], err)
 		}
@@ -69,7 +69,7 @@ func main() {
 			continue
 		}
 	}
-	fmt.Printf("removed %d pod sandboxes (%d containers), %d failures\n", len(pods.Items)-failed, len(ctrs.Items), failed)
+	fmt.Printf("removed %d pod sandboxes (%d containers), %d failures\n", len(pods.Items)-failed, len(ctrs.Containers), failed)
 	if failed > 0 {
 		os.Exit(1)
 	}
