@@ -60,7 +60,11 @@ function orchestrate(only) {
       dir: 'test/e2e',
       needs: () => {
         const kc = testKubeconfig();
-        return kc.path ? { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path } } : { ok: false, why: kc.why };
+        if (!kc.path) return { ok: false, why: kc.why };
+        // The experiments need real nodes; the control plane alone is not enough.
+        const nodes = spawnSync('bash', ['-c', '. test/cluster/lib.sh && "$BIN_DIR/kubectl" --kubeconfig "$1" get nodes -o jsonpath=\'{.items[*].status.conditions[?(@.type=="Ready")].status}\'', 'nodes', kc.path], { cwd: root, encoding: 'utf8' });
+        if (!/True/.test(nodes.stdout ?? '')) return { ok: false, why: `the test cluster has no Ready node (start one with \`npm run cluster:up\`)${nodes.stderr ? `: ${nodes.stderr.trim()}` : ''}` };
+        return { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path }, note: `against ${kc.path} (Ready node present)` };
       },
     },
   ].filter((t) => only.length === 0 || only.includes(t.name));

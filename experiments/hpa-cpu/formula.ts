@@ -41,3 +41,33 @@ export function millicores(q: string): number {
   if (q.endsWith('m')) return Number(q.slice(0, -1));
   return Number(q) * 1000;
 }
+
+export interface PodUsage {
+  /** Pods of the target the controller counts (Running, not terminating). */
+  pods: string[];
+  /** CPU usage per pod from the metrics API, millicores; pods without metrics are absent. */
+  usage: Record<string, number>;
+  /** CPU request per pod, millicores. */
+  requestPerPod: number;
+  targetUtilization: number;
+}
+
+/**
+ * The utilisation the controller's formula acts on when some pods have no metrics yet (new pods
+ * just scaled out): it assumes 0% for them when the rest point to a scale-up, and 100% when they
+ * point to a scale-down, and keeps the replicas when the two disagree. With every pod measured
+ * this is the plain average.
+ */
+export function effectiveUtilization(u: PodUsage): { utilization: number; replicas: number; missing: number } | undefined {
+  const measured = u.pods.filter((p) => u.usage[p] !== undefined);
+  if (measured.length === 0 || u.requestPerPod <= 0) return undefined;
+  const sum = measured.reduce((a, p) => a + u.usage[p]!, 0);
+  const missing = u.pods.length - measured.length;
+  const plain = (sum / (u.requestPerPod * measured.length)) * 100;
+  if (missing === 0) return { utilization: plain, replicas: measured.length, missing };
+  const n = u.pods.length;
+  if (plain > u.targetUtilization) {
+    return { utilization: (sum / (u.requestPerPod * n)) * 100, replicas: n, missing };
+  }
+  return { utilization: ((sum + u.requestPerPod * missing) / (u.requestPerPod * n)) * 100, replicas: n, missing };
+}

@@ -12,7 +12,7 @@ import type { RunContext } from '../../harness/engine/experiment.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { loadManifestFile } from '../../harness/manifests/load.ts';
-import { millicores, predictReplicas, type Prediction } from './formula.ts';
+import { effectiveUtilization, millicores, predictReplicas, type Prediction } from './formula.ts';
 import type { Params } from './params.ts';
 
 export const FIXTURE = 'shakedown-cpu';
@@ -37,6 +37,8 @@ export interface State {
   minReplicas: number;
   maxReplicas: number;
   targetUtilization: number;
+  /** CPU requested by one pod of the target (all containers), millicores. */
+  requestPerPod: number;
   baselineReplicas: number;
   loaded: string[];
   loadStartedAt?: number;
@@ -54,6 +56,7 @@ export const initialState = (): State => ({
   minReplicas: 1,
   maxReplicas: 1,
   targetUtilization: 50,
+  requestPerPod: 0,
   baselineReplicas: 0,
   loaded: [],
   samples: [],
@@ -89,7 +92,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = clusterOf(ctx);
   if (!p.target) {
-    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization });
+    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest) });
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
   }
@@ -127,6 +130,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     minReplicas: hpa.spec?.minReplicas ?? 1,
     maxReplicas: hpa.spec?.maxReplicas ?? 1,
     targetUtilization: cpu.resource.target.averageUtilization,
+    requestPerPod: (template?.containers ?? []).reduce((a, c) => a + millicores(String(c.resources?.requests?.['cpu'])), 0),
   });
 }
 
@@ -196,7 +200,13 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
     const podCpu = Object.fromEntries(m.items.map((i) => [i.metadata.name, i.containers.reduce((a, c) => a + millicores(c.usage.cpu), 0)]));
     const current = h.status?.currentReplicas ?? 0;
     const u = utilizationOf(h);
-    const prediction = u !== undefined && current > 0 ? predictReplicas({ currentReplicas: current, currentUtilization: u, targetUtilization: s.targetUtilization, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas }) : undefined;
+    // The formula is computed from what was observed: the pods and their metrics, with the
+    // controller's rule for pods that have no metrics yet; the HPA's own average is kept beside it.
+    const pods = (await cluster.core.listNamespacedPod({ namespace: p.namespace, labelSelector: s.selector })).items
+      .filter((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp)
+      .map((x) => x.metadata?.name ?? '');
+    const eff = effectiveUtilization({ pods, usage: podCpu, requestPerPod: s.requestPerPod, targetUtilization: s.targetUtilization });
+    const prediction = eff ? predictReplicas({ currentReplicas: eff.replicas, currentUtilization: eff.utilization, targetUtilization: s.targetUtilization, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas }) : undefined;
     const smp: Sample = { at: Date.now(), currentReplicas: current, desiredReplicas: h.status?.desiredReplicas ?? current, utilization: u, prediction, podCpu };
     s.samples.push(smp);
     const at = new Date(smp.at).toISOString();
@@ -206,6 +216,7 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
       ctx.record.point({ name: 'needed by the load (unclamped)', group: 'replicas', unit: 'replicas' }, prediction.needed, at);
     }
     if (u !== undefined) ctx.record.point({ name: 'average utilisation (HPA)', group: 'cpu', unit: '% of request' }, u, at);
+    if (eff) ctx.record.point({ name: 'utilisation the formula used', group: 'cpu', unit: '% of request' }, Math.round(eff.utilization), at);
     ctx.record.point({ name: 'target', group: 'cpu', unit: '% of request' }, s.targetUtilization, at);
     if (smp.desiredReplicas !== lastDesired) {
       decisions.push([at, current, smp.desiredReplicas, u ?? null, prediction?.clamped ?? null, prediction?.needed ?? null]);
@@ -215,15 +226,24 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
   };
   await sample();
   let stopped = false;
+  let wake: (() => void) | undefined;
   const loop = (async () => {
     while (!stopped) {
-      await new Promise((r) => setTimeout(r, p.sampleEvery).unref());
+      // A sleep that stop() can cut short, so stopping never waits out a whole interval.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, p.sampleEvery);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
       if (stopped) break;
       await sample().catch((err: unknown) => ctx.record.event({ source: 'sampler', type: 'sample-failed', message: describeError(err) }));
     }
   })();
   return async () => {
     stopped = true;
+    wake?.();
     await loop;
     ctx.record.table({ title: "HPA decisions (each change of desiredReplicas)", columns: ['at', 'current', 'desired', 'utilisation %', 'formula (clamped)', 'needed'], rows: decisions });
   };
@@ -252,7 +272,7 @@ export async function startLoad(ctx: Ctx): Promise<void> {
   if (chosen.length === 0) throw injectError(`no Ready pod of ${s.target} to load`);
   const seconds = Math.ceil(p.loadFor / 1000);
   // Registered before the first process starts: a partial injection is reverted too.
-  ctx.rollback(`stop ${LOAD_PROCESS} in ${chosen.join(', ')}`, async () => {
+  ctx.rollback(`stop ${LOAD_PROCESS} in ${chosen.join(', ')} and let replicas return to the baseline`, async () => {
     for (const pod of s.loaded) {
       try {
         await stopLoadIn(cluster, p.namespace, pod);
@@ -261,6 +281,16 @@ export async function startLoad(ctx: Ctx): Promise<void> {
       }
     }
     s.closeLoadWindow?.();
+    // The HPA scales back by itself once the load is gone; wait for it (bounded) so the run
+    // leaves the workload as it found it, and say so if it does not happen.
+    await waitFor(
+      async () => {
+        const h = await readHpa(ctx);
+        const r = h.status?.currentReplicas ?? 0;
+        return r <= s.baselineReplicas ? done(undefined) : notYet(`${r} replicas`);
+      },
+      { what: `${s.target} back to its baseline of ${s.baselineReplicas} replica(s)`, timeoutMs: p.scaleInWithin, intervalMs: 2000 },
+    );
   });
   s.loadStartedAt = Date.now();
   s.closeLoadWindow = ctx.record.window('cpu load');

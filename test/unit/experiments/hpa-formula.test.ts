@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { millicores, predictReplicas } from '../../../experiments/hpa-cpu/formula.ts';
+import { effectiveUtilization, millicores, predictReplicas } from '../../../experiments/hpa-cpu/formula.ts';
 
 describe('hpa-cpu: the replica formula', () => {
   const base = { targetUtilization: 50, minReplicas: 1, maxReplicas: 10 };
@@ -37,5 +37,29 @@ describe('hpa-cpu: the replica formula', () => {
     assert.equal(millicores('0.5'), 500);
     assert.equal(millicores('1'), 1000);
     assert.equal(millicores('1500000n'), 1.5);
+  });
+});
+
+describe('hpa-cpu: utilisation with pods that have no metrics yet', () => {
+  const base = { requestPerPod: 100, targetUtilization: 50 };
+
+  it('is the plain average when every pod is measured', () => {
+    assert.deepEqual(effectiveUtilization({ ...base, pods: ['a', 'b'], usage: { a: 200, b: 0 } }), { utilization: 100, replicas: 2, missing: 0 });
+  });
+
+  it('counts unmeasured pods as idle when the measured ones point to a scale-up', () => {
+    // 200m over the 3 measured pods is 66%; with the new 4th pod at 0 it is 50%: no further scale-up.
+    const e = effectiveUtilization({ ...base, pods: ['a', 'b', 'c', 'd'], usage: { a: 200, b: 0, c: 0 } });
+    assert.equal(e?.utilization, 50);
+    assert.equal(e?.replicas, 4);
+  });
+
+  it('counts unmeasured pods as fully used when the measured ones point to a scale-down', () => {
+    const e = effectiveUtilization({ ...base, pods: ['a', 'b'], usage: { a: 10 } });
+    assert.ok(Math.abs((e?.utilization ?? 0) - 55) < 1e-9, String(e?.utilization));
+  });
+
+  it('has nothing to say without any measured pod', () => {
+    assert.equal(effectiveUtilization({ ...base, pods: ['a'], usage: {} }), undefined);
   });
 });

@@ -1,0 +1,78 @@
+// Shared by the e2e tier: run the real CLI against the local cluster and read what it wrote.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { XMLParser } from 'fast-xml-parser';
+import { loadKubeConfig } from '../../harness/cluster/kubeconfig.ts';
+import { ClusterSession } from '../../harness/cluster/session.ts';
+import { LABEL_RUN_ID } from '../../harness/engine/run-id.ts';
+
+const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
+
+/** The image the local cluster's node holds (built from busybox-static, never pulled). */
+export const IMAGE = process.env['SHAKEDOWN_TEST_IMAGE'] ?? 'shakedown.local/sample:1';
+
+export function kubeconfigOrSkip(ctx: Mocha.Context): string {
+  const kc = process.env['SHAKEDOWN_TEST_KUBECONFIG'];
+  if (!kc) ctx.skip();
+  process.env['KUBECONFIG'] = kc;
+  return kc;
+}
+
+export const session = (): ClusterSession => new ClusterSession(loadKubeConfig());
+
+export function shakedown(args: string[]): ResultPromise<{ reject: false; forceKillAfterDelay: false }> {
+  return execa(process.execPath, [BIN, ...args], {
+    reject: false,
+    env: { KUBECONFIG: process.env['KUBECONFIG'], CI: 'true' },
+    // execa would SIGKILL 5 s after a SIGTERM; rollback is allowed to take longer.
+    forceKillAfterDelay: false,
+  });
+}
+
+export interface RunOutput {
+  dir: string;
+  journal: {
+    runId: string;
+    verdict: { kind: string; reason?: string; code?: string; findings?: string[] };
+    checks: { name: string; status: string; target?: string; observed: string }[];
+    measurements: { name: string; value: number; unit: string }[];
+    rollbacks: { name: string; status: string }[];
+  };
+  junit: { testsuites: { testsuite: { testcase: JUnitCase | JUnitCase[] } } };
+  failures: string[];
+}
+
+interface JUnitCase {
+  '@_name': string;
+  failure?: { '@_message': string };
+  error?: { '@_message': string; '@_type': string };
+}
+
+/** Reads the reports of the (single) run a CLI invocation wrote. */
+export function readRun(stdout: string): RunOutput {
+  const dir = /reports: (\S+)/.exec(stdout)?.[1];
+  assert.ok(dir, `no report dir in the output:\n${stdout.slice(-2000)}`);
+  const files = readdirSync(dir).sort();
+  assert.deepEqual(files, ['journal.json', 'junit.xml', 'report.html', 'report.md']);
+  const journal = JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as RunOutput['journal'];
+  const junit = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(dir, 'junit.xml'), 'utf8')) as RunOutput['junit'];
+  const cases = [junit.testsuites.testsuite.testcase].flat();
+  const failures = cases.filter((c) => c.failure).map((c) => `${c['@_name']}: ${c.failure!['@_message']}`);
+  return { dir, journal, junit, failures };
+}
+
+/** Every object shakedown labels, for the run (or for any run): none may be left after a test. */
+export async function labelledLeft(s: ClusterSession, runId?: string): Promise<string[]> {
+  const labelSelector = runId ? `${LABEL_RUN_ID}=${runId}` : LABEL_RUN_ID;
+  const left: string[] = [];
+  for (const n of (await s.core.listNamespace({ labelSelector })).items) left.push(`Namespace/${n.metadata?.name}`);
+  for (const p of (await s.core.listPodForAllNamespaces({ labelSelector })).items) left.push(`Pod/${p.metadata?.namespace}/${p.metadata?.name}`);
+  for (const p of (await s.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector })).items) left.push(`PVC/${p.metadata?.namespace}/${p.metadata?.name}`);
+  for (const x of (await s.apps.listStatefulSetForAllNamespaces({ labelSelector })).items) left.push(`StatefulSet/${x.metadata?.namespace}/${x.metadata?.name}`);
+  for (const x of (await s.apps.listDeploymentForAllNamespaces({ labelSelector })).items) left.push(`Deployment/${x.metadata?.namespace}/${x.metadata?.name}`);
+  for (const x of (await s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items) left.push(`HPA/${x.metadata?.namespace}/${x.metadata?.name}`);
+  return left;
+}

@@ -1,0 +1,123 @@
+// hpa-cpu end to end on the local cluster (real kubelet, metrics-server, HPA controller): a pass,
+// a capacity finding (maxReplicas below what the load needs), a preflight error (no CPU
+// requests), and SIGTERM during the load.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1Container } from '@kubernetes/client-node';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import { execInPod } from '../../harness/cluster/exec.ts';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { newRunId } from '../../harness/engine/run-id.ts';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+
+/** Counts sha256sum processes in a pod from /proc (the image needs no pgrep). */
+async function loadProcesses(s: ClusterSession, namespace: string, pod: string): Promise<number> {
+  const script = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = sha256sum ] && n=$((n+1)); done; echo $n';
+  const r = await execInPod(s, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
+  return Number(r.stdout.trim());
+}
+
+describe('e2e: hpa-cpu', function () {
+  this.timeout(900_000);
+  const testId = newRunId();
+  const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e' };
+  let s: ClusterSession;
+  let reports: string;
+  const fast = ['--set', `image=${IMAGE}`, '--set', 'sampleEvery=5s', '--set', 'loadFor=150s', '--set', 'scaleInWithin=150s'];
+
+  before(function () {
+    kubeconfigOrSkip(this);
+    s = session();
+    reports = mkdtempSync(join(tmpdir(), 'shakedown-e2e-hpa-'));
+  });
+
+  after(async function () {
+    if (!s) return;
+    await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
+    assert.deepEqual(await labelledLeft(s), [], 'no object labelled shakedown.io/run-id is left');
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  /** A Deployment (+ HPA) of the test's own: the "existing workload" a user would name. */
+  async function deployTarget(name: string, withRequests: boolean): Promise<string> {
+    const ns = `sd-e2e-${name}-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    const container: V1Container = { name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"] };
+    if (withRequests) container.resources = { requests: { cpu: '100m' }, limits: { cpu: '200m' } };
+    await s.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: { metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, ...labels } }, spec: { terminationGracePeriodSeconds: 5, containers: [container] } } } },
+    });
+    await s.autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: 1,
+          maxReplicas: 4,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+          behavior: { scaleDown: { stabilizationWindowSeconds: 15 } },
+        },
+      },
+    });
+    return ns;
+  }
+
+  it('passes on its own fixture: scales out as the formula says and back in; report.html holds the chart', async () => {
+    const r = await shakedown(['run', 'hpa-cpu', ...fast, '--set', `namespace=sd-e2e-hpa-pass-${testId}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 0, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    for (const n of ['controller-follows-formula', 'capacity-for-load', 'load-stopped', 'scale-in']) {
+      assert.ok(run.journal.checks.some((c) => c.name === n && c.status === 'passed'), n);
+    }
+    const html = readFileSync(join(run.dir, 'report.html'), 'utf8');
+    assert.match(html, /<svg/);
+    assert.match(html, /predicted \(formula, clamped\)/);
+    const m = Object.fromEntries(run.journal.measurements.map((x) => [x.name, x.value]));
+    for (const k of ['time to first scale', 'time to peak', 'time to settle', 'max |actual − predicted|']) assert.ok(k in m, k);
+    assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
+  });
+
+  it('FAILS when maxReplicas is below what the load needs: the controller check holds, capacity-for-load is the finding (exit 1)', async () => {
+    const r = await shakedown(['run', 'hpa-cpu', ...fast, '--set', 'maxReplicas=2', '--set', `namespace=sd-e2e-hpa-cap-${testId}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 1, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    assert.ok(run.journal.checks.some((c) => c.name === 'controller-follows-formula' && c.status === 'passed'));
+    const capacity = run.failures.find((f) => f.startsWith('verify: capacity-for-load'));
+    assert.ok(capacity, run.failures.join('\n'));
+    assert.match(run.journal.checks.find((c) => c.name === 'capacity-for-load')!.observed, /needed \d+, maxReplicas 2, observed peak 2/);
+  });
+
+  it('is an ERROR in preflight when the target sets no CPU request (exit 3, reason in junit.xml), touching nothing', async () => {
+    const ns = await deployTarget('norequests', false);
+    const r = await shakedown(['run', 'hpa-cpu', '--set', 'target=norequests', '--set', `namespace=${ns}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 3, JSON.stringify(run.journal.verdict));
+    assert.equal(run.journal.verdict.code, 'PREFLIGHT');
+    assert.match(readFileSync(join(run.dir, 'junit.xml'), 'utf8'), /<error[^>]*type="PREFLIGHT"[^>]*message="[^"]*no CPU request/);
+    assert.deepEqual(run.journal.rollbacks, [], 'nothing was injected, so nothing was rolled back');
+  });
+
+  it('on SIGTERM during the load: exit 143, no sha256sum left in any pod, replicas back at the baseline', async () => {
+    const ns = await deployTarget('busy', true);
+    const child = shakedown(['run', 'hpa-cpu', '--set', 'target=busy', '--set', `namespace=${ns}`, '--set', 'sampleEvery=5s', '--report-dir', reports]);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => (/load running in/.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: 'the load to start', timeoutMs: 300_000 });
+    child.kill('SIGTERM');
+    const r = await child;
+    assert.equal(r.exitCode, 143, r.stdout.slice(-3000) + r.stderr);
+    const run = readRun(r.stdout);
+    assert.equal(run.journal.verdict.reason, 'SIGTERM');
+    assert.ok(run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
+    const pods = (await s.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=busy' })).items.filter((p) => p.status?.phase === 'Running');
+    assert.ok(pods.length >= 1);
+    for (const p of pods) assert.equal(await loadProcesses(s, ns, p.metadata!.name!), 0, `sha256sum left in ${p.metadata?.name}`);
+    const hpa = await s.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'busy', namespace: ns });
+    assert.equal(hpa.status?.currentReplicas, 1);
+  });
+});

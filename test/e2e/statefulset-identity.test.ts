@@ -1,0 +1,130 @@
+// statefulset-identity end to end on the local cluster (real nodes, real containers): a pass, two
+// workloads that must FAIL with a named finding, and SIGINT during the fault.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { newRunId } from '../../harness/engine/run-id.ts';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+
+describe('e2e: statefulset-identity', function () {
+  this.timeout(600_000);
+  // The test's own workloads carry a run id of their own, so cleanup by label removes them too.
+  const testId = newRunId();
+  const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e' };
+  let s: ClusterSession;
+  let reports: string;
+
+  before(function () {
+    kubeconfigOrSkip(this);
+    s = session();
+    reports = mkdtempSync(join(tmpdir(), 'shakedown-e2e-sts-'));
+  });
+
+  after(async function () {
+    if (!s) return;
+    await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
+    assert.deepEqual(await labelledLeft(s), [], 'no object labelled shakedown.io/run-id is left');
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  /** A StatefulSet of the test's own, in its own namespace: the "existing workload" a game day would name. */
+  async function deployTarget(name: string, variant: 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir'): Promise<string> {
+    const ns = `sd-e2e-${name}-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const sts: V1StatefulSet = {
+      metadata: { name, labels },
+      spec: {
+        replicas: 2,
+        serviceName: name,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name, ...labels } },
+          spec: {
+            containers: [
+              {
+                name: 'web',
+                image: IMAGE,
+                command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"],
+                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              },
+            ],
+            ...(variant === 'emptydir' ? { volumes: [{ name: 'data', emptyDir: {} }] } : {}),
+          },
+        },
+        ...(variant === 'emptydir'
+          ? {}
+          : {
+              volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '16Mi' } } } }],
+            }),
+        ...(variant === 'pvc-deleted-on-scale-down' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } } : {}),
+      },
+    };
+    await s.apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+    await waitFor(
+      async () => {
+        const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+        return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
+      },
+      { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
+    );
+    return ns;
+  }
+
+  it('passes on its own fixture: exit 0, four reports, timings measured, nothing left behind', async () => {
+    const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-pass-${testId}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 0, `${run.journal.verdict.kind}: ${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    assert.equal(run.journal.verdict.kind, 'passed');
+    const names = new Set(run.journal.checks.map((c) => c.name));
+    for (const n of ['same-identity', 'same-claim', 'data-intact', 'dns-follows-pod', 'recovered-within', 'rescale-keeps-claim', 'rescale-data-intact', 'ordinal-order']) assert.ok(names.has(n), n);
+    assert.equal(run.journal.checks.filter((c) => c.name === 'same-identity').length, 3, 'one identity check per pod');
+    const m = Object.fromEntries(run.journal.measurements.map((x) => [x.name, x.value]));
+    for (const k of ['time to recreate (mean)', 'time to Ready (mean)', 'time to DNS (mean)', 'detection latency (max)', 'api requests']) assert.ok(k in m, k);
+    assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
+  });
+
+  it('FAILS when the StatefulSet deletes its claims on scale-down: rescale-keeps-claim is the finding (exit 1)', async () => {
+    const ns = await deployTarget('shrinks', 'pvc-deleted-on-scale-down');
+    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=shrinks', '--set', `namespace=${ns}`, '--set', 'ordinals=[0]', '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
+    assert.equal(run.journal.verdict.kind, 'failed');
+    assert.ok(run.failures.some((f) => f.startsWith('verify: rescale-keeps-claim')), run.failures.join('\n'));
+    // The pod-deletion part still held: the finding is exactly the claim policy.
+    assert.ok(run.journal.checks.filter((c) => c.name === 'same-claim').every((c) => c.status === 'passed'));
+  });
+
+  it('FAILS when the data lives in emptyDir: data-intact and same-claim are the findings (exit 1)', async () => {
+    const ns = await deployTarget('scratch', 'emptydir');
+    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=scratch', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]', '--set', 'rescale=false', '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
+    assert.ok(run.failures.some((f) => f.startsWith('verify: data-intact')), run.failures.join('\n'));
+    assert.ok(run.failures.some((f) => f.startsWith('verify: same-claim')), run.failures.join('\n'));
+    assert.ok(run.journal.checks.some((c) => c.name === 'same-identity' && c.status === 'passed'), 'name and hostname still come back');
+  });
+
+  it('on SIGINT during the fault: rollback runs, replicas are restored, exit 130, nothing of the run is left', async () => {
+    const ns = await deployTarget('interrupted', 'pvc');
+    const child = shakedown(['run', 'statefulset-identity', '--set', 'statefulset=interrupted', '--set', `namespace=${ns}`, '--report-dir', reports]);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => (/deleted interrupted-0; following it back/.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: 'the fault to start', timeoutMs: 180_000 });
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130, r.stdout.slice(-3000) + r.stderr);
+    const run = readRun(r.stdout);
+    assert.equal(run.journal.verdict.kind, 'aborted');
+    assert.ok(run.journal.rollbacks.length > 0 && run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
+    const sts = await s.apps.readNamespacedStatefulSet({ name: 'interrupted', namespace: ns });
+    assert.equal(sts.status?.readyReplicas, 2, 'replicas restored and Ready once the CLI exits');
+    assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
+  });
+});
