@@ -2,16 +2,14 @@
 // exec under `timeout`, sampling at every sync, the formula's prediction against what the HPA
 // did, stopping the load (proven inside each pod) and scale-in.
 import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { applyObjects, ensureNamespace } from '../../harness/cluster/apply.ts';
-import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
 import { execInPod } from '../../harness/cluster/exec.ts';
+import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
 import { clusterOf } from '../../harness/cluster/services.ts';
 import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
 import { describeError, injectError, preflightError, revertError, targetSelectionError } from '../../harness/engine/errors.ts';
 import type { RunContext } from '../../harness/engine/experiment.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { loadManifestFile } from '../../harness/manifests/load.ts';
 import { effectiveUtilization, millicores, predictReplicas, type Prediction } from './formula.ts';
 import type { Params } from './params.ts';
 
@@ -137,15 +135,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
 // ---------------------------------------------------------------- setup
 
 export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manifestValues(p: Params): Record<string, unknown> }): Promise<void> {
-  if (!ctx.state.fixture) return;
-  const cluster = clusterOf(ctx);
-  ctx.cleanup('delete every object labelled with this run', async () => {
-    await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: 180_000 });
-  });
-  const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });
-  const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
-  const applied = await applyObjects(cluster, objects, ctx.labels);
-  ctx.record.event({ source: 'harness', type: 'fixture-applied', message: `namespace ${ctx.params.namespace}${created ? ' (created)' : ''}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}` });
+  if (ctx.state.fixture) await deployOwnFixture(ctx, def);
 }
 
 // ---------------------------------------------------------------- steady state

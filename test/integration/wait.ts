@@ -1,41 +1,20 @@
-// Condition polling with a deadline: the only way integration tests wait.
+// The tests' way to wait: the harness's own condition-with-a-deadline (harness/engine/wait.ts),
+// taking a condition that returns a value when done and undefined/false while not yet. Errors
+// thrown by the condition count as "not yet", so a transient API error does not fail a test.
+import { done, notYet, waitFor as waitForPoll } from '../../harness/engine/wait.ts';
 
 export interface WaitOptions {
-  /** Give up after this long. */
   timeoutMs: number;
-  /** Pause between attempts (the only sleep allowed in these tests). */
   intervalMs?: number;
-  /** Human description used in the timeout error. */
   what: string;
 }
 
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * Polls `cond` until it returns a value other than undefined/false, and
- * resolves with that value. Errors thrown by `cond` count as "not yet" (the
- * last one is reported on timeout), so transient API errors don't fail a test.
- */
-export async function waitFor<T>(
-  cond: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs, intervalMs = 500, what }: WaitOptions,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  let lastValue: unknown;
-  for (;;) {
-    try {
+export function waitFor<T>(cond: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitOptions): Promise<T> {
+  return waitForPoll(
+    async () => {
       const value = await cond();
-      if (value !== undefined && value !== false) return value;
-      lastValue = value;
-      lastError = undefined;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError instanceof Error ? `; last error: ${lastError.message}` : lastError !== undefined ? `; last error: ${String(lastError)}` : `; last value: ${String(lastValue)}`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
-    }
-    await pause(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-  }
+      return value !== undefined && value !== false ? done(value) : notYet(value);
+    },
+    { ...opts, retryErrors: true },
+  );
 }

@@ -1,0 +1,28 @@
+import type { RunContext } from '../engine/experiment.ts';
+import { loadManifestFile } from '../manifests/load.ts';
+import { applyObjects, ensureNamespace } from './apply.ts';
+import { deleteByLabel } from './cleanup.ts';
+import { clusterOf } from './services.ts';
+
+/**
+ * Deploys an experiment's own workload: creates its namespace if needed and server-side applies
+ * its manifests with the run's labels. Removal is registered before anything is applied, so a
+ * half-applied fixture is removed too (by label, in teardown).
+ */
+export async function deployFixture<P extends { namespace: string }>(
+  ctx: RunContext<P, unknown>,
+  def: { manifests: string[]; manifestValues(p: P): Record<string, unknown> },
+): Promise<void> {
+  const cluster = clusterOf(ctx);
+  ctx.cleanup('delete every object labelled with this run', async () => {
+    await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: 180_000 });
+  });
+  const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });
+  const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
+  const applied = await applyObjects(cluster, objects, ctx.labels);
+  ctx.record.event({
+    source: 'harness',
+    type: 'fixture-applied',
+    message: `namespace ${ctx.params.namespace}${created ? ' (created)' : ''}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
+  });
+}
