@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
 import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
+import { istioInstalled } from '../../harness/probes/istio.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 const NOT_BUILT = 'the Istio experiment is not built yet (no issue covers it so far)';
@@ -44,7 +45,7 @@ export default defineExperiment({
   initialState: () => ({}),
   preflight: [
     clusterReachable(),
-    pendingStep('probe', 'istio-installed', (p: Params) => `PeerAuthentication CRD present, istiod Ready in ${p.istioNamespace}`, NOT_BUILT),
+    istioInstalled(),
     pendingStep('probe', 'namespace-injected', (p: Params) => `namespace ${p.namespace} has sidecar injection enabled`, NOT_BUILT),
   ],
   setup: [

@@ -1,5 +1,5 @@
 import type { AnyExperiment, Step } from '../engine/experiment.ts';
-import { describeParams } from '../engine/params.ts';
+import { displayParams } from '../engine/params.ts';
 import { runLabels } from '../engine/run-id.ts';
 
 export interface Plan {
@@ -30,11 +30,7 @@ export function planOf(def: AnyExperiment, params: Record<string, unknown>, runI
     { phase: 'verify', steps: steps(def.verify) },
     { phase: 'teardown', steps: steps(def.teardown) },
   ].filter((p) => p.steps.length > 0);
-  // Durations are kept in milliseconds; show them as --set would take them.
-  const durations = new Set(describeParams(def.params).filter((p) => p.type === 'duration').map((p) => p.name));
-  const shown = Object.fromEntries(
-    Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? `${v / 1000}s` : v]),
-  );
+  const shown = displayParams(def.params, params);
   return {
     experiment: def.name,
     hypothesis: def.hypothesis,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type {
   CheckRecord,
+  EnvironmentRecord,
   EventRecord,
   MeasurementRecord,
   Phase,
@@ -41,6 +42,8 @@ export interface Recorder {
   window(name: string): () => void;
   measurement(m: MeasurementRecord): void;
   table(t: TableRecord): void;
+  /** Adds what was learnt about the environment (the server's version ...); never credentials. */
+  environment(patch: Partial<EnvironmentRecord>): void;
 }
 
 export interface RunContext<P, S> {

@@ -131,3 +131,9 @@ export function validateParams<S extends ParamsSchema>(
     field: fields.join(','),
   });
 }
+
+/** Parameters as a person would pass them back with --set: durations in seconds ("90s"), not milliseconds. */
+export function displayParams(schema: ParamsSchema, params: Record<string, unknown>): Record<string, unknown> {
+  const durations = new Set(describeParams(schema).filter((p) => p.type === 'duration').map((p) => p.name));
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? `${v / 1000}s` : v]));
+}

@@ -22,7 +22,7 @@ import type {
   Services,
   Step,
 } from './experiment.ts';
-import type { ParamsSchema } from './params.ts';
+import { displayParams, type ParamsSchema } from './params.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { RollbackStack } from './rollback.ts';
 import { runLabels } from './run-id.ts';
@@ -78,7 +78,7 @@ export async function runExperiment(
     schema: JOURNAL_SCHEMA,
     runId: opts.runId,
     experiment: { name: def.name, description: def.description },
-    parameters: params,
+    parameters: displayParams(def.params, params),
     environment: {
       shakedownVersion: SHAKEDOWN_VERSION,
       node: process.version,
@@ -164,6 +164,10 @@ export async function runExperiment(
     },
     table(t) {
       journal.tables.push(t);
+      writer.touch();
+    },
+    environment(patch) {
+      Object.assign(journal.environment, patch);
       writer.touch();
     },
   };

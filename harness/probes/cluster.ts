@@ -12,7 +12,8 @@ export function clusterReachable<P, S>(): Step<P, S> {
     const cluster = clusterOf(ctx);
     try {
       const v = await cluster.version.getCode();
-      ctx.record.event({ source: 'probe', type: 'cluster-reachable', message: `API server ${cluster.server} answers: Kubernetes ${v.gitVersion}`, data: { gitVersion: v.gitVersion, platform: v.platform } });
+      ctx.record.environment({ serverVersion: v.gitVersion });
+      ctx.record.event({ source: 'preflight', type: 'cluster-reachable', message: `API server ${cluster.server} answers: Kubernetes ${v.gitVersion}`, data: { gitVersion: v.gitVersion, platform: v.platform } });
     } catch (err) {
       throw preflightError(`the API server ${cluster.server} (context ${cluster.context}) does not answer: ${describeError(err)}`, err);
     }

@@ -258,7 +258,8 @@ function outcomeColour(outcome: string): string {
 
 /** The mTLS matrix: one lane per client → target pair, coloured by what the probe saw. */
 function probeSpec(journal: Journal): ChartSpec | undefined {
-  const probes = journal.events.filter((e) => e.source === 'probe');
+  // Only probe events naming a client → target pair belong in the matrix (mTLS probes).
+  const probes = journal.events.filter((e) => e.source === 'probe' && probeLane(e) !== undefined);
   const rows = eventRows(probes, laneNamer(undefined)).slice(0, MAX_TIMELINE_EVENTS);
   if (rows.length === 0) return undefined;
   for (const r of rows) if (r.outcome === '') r.outcome = r.type as string;
