@@ -108,7 +108,8 @@ export function renderJUnit(journal: Journal): string {
       outcome: {
         kind: 'error',
         type: verdict.code,
-        message: `${verdict.summary} (phase ${verdict.phase}, ${verdict.code}): ${verdict.message}`,
+        // The engine's summary already names the code, phase and message; add what it lacks.
+        message: verdict.summary.includes(verdict.message) ? verdict.summary : `${verdict.summary}: ${verdict.message}`,
         body: [
           `phase: ${verdict.phase}`,
           `code: ${verdict.code}`,

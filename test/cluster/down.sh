@@ -95,6 +95,9 @@ if ((${#all_pids[@]})) && ! wait_for "exited components to be reaped" 10 gone "$
   log "note: zombie(s) not yet reaped by their parent: ${all_pids[*]}"
 fi
 
+# The unreachable route up.sh added for Service IPs (only ours: a node's route is not touched).
+ip route show type unreachable 2>/dev/null | grep -q "^unreachable $SERVICE_CIDR" && ip route delete unreachable "$SERVICE_CIDR" 2>/dev/null || true
+
 if $PURGE; then
   rm -rf "$STATE_DIR"
   log "down ($stopped stopped); purged $STATE_DIR"

@@ -15,6 +15,8 @@ BIN_DIR="$BUILD_DIR/bin"
 STATE_DIR="$SHAKEDOWN_CACHE/local-cluster"
 KUBECONFIG_PATH="$STATE_DIR/kubeconfig"
 CLUSTER_NAME=shakedown-local
+# Service ClusterIPs (kube-apiserver and kube-controller-manager; the node routes them).
+SERVICE_CIDR=10.96.0.0/16
 
 # Loopback-only ports, chosen away from defaults to avoid clashing with a real
 # etcd/apiserver on a developer's machine (apiserver keeps 6443 as asked).

@@ -83,6 +83,12 @@ for p in "$ETCD_CLIENT_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$S
 done
 
 mkdir -p "$STATE_DIR"/{pki,logs,pids,etcd,run}
+
+# The API server dials Service IPs (APIServices, webhooks). With no node nothing routes them and
+# they would follow the default route off this machine: an unreachable route keeps them here.
+# The node's up.sh replaces it with a route to its bridge; its down.sh puts this one back.
+ip route show "$SERVICE_CIDR" 2>/dev/null | grep -q . || ip route add unreachable "$SERVICE_CIDR" 2>/dev/null \
+  || log "warning: could not add an unreachable route for $SERVICE_CIDR (not root?)"
 echo "$CONFIG_ID" >"$STATE_DIR/config-id"
 
 # ------------------------------------------------------------------- PKI
@@ -242,7 +248,7 @@ start kube-apiserver \
   --enable-admission-plugins=NodeRestriction \
   --allow-privileged=true \
   --enable-bootstrap-token-auth=true \
-  --service-cluster-ip-range=10.96.0.0/16 \
+  --service-cluster-ip-range=$SERVICE_CIDR \
   --service-node-port-range=30000-32767 \
   --service-account-issuer=https://kubernetes.default.svc.cluster.local \
   --service-account-key-file="$PKI/sa.pub" \
@@ -279,7 +285,7 @@ start kube-controller-manager \
   --root-ca-file="$PKI/ca.crt" \
   --cluster-signing-cert-file="$PKI/ca.crt" \
   --cluster-signing-key-file="$PKI/ca.key" \
-  --service-cluster-ip-range=10.96.0.0/16 \
+  --service-cluster-ip-range=$SERVICE_CIDR \
   --horizontal-pod-autoscaler-sync-period=15s \
   --profiling=false \
   --v=1

@@ -98,7 +98,9 @@ describe('e2e: hpa-cpu', function () {
     const run = readRun(r.stdout);
     assert.equal(r.exitCode, 3, JSON.stringify(run.journal.verdict));
     assert.equal(run.journal.verdict.code, 'PREFLIGHT');
-    assert.match(readFileSync(join(run.dir, 'junit.xml'), 'utf8'), /<error[^>]*type="PREFLIGHT"[^>]*message="[^"]*no CPU request/);
+    const error = /<error [^>]*>/.exec(readFileSync(join(run.dir, 'junit.xml'), 'utf8'))?.[0] ?? '';
+    assert.match(error, /type="PREFLIGHT"/);
+    assert.match(error, /message="[^"]*sets no CPU request on container\(s\) web/);
     assert.deepEqual(run.journal.rollbacks, [], 'nothing was injected, so nothing was rolled back');
   });
 

@@ -162,6 +162,8 @@ for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^cni-/ {print $1}'); do
   fi
 done
 ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"   # also drops the ClusterIP route
+# Service IPs stay unroutable (never the default route) while the control plane may still dial them.
+ip route replace unreachable "$SERVICE_CIDR" 2>/dev/null || true
 ip route show type unreachable | grep -q "^unreachable $CLUSTER_CIDR" && ip route delete unreachable "$CLUSTER_CIDR"
 
 # 7. iptables: every KUBE-* chain (kubelet, kube-proxy), our SHAKEDOWN-* chains
