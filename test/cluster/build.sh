@@ -103,13 +103,8 @@ K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 step "go mod tidy (kubernetes wrapper; first run downloads ~200 modules)"
 (cd "$K8S_SRC" && go mod tidy)
 
-K8S_MINOR="${K8S_VERSION#v1.}"; K8S_MINOR="${K8S_MINOR%%.*}"
 BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-K8S_LDFLAGS="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  K8S_LDFLAGS+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$K8S_MINOR"
-  K8S_LDFLAGS+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$BUILD_DATE"
-done
+K8S_LDFLAGS="$(k8s_ldflags)"
 
 for c in "${K8S_CMDS[@]}"; do
   t=$SECONDS

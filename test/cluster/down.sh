@@ -28,36 +28,6 @@ our_pids() {
   return 0
 }
 
-# running PID: exists and is not a zombie (an unreaped zombie is already dead;
-# kill -0 would still succeed on it).
-running() {
-  local st
-  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  st="${st##*) }"
-  [[ "${st%% *}" != Z ]]
-}
-
-# stop_pids TIMEOUT PID...: SIGTERM, wait until gone, SIGKILL at the deadline,
-# then give up (non-zero) if even that did not work within 5 s.
-stop_pids() {
-  local timeout="$1"; shift
-  (($#)) || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  local deadline=$((SECONDS + timeout)) killed=false p alive
-  while :; do
-    alive=()
-    for p in "$@"; do running "$p" && alive+=("$p"); done
-    ((${#alive[@]})) || return 0
-    if ((SECONDS >= deadline)); then
-      $killed && { log "could not kill: ${alive[*]}"; return 1; }
-      log "still running after ${timeout}s, sending SIGKILL: ${alive[*]}"
-      kill -KILL "${alive[@]}" 2>/dev/null || true
-      killed=true deadline=$((SECONDS + 5))
-    fi
-    sleep 0.2
-  done
-}
-
 # Clients first, etcd last, so the apiserver doesn't spend its shutdown
 # retrying a vanished store.
 stopped=0

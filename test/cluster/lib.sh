@@ -71,3 +71,46 @@ dump_logs() {
     tail -n "$n" "$f" >&2
   done
 }
+
+# running PID: exists and is not a zombie (an unreaped zombie is already dead;
+# kill -0 would still succeed on it).
+running() {
+  local st
+  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  st="${st##*) }"
+  [[ "${st%% *}" != Z ]]
+}
+
+# stop_pids TIMEOUT PID...: SIGTERM, wait until gone, SIGKILL at the deadline,
+# then give up (non-zero) if even that did not work within 5 s.
+stop_pids() {
+  local timeout="$1"; shift
+  (($#)) || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  local deadline=$((SECONDS + timeout)) killed=false p alive
+  while :; do
+    alive=()
+    for p in "$@"; do running "$p" && alive+=("$p"); done
+    ((${#alive[@]})) || return 0
+    if ((SECONDS >= deadline)); then
+      $killed && { log "could not kill: ${alive[*]}"; return 1; }
+      log "still running after ${timeout}s, sending SIGKILL: ${alive[*]}"
+      kill -KILL "${alive[@]}" 2>/dev/null || true
+      killed=true deadline=$((SECONDS + 5))
+    fi
+    sleep 0.2
+  done
+}
+
+# k8s_ldflags: -ldflags stamping K8S_VERSION into a Kubernetes binary (so `kubectl version`
+# reports v1.34.x, not v0.0.0), shared by the control plane and node builds.
+k8s_ldflags() {
+  local minor="${K8S_VERSION#v1.}" date pkg flags="-s -w"
+  minor="${minor%%.*}"
+  date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  done
+  echo "$flags"
+}

@@ -8,11 +8,12 @@ import { XMLParser } from 'fast-xml-parser';
 import { loadKubeConfig } from '../../harness/cluster/kubeconfig.ts';
 import { ClusterSession } from '../../harness/cluster/session.ts';
 import { LABEL_RUN_ID } from '../../harness/engine/run-id.ts';
+import { pinned } from '../cluster/versions.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 
 /** The image the local cluster's node holds (built from busybox-static, never pulled). */
-export const IMAGE = process.env['SHAKEDOWN_TEST_IMAGE'] ?? 'shakedown.local/sample:1';
+export const IMAGE = process.env['SHAKEDOWN_TEST_IMAGE'] ?? pinned('SAMPLE_IMAGE');
 
 export function kubeconfigOrSkip(ctx: Mocha.Context): string {
   const kc = process.env['SHAKEDOWN_TEST_KUBECONFIG'];

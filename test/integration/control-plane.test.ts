@@ -4,9 +4,9 @@
 // Its pods are pinned to a node that does not exist, so they stay Pending whether or not the
 // local cluster has a node (test/cluster/node): this file tests the control plane alone.
 import './hooks.ts';
+import { pinned } from '../cluster/versions.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from './wait.ts';
 
@@ -16,12 +16,7 @@ const CONTEXT = 'shakedown-local';
 const NO_NODE = { 'shakedown.io/no-such-node': 'true' };
 
 /** K8S_VERSION pinned in test/cluster/versions.env (what the build stamps). */
-function pinnedK8sVersion(): string {
-  const env = readFileSync(new URL('../cluster/versions.env', import.meta.url), 'utf8');
-  const m = /^K8S_VERSION=(\S+)/m.exec(env);
-  if (!m?.[1]) throw new Error('K8S_VERSION not found in test/cluster/versions.env');
-  return m[1];
-}
+const pinnedK8sVersion = (): string => pinned('K8S_VERSION');
 
 function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;

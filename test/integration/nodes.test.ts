@@ -3,9 +3,9 @@
 // that come back with their volume and data, cluster DNS for pod FQDNs, and
 // an HPA that scales out under load. Traffic goes only to pods started here.
 import './hooks.ts';
+import { pinned } from '../cluster/versions.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from './wait.ts';
@@ -13,13 +13,8 @@ import { waitFor } from './wait.ts';
 const KUBECONFIG = process.env.SHAKEDOWN_TEST_KUBECONFIG;
 const CONTEXT = 'shakedown-local';
 
-/** SAMPLE_IMAGE pinned in test/cluster/node/versions.env (imported by up.sh). */
-function sampleImage(): string {
-  const env = readFileSync(new URL('../cluster/node/versions.env', import.meta.url), 'utf8');
-  const m = /^SAMPLE_IMAGE=(\S+)/m.exec(env);
-  if (!m?.[1]) throw new Error('SAMPLE_IMAGE not found in test/cluster/node/versions.env');
-  return m[1];
-}
+/** The sample image the node imports (pinned in test/cluster/versions.env). */
+const sampleImage = (): string => pinned('SAMPLE_IMAGE');
 
 function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;

@@ -18,30 +18,6 @@ for a in "$@"; do
 done
 [[ $EUID -eq 0 ]] || die "the node needs root to be taken down"
 
-running() { # PID exists and is not a zombie
-  local st
-  st="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  st="${st##*) }"
-  [[ "${st%% *}" != Z ]]
-}
-stop_pids() { # TIMEOUT PID...: TERM, wait, KILL at the deadline
-  local timeout="$1"; shift
-  (($#)) || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  local deadline=$((SECONDS + timeout)) killed=false p alive
-  while :; do
-    alive=()
-    for p in "$@"; do running "$p" && alive+=("$p"); done
-    ((${#alive[@]})) || return 0
-    if ((SECONDS >= deadline)); then
-      $killed && { log "could not kill: ${alive[*]}"; return 1; }
-      log "still running after ${timeout}s, sending SIGKILL: ${alive[*]}"
-      kill -KILL "${alive[@]}" 2>/dev/null || true
-      killed=true deadline=$((SECONDS + 5))
-    fi
-    sleep 0.2
-  done
-}
 # our_pids: processes of this node, found by executable path or by their
 # containerd address argument, never by name alone.
 our_pids() {
