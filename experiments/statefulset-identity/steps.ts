@@ -144,9 +144,20 @@ export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manife
 
 // ---------------------------------------------------------------- steady state
 
+/**
+ * Replicas as the pods themselves show them: the StatefulSet's status lags a pod deletion, so a
+ * pod just deleted would still count as Ready there. `ready` counts pods that are Ready and not
+ * terminating, with the ordinal names the StatefulSet should have.
+ */
 async function readyReplicas(cluster: ClusterSession, p: Params, s: State) {
   const sts = await cluster.apps.readNamespacedStatefulSet({ name: s.sts, namespace: p.namespace });
-  return { ready: sts.status?.readyReplicas ?? 0, want: sts.spec?.replicas ?? 0, current: sts.status?.replicas ?? 0 };
+  const want = sts.spec?.replicas ?? 0;
+  const pods = (await cluster.core.listNamespacedPod({ namespace: p.namespace, labelSelector: s.selector })).items;
+  const expected = new Set([...Array(want).keys()].map((o) => podName(s, o)));
+  const ready = pods.filter(
+    (x) => expected.has(x.metadata?.name ?? '') && !x.metadata?.deletionTimestamp && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  ).length;
+  return { ready, want, current: pods.filter((x) => !x.metadata?.deletionTimestamp).length };
 }
 
 /** Waits (bounded) until the StatefulSet has all its replicas Ready; records the outcome as a check. */
@@ -254,7 +265,18 @@ export async function writeTokens(ctx: Ctx): Promise<void> {
     s.tokens.set(ordinal, token);
     ctx.record.event({ source: 'exec', type: 'token-written', object: `Pod/${p.namespace}/${where.pod}`, message: `${token.path} sha256=${token.sha256.slice(0, 16)}… (synced)` });
     // A run against someone's own StatefulSet leaves their volumes as it found them.
-    if (!s.fixture) ctx.cleanup(`remove ${token.path} from ${where.pod}`, () => removeToken(cluster, { namespace: p.namespace, pod: podName(s, ordinal), container: s.container }, token.path));
+    if (!s.fixture) {
+      ctx.cleanup(`remove ${token.path} from ${where.pod}`, () =>
+        // The pod may be restarting (an interrupted run); retry for a bounded while.
+        waitFor(
+          async () => {
+            await removeToken(cluster, where, token.path);
+            return done(undefined);
+          },
+          { what: `${token.path} removed from ${where.pod}`, timeoutMs: 60_000, intervalMs: 2000, retryErrors: true },
+        ),
+      );
+    }
   }
 }
 

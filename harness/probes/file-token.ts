@@ -43,5 +43,5 @@ export async function readTokenSha(session: ClusterSession, where: Where, path: 
 /** Removes the token, so a run against someone's own StatefulSet leaves its volumes as they were. */
 export async function removeToken(session: ClusterSession, where: Where, path: string): Promise<void> {
   const r = await execInPod(session, { ...where, command: ['rm', '-f', path], timeoutMs: 30_000 });
-  if (r.exitCode !== 0) throw new Error(`could not remove ${path} in ${where.pod}: ${r.stderr.trim()}`);
+  if (r.exitCode !== 0) throw new Error(`could not remove ${path} in ${where.pod}: exit ${r.exitCode} ${r.stderr.trim()}`.trim());
 }
