@@ -256,13 +256,13 @@ export async function runExperiment(
     return status;
   }
 
-  const checksFailedIn = (p: Phase) => journal.checks.some((c) => c.phase === p && c.status !== 'passed');
   const stopObservers: { name: string; stop: () => Promise<void> }[] = [];
 
   try {
     // Preflight: a failed prerequisite check is an error (the run cannot earn a verdict), not a finding.
     const pre = await runPhase('preflight', def.preflight);
-    if (pre === 'failed' || (pre === 'ok' && checksFailedIn('preflight'))) {
+    // A failed check makes its step (and so the phase) 'failed'.
+    if (pre === 'failed') {
       const failed = journal.checks.filter((c) => c.phase === 'preflight' && c.status !== 'passed');
       outcome.error ??= {
         phase: 'preflight',

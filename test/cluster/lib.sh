@@ -114,3 +114,33 @@ k8s_ldflags() {
   done
   echo "$flags"
 }
+
+# write_kubeconfig FILE USER CERT: a kubeconfig for the local cluster with the CA and the client
+# certificate CERT.crt / CERT.key embedded (CERT is a path without extension), written atomically.
+write_kubeconfig() {
+  local file="$1" user="$2" cert="$3"
+  (
+    umask 077
+    cat >"$file.tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: $CLUSTER_NAME
+  cluster:
+    server: https://127.0.0.1:$APISERVER_PORT
+    certificate-authority-data: $(base64 -w0 <"$STATE_DIR/pki/ca.crt")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 <"$cert.crt")
+    client-key-data: $(base64 -w0 <"$cert.key")
+contexts:
+- name: $CLUSTER_NAME
+  context:
+    cluster: $CLUSTER_NAME
+    user: $user
+current-context: $CLUSTER_NAME
+EOF
+    mv "$file.tmp" "$file"
+  )
+}

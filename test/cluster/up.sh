@@ -144,35 +144,9 @@ gen_key "$PKI/sa.key"
 [[ -s "$PKI/sa.pub" ]] || openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
 chmod 600 "$PKI"/*.key
 
-# write_kubeconfig FILE USER CERT_NAME: kubeconfig with embedded certs.
-write_kubeconfig() {
-  local file="$1" user="$2" cert="$3"
-  umask 077
-  cat >"$file.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: $CLUSTER_NAME
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority-data: $(base64 -w0 <"$PKI/ca.crt")
-users:
-- name: $user
-  user:
-    client-certificate-data: $(base64 -w0 <"$PKI/$cert.crt")
-    client-key-data: $(base64 -w0 <"$PKI/$cert.key")
-contexts:
-- name: $CLUSTER_NAME
-  context:
-    cluster: $CLUSTER_NAME
-    user: $user
-current-context: $CLUSTER_NAME
-EOF
-  mv "$file.tmp" "$file"
-}
-write_kubeconfig "$KUBECONFIG_PATH" "$CLUSTER_NAME-admin" admin
-write_kubeconfig "$STATE_DIR/kube-controller-manager.kubeconfig" system:kube-controller-manager kube-controller-manager
-write_kubeconfig "$STATE_DIR/kube-scheduler.kubeconfig" system:kube-scheduler kube-scheduler
+write_kubeconfig "$KUBECONFIG_PATH" "$CLUSTER_NAME-admin" "$PKI/admin"
+write_kubeconfig "$STATE_DIR/kube-controller-manager.kubeconfig" system:kube-controller-manager "$PKI/kube-controller-manager"
+write_kubeconfig "$STATE_DIR/kube-scheduler.kubeconfig" system:kube-scheduler "$PKI/kube-scheduler"
 
 # -------------------------------------------------------------- processes
 # start NAME ARGS...: run $BIN_DIR/NAME detached (own session, survives the

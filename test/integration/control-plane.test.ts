@@ -4,6 +4,7 @@
 // Its pods are pinned to a node that does not exist, so they stay Pending whether or not the
 // local cluster has a node (test/cluster/node): this file tests the control plane alone.
 import './hooks.ts';
+import { deleteNamespaceAndWait } from './namespace.ts';
 import { pinned } from '../cluster/versions.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +18,6 @@ const NO_NODE = { 'shakedown.io/no-such-node': 'true' };
 
 /** K8S_VERSION pinned in test/cluster/versions.env (what the build stamps). */
 const pinnedK8sVersion = (): string => pinned('K8S_VERSION');
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof k8s.ApiException && err.code === 404;
-}
 
 describe('local control plane (test/cluster)', function () {
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -53,24 +50,7 @@ describe('local control plane (test/cluster)', function () {
     const api = core;
     if (!api) return; // skipped before anything was created
     this.timeout(120_000);
-    try {
-      await api.deleteNamespace({ name: ns });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    // The namespace controller must empty and finalize it; gone means 404.
-    await waitFor(
-      async () => {
-        try {
-          await api.readNamespace({ name: ns });
-          return false;
-        } catch (err) {
-          if (isNotFound(err)) return true;
-          throw err;
-        }
-      },
-      { timeoutMs: 90_000, what: `namespace ${ns} to be finalized and deleted` },
-    );
+    await deleteNamespaceAndWait(api, ns, 90_000);
   });
 
   it('serves the pinned Kubernetes version', async function () {

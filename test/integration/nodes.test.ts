@@ -3,6 +3,7 @@
 // that come back with their volume and data, cluster DNS for pod FQDNs, and
 // an HPA that scales out under load. Traffic goes only to pods started here.
 import './hooks.ts';
+import { deleteNamespaceAndWait } from './namespace.ts';
 import { pinned } from '../cluster/versions.ts';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -129,23 +130,7 @@ describe('local node (test/cluster/node)', function () {
     const api = core;
     if (!api) return;
     this.timeout(180_000);
-    try {
-      await api.deleteNamespace({ name: ns, gracePeriodSeconds: 0 });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    await waitFor(
-      async () => {
-        try {
-          await api.readNamespace({ name: ns });
-          return false;
-        } catch (err) {
-          if (isNotFound(err)) return true;
-          throw err;
-        }
-      },
-      { timeoutMs: 150_000, what: `namespace ${ns} to be deleted (pods stopped, volumes released)` },
-    );
+    await deleteNamespaceAndWait(api, ns, 150_000, `namespace ${ns} to be deleted (pods stopped, volumes released)`);
   });
 
   it('shows a pod burning one core as about 1000m in the metrics API', async function () {

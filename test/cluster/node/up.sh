@@ -148,33 +148,10 @@ sign() {
   rm -f "$NPKI/$name.csr" "$NPKI/$name.ext"
   chmod 600 "$NPKI/$name.key"
 }
-write_kubeconfig() { # FILE USER CERT
-  umask 077
-  cat >"$1.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: $CLUSTER_NAME
-  cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
-    certificate-authority: $PKI/ca.crt
-users:
-- name: $2
-  user:
-    client-certificate: $NPKI/$3.crt
-    client-key: $NPKI/$3.key
-contexts:
-- name: $CLUSTER_NAME
-  context: {cluster: $CLUSTER_NAME, user: $2}
-current-context: $CLUSTER_NAME
-EOF
-  mv "$1.tmp" "$1"
-  umask 022
-}
 sign kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
 sign kube-proxy "/CN=system:kube-proxy"
-write_kubeconfig "$NODE_STATE/kubelet.kubeconfig" "system:node:$NODE_NAME" kubelet
-write_kubeconfig "$NODE_STATE/kube-proxy.kubeconfig" system:kube-proxy kube-proxy
+write_kubeconfig "$NODE_STATE/kubelet.kubeconfig" "system:node:$NODE_NAME" "$NPKI/kubelet"
+write_kubeconfig "$NODE_STATE/kube-proxy.kubeconfig" system:kube-proxy "$NPKI/kube-proxy"
 step "node certificates signed by $PKI/ca.crt"
 
 # ---------------------------------------------------------------- network
