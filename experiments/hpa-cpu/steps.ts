@@ -4,10 +4,9 @@
 import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { execInPod } from '../../harness/cluster/exec.ts';
 import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
-import { clusterOf } from '../../harness/cluster/services.ts';
 import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
 import { describeError, injectError, preflightError, revertError, targetSelectionError } from '../../harness/engine/errors.ts';
-import type { RunContext } from '../../harness/engine/experiment.ts';
+import type { ClusterContext } from '../../harness/cluster/context.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { effectiveUtilization, millicores, predictReplicas, type Prediction } from './formula.ts';
@@ -62,7 +61,7 @@ export const initialState = (): State => ({
   samples: [],
 });
 
-export type Ctx = RunContext<Params, State>;
+export type Ctx = ClusterContext<Params, State>;
 
 const LOAD_PROCESS = 'sha256sum';
 
@@ -78,7 +77,7 @@ async function podMetrics(cluster: ClusterSession, namespace: string, labelSelec
 
 /** The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. */
 export async function metricsApi(ctx: Ctx): Promise<void> {
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   try {
     const r = (await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] };
     ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${r.items.length} node(s) reporting` });
@@ -90,7 +89,7 @@ export async function metricsApi(ctx: Ctx): Promise<void> {
 /** Finds the target and its HPA, and checks every container of the target requests CPU. */
 export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   if (!p.target) {
     Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest) });
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
@@ -143,14 +142,14 @@ export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manife
 // ---------------------------------------------------------------- steady state
 
 async function readHpa(ctx: Ctx): Promise<V2HorizontalPodAutoscaler> {
-  return clusterOf(ctx).autoscaling.readNamespacedHorizontalPodAutoscaler({ name: ctx.state.hpa, namespace: ctx.params.namespace });
+  return ctx.cluster.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: ctx.state.hpa, namespace: ctx.params.namespace });
 }
 
 const utilizationOf = (h: V2HorizontalPodAutoscaler) =>
   h.status?.currentMetrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu')?.resource?.current.averageUtilization;
 
 async function readyPods(ctx: Ctx): Promise<V1Pod[]> {
-  const pods = await clusterOf(ctx).core.listNamespacedPod({ namespace: ctx.params.namespace, labelSelector: ctx.state.selector });
+  const pods = await ctx.cluster.core.listNamespacedPod({ namespace: ctx.params.namespace, labelSelector: ctx.state.selector });
   return pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 }
 
@@ -183,7 +182,7 @@ export async function baseline(ctx: Ctx): Promise<void> {
 /** Samples the HPA status and per-pod metrics at every sync, and draws the series. */
 export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   let lastDesired: number | undefined;
   const decisions: (string | number | null)[][] = [];
   const sample = async () => {
@@ -258,7 +257,7 @@ async function stopLoadIn(cluster: ClusterSession, namespace: string, pod: strin
 /** Starts `timeout <loadFor> sha256sum /dev/zero` in the chosen pods; each ends by itself even if the harness dies. */
 export async function startLoad(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const pods = (await readyPods(ctx)).map((x) => x.metadata?.name ?? '').sort();
   const chosen = p.loadPods === 'all' ? pods : pods.slice(0, p.loadPods);
   if (chosen.length === 0) throw injectError(`no Ready pod of ${s.target} to load`);
@@ -351,7 +350,7 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
 /** Stops the load and proves, inside each loaded pod, that no load process survives. */
 export async function stopLoad(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   for (const pod of s.loaded) await stopLoadIn(cluster, p.namespace, pod);
   s.loadStoppedAt = Date.now();
   s.closeLoadWindow?.();

@@ -3,10 +3,9 @@
 import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { execInPod } from '../../harness/cluster/exec.ts';
 import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
-import { clusterOf } from '../../harness/cluster/services.ts';
 import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
 import { RunError, injectError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
-import type { RunContext } from '../../harness/engine/experiment.ts';
+import type { ClusterContext } from '../../harness/cluster/context.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { PodLifecycle, type Incarnation } from '../../harness/observe/pod-lifecycle.ts';
@@ -76,7 +75,7 @@ export const initialState = (): State => ({
   timings: new Map(),
 });
 
-export type Ctx = RunContext<Params, State>;
+export type Ctx = ClusterContext<Params, State>;
 
 const podName = (s: State, ordinal: number) => `${s.sts}-${ordinal}`;
 const fqdn = (s: State, p: Params, ordinal: number) => `${podName(s, ordinal)}.${s.service}.${p.namespace}.svc.cluster.local`;
@@ -87,7 +86,7 @@ const secs = (ms: number) => Math.round(ms / 100) / 10;
 /** Finds the StatefulSet to test (or checks the fixture can be deployed) and fixes the ordinals. */
 export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   if (!p.statefulset) {
     try {
       await cluster.storage.readStorageClass({ name: p.storageClass });
@@ -163,7 +162,7 @@ async function readyReplicas(cluster: ClusterSession, p: Params, s: State) {
 /** Waits (bounded) until the StatefulSet has all its replicas Ready; records the outcome as a check. */
 export async function statefulSetReady(ctx: Ctx, timeoutMs: number, checkName = 'statefulset-ready'): Promise<boolean> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const started = Date.now();
   try {
     const r = await waitFor(
@@ -205,7 +204,7 @@ function mountBacking(pod: V1Pod, container: string, mountPath: string): string 
 /** Reads one pod's identity: UID, hostname (from inside), node, IP, claims and what backs mountPath. */
 export async function readIdentity(ctx: Ctx, ordinal: number): Promise<PodIdentity> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const name = podName(s, ordinal);
   const pod = await cluster.core.readNamespacedPod({ name, namespace: p.namespace });
   const h = await execInPod(cluster, { namespace: p.namespace, pod: name, container: s.container, command: ['hostname'], timeoutMs: 15_000 });
@@ -229,7 +228,7 @@ function resolverFor(s: State, ordinal: number): number {
 
 export async function recordIdentity(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   for (const ordinal of s.ordinals) {
     const id = await readIdentity(ctx, ordinal);
     s.before.set(ordinal, id);
@@ -255,7 +254,7 @@ export async function recordIdentity(ctx: Ctx): Promise<void> {
 /** Writes a token to each chosen pod's volume, and to the highest ordinal (for the rescale check). */
 export async function writeTokens(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const targets = new Set(s.ordinals);
   if (p.rescale) targets.add(s.replicas - 1);
   for (const ordinal of [...targets].sort((a, b) => a - b)) {
@@ -266,7 +265,7 @@ export async function writeTokens(ctx: Ctx): Promise<void> {
     ctx.record.event({ source: 'exec', type: 'token-written', object: `Pod/${p.namespace}/${where.pod}`, message: `${token.path} sha256=${token.sha256.slice(0, 16)}… (synced)` });
     // A run against someone's own StatefulSet leaves their volumes as it found them.
     if (!s.fixture) {
-      ctx.cleanup(`remove ${token.path} from ${where.pod}`, () =>
+      ctx.teardown(`remove ${token.path} from ${where.pod}`, () =>
         // The pod may be restarting (an interrupted run); retry for a bounded while.
         waitFor(
           async () => {
@@ -283,7 +282,7 @@ export async function writeTokens(ctx: Ctx): Promise<void> {
 // ---------------------------------------------------------------- observe
 
 export async function startLifecycle(ctx: Ctx): Promise<() => Promise<void>> {
-  const lifecycle = new PodLifecycle(clusterOf(ctx), ctx.params.namespace, ctx.state.selector, ctx.record);
+  const lifecycle = new PodLifecycle(ctx.cluster, ctx.params.namespace, ctx.state.selector, ctx.record);
   await lifecycle.start();
   ctx.state.lifecycle = lifecycle;
   return () => {
@@ -308,7 +307,7 @@ const newIncarnation = (lc: PodLifecycle, name: string, oldUid: string): Incarna
 /** Restores the replica count if a step changed it, and waits until all are Ready again. */
 export function registerReplicaRollback(ctx: Ctx): void {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const want = s.replicas;
   ctx.rollback(`StatefulSet ${s.sts} back to ${want} Ready replicas`, async () => {
     const scale = await cluster.apps.readNamespacedStatefulSetScale({ name: s.sts, namespace: p.namespace });
@@ -328,7 +327,7 @@ export function registerReplicaRollback(ctx: Ctx): void {
 /** Deletes each chosen pod in turn and follows it, from watch events, back to Ready and into DNS. */
 export async function deletePods(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const lc = s.lifecycle;
   if (!lc) throw new RunError('INTERNAL', 'the pod lifecycle observer is not running');
   registerReplicaRollback(ctx);
@@ -371,7 +370,7 @@ export async function deletePods(ctx: Ctx): Promise<void> {
 /** Polls DNS from a neighbour pod until the pod's FQDN answers with its new IP (bounded). */
 async function followDns(ctx: Ctx, ordinal: number, t: Timing): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const inc = s.lifecycle!.current(podName(s, ordinal));
   const ip = inc?.podIP;
   const name = fqdn(s, p, ordinal);
@@ -397,7 +396,7 @@ async function followDns(ctx: Ctx, ordinal: number, t: Timing): Promise<void> {
 
 export async function verifyPods(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const rows: (string | number | null)[][] = [];
   const recreate: number[] = [];
   const ready: number[] = [];
@@ -498,7 +497,7 @@ export async function verifyPods(ctx: Ctx): Promise<void> {
 export async function rescale(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   if (!p.rescale) return;
-  const cluster = clusterOf(ctx);
+  const cluster = ctx.cluster;
   const lc = s.lifecycle!;
   const top = s.replicas - 1;
   const name = podName(s, top);

@@ -167,7 +167,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           journalDir: dir,
           timeoutMs,
           signal: controller.signal,
-          services: { cluster: session },
+          cluster: session,
           environment: { context: kube.context, server: kube.server },
           progress,
         });

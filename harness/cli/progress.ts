@@ -1,4 +1,4 @@
-import type { CheckRecord, Phase, RollbackRecord, StepRecord, Verdict } from '../journal/schema.ts';
+import type { CheckRecord, Phase, UndoRecord, StepRecord, Verdict } from '../journal/schema.ts';
 import type { ProgressSink } from '../engine/progress.ts';
 import { formatDuration } from '../engine/time.ts';
 
@@ -31,7 +31,7 @@ export function ttyProgress(write: Write, color = true): ProgressSink {
         `    ${ch.status === 'passed' ? mark['ok'] : mark['failed']} ${ch.name}${ch.target ? ` (${ch.target})` : ''}` +
           (ch.status === 'passed' ? '' : `\n        expected: ${ch.expected}\n        observed: ${ch.observed}`),
       ),
-    rollback: (r: RollbackRecord) => write(`  ${r.status === 'ok' ? mark['ok'] : mark['failed']} undo ${r.name}${r.error ? `  ${c(31, r.error)}` : ''}`),
+    rollback: (r: UndoRecord) => write(`  ${r.status === 'ok' ? mark['ok'] : mark['failed']} undo ${r.name}${r.error ? `  ${c(31, r.error)}` : ''}`),
     runEnded: ({ experiment, verdict }) =>
       write(`${c(1, experiment)}: ${c(verdictColor[verdict.kind], verdict.kind.toUpperCase())}  ${verdict.summary}`),
   };

@@ -1,8 +1,7 @@
-import type { RunContext } from '../engine/experiment.ts';
+import type { ClusterContext } from './context.ts';
 import { loadManifestFile } from '../manifests/load.ts';
 import { applyObjects, ensureNamespace } from './apply.ts';
 import { deleteByLabel } from './cleanup.ts';
-import { clusterOf } from './services.ts';
 
 /**
  * Deploys an experiment's own workload: creates its namespace if needed and server-side applies
@@ -10,11 +9,11 @@ import { clusterOf } from './services.ts';
  * half-applied fixture is removed too (by label, in teardown).
  */
 export async function deployFixture<P extends { namespace: string }>(
-  ctx: RunContext<P, unknown>,
+  ctx: ClusterContext<P, unknown>,
   def: { manifests: string[]; manifestValues(p: P): Record<string, unknown> },
 ): Promise<void> {
-  const cluster = clusterOf(ctx);
-  ctx.cleanup('delete every object labelled with this run', async () => {
+  const cluster = ctx.cluster;
+  ctx.teardown('delete every object labelled with this run', async () => {
     await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: 180_000 });
   });
   const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });

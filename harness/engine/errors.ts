@@ -41,7 +41,7 @@ export class AbortedError extends Error {
   override name = 'AbortedError';
   readonly reason: AbortReason;
   constructor(reason: AbortReason) {
-    super(`run aborted: ${reason === 'deadline' ? 'the run reached its deadline' : `received ${reason}`}`);
+    super(`run aborted: ${reason === 'deadline' ? 'the run reached its deadline' : reason === 'output-closed' ? 'its output was closed' : `received ${reason}`}`);
     this.reason = reason;
   }
 }

@@ -1,24 +1,21 @@
 import type { z } from 'zod';
 import type {
+  ChangeRecord,
   CheckRecord,
   EnvironmentRecord,
   EventRecord,
   MeasurementRecord,
   Phase,
   TableRecord,
+  UndoSpec,
 } from '../journal/schema.ts';
 import type { ParamsSchema } from './params.ts';
-import type { UndoFn } from './rollback.ts';
+import type { UndoFn, UndoOptions } from './undo.ts';
 import { RunError } from './errors.ts';
 
 /** What a step is, for the plan and the report. */
 export type StepKind = 'probe' | 'fault' | 'check' | 'action' | 'fixture';
 
-/**
- * Shared services a run needs (the cluster session, once the cluster layer provides it). Kept
- * as an open record so the engine does not depend on the cluster layer.
- */
-export type Services = Record<string, unknown>;
 
 export interface CheckInput {
   name: string;
@@ -46,7 +43,12 @@ export interface Recorder {
   environment(patch: Partial<EnvironmentRecord>): void;
 }
 
-export interface RunContext<P, S> {
+/**
+ * What a step receives. `C` is the connection to the system under test (the cluster session for
+ * every shipped experiment; see harness/cluster/context.ts). The engine only passes it through,
+ * so it does not depend on the cluster layer, and no step has to cast to reach it.
+ */
+export interface RunContext<P, S, C = unknown> {
   readonly runId: string;
   readonly experiment: string;
   readonly params: P;
@@ -58,34 +60,44 @@ export interface RunContext<P, S> {
   readonly deadline: number;
   /** Labels every object created by this run must carry. */
   readonly labels: Readonly<Record<string, string>>;
-  readonly services: Services;
+  /** The cluster session (or whatever the run was started with). */
+  readonly cluster: C;
   readonly phase: Phase;
   readonly record: Recorder;
-  /** Registers the undo of a fault; run in reverse order in the rollback phase, always. */
-  rollback(name: string, fn: UndoFn): void;
+  /**
+   * Registers the undo of a fault; run in reverse order in the rollback phase, always. `fn` gets
+   * a signal that fires when its bound (options.timeoutMs, else the engine's default) runs out.
+   */
+  rollback(name: string, fn: UndoFn, options?: UndoOptions): void;
+  /**
+   * Journals a change to something the run did not create (replicas, a policy, a file on a
+   * user's volume, a process) BEFORE it is made, and registers its undo. `spec` says in data how
+   * to undo it, so `shakedown cleanup --run-id` can do so from the journal after a crash.
+   */
+  change(description: string, spec: UndoSpec, undo: UndoFn, options?: UndoOptions): Promise<ChangeRecord>;
   /** Registers the removal of a fixture; run in reverse order in the teardown phase, always. */
-  cleanup(name: string, fn: UndoFn): void;
+  teardown(name: string, fn: UndoFn, options?: UndoOptions): void;
   /** A line of human progress (shown live, not journaled). */
   progress(message: string): void;
 }
 
-export interface Step<P, S> {
+export interface Step<P, S, C = unknown> {
   name: string;
   kind: StepKind;
   /** One line for the plan (`run --dry-run`) and the report. */
   describe(params: P): string;
-  run(ctx: RunContext<P, S>): Promise<void>;
+  run(ctx: RunContext<P, S, C>): Promise<void>;
 }
 
 /** Observes the cluster from before the fault until after the checks (watches, samplers). */
-export interface Observer<P, S> {
+export interface Observer<P, S, C = unknown> {
   name: string;
   describe(params: P): string;
   /** Starts observing; resolves to a function that stops it. */
-  start(ctx: RunContext<P, S>): Promise<() => Promise<void>>;
+  start(ctx: RunContext<P, S, C>): Promise<() => Promise<void>>;
 }
 
-export interface ExperimentDefinition<Schema extends ParamsSchema, S> {
+export interface ExperimentDefinition<Schema extends ParamsSchema, S, C = unknown> {
   name: string;
   /** One line for `list`. */
   description: string;
@@ -98,25 +110,25 @@ export interface ExperimentDefinition<Schema extends ParamsSchema, S> {
   manifestValues(params: z.output<Schema>): Record<string, unknown>;
   initialState(): S;
   /** Prerequisites and target selection; nothing in the cluster is touched here. */
-  preflight: Step<z.output<Schema>, S>[];
+  preflight: Step<z.output<Schema>, S, C>[];
   /** Fixtures the run deploys for itself, if any. */
-  setup?: Step<z.output<Schema>, S>[];
-  steadyState: Step<z.output<Schema>, S>[];
-  method: Step<z.output<Schema>, S>[];
-  observe?: Observer<z.output<Schema>, S>[];
+  setup?: Step<z.output<Schema>, S, C>[];
+  steadyState: Step<z.output<Schema>, S, C>[];
+  method: Step<z.output<Schema>, S, C>[];
+  observe?: Observer<z.output<Schema>, S, C>[];
   /** Steady state after and the hypothesis checks. */
-  verify: Step<z.output<Schema>, S>[];
-  teardown?: Step<z.output<Schema>, S>[];
+  verify: Step<z.output<Schema>, S, C>[];
+  teardown?: Step<z.output<Schema>, S, C>[];
 }
 
 /** Any experiment, for registries and the CLI, which do not know a definition's parameter types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyExperiment = ExperimentDefinition<ParamsSchema, any>;
+export type AnyExperiment = ExperimentDefinition<ParamsSchema, any, any>;
 
 /** Declares an experiment; the identity function, there for type inference. */
-export function defineExperiment<Schema extends ParamsSchema, S>(
-  def: ExperimentDefinition<Schema, S>,
-): ExperimentDefinition<Schema, S> {
+export function defineExperiment<Schema extends ParamsSchema, S, C = unknown>(
+  def: ExperimentDefinition<Schema, S, C>,
+): ExperimentDefinition<Schema, S, C> {
   return def;
 }
 
@@ -124,16 +136,16 @@ export function defineExperiment<Schema extends ParamsSchema, S>(
  * A step whose behaviour is not built yet. Running it is an honest `error` verdict naming what
  * is missing, never a pass; the plan still shows what it will do.
  */
-export function pendingStep<P, S>(kind: StepKind, name: string, describe: string | ((params: P) => string), missing: string): Step<P, S> {
+export function pendingStep<P, S, C = unknown>(kind: StepKind, name: string, describe: string | ((params: P) => string), missing: string): Step<P, S, C> {
   return step(kind, name, describe, () => Promise.reject(new RunError('INTERNAL', `step "${name}" is not implemented yet: ${missing}`)));
 }
 
 /** A step from its parts, so experiment files read as a list of what happens. */
-export function step<P, S>(
+export function step<P, S, C = unknown>(
   kind: StepKind,
   name: string,
   describe: string | ((params: P) => string),
-  run: (ctx: RunContext<P, S>) => Promise<void>,
-): Step<P, S> {
+  run: (ctx: RunContext<P, S, C>) => Promise<void>,
+): Step<P, S, C> {
   return { kind, name, describe: typeof describe === 'string' ? () => describe : describe, run };
 }

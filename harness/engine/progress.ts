@@ -1,4 +1,4 @@
-import type { CheckRecord, Phase, RollbackRecord, StepRecord, Verdict } from '../journal/schema.ts';
+import type { CheckRecord, Phase, UndoRecord, StepRecord, Verdict } from '../journal/schema.ts';
 
 /** Where the engine reports live progress; the CLI picks a TTY, plain-line or JSON sink. */
 export interface ProgressSink {
@@ -9,7 +9,7 @@ export interface ProgressSink {
   stepEnded(phase: Phase, step: StepRecord): void;
   message(text: string): void;
   check(check: CheckRecord): void;
-  rollback(record: RollbackRecord): void;
+  rollback(record: UndoRecord): void;
   runEnded(info: { experiment: string; runId: string; verdict: Verdict }): void;
 }
 

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { z } from 'zod';
 import {
   JOURNAL_SCHEMA,
+  type ChangeRecord,
   type CheckRecord,
   type EnvironmentRecord,
   type ErrorCode,
@@ -10,6 +11,7 @@ import {
   type PhaseRecord,
   type StepRecord,
   type StepStatus,
+  type UndoRecord,
   type Verdict,
 } from '../journal/schema.ts';
 import { JournalWriter } from '../journal/writer.ts';
@@ -19,12 +21,11 @@ import type {
   Observer,
   Recorder,
   RunContext,
-  Services,
   Step,
 } from './experiment.ts';
 import { displayParams, type ParamsSchema } from './params.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { RollbackStack } from './rollback.ts';
+import { UndoStack } from './undo.ts';
 import { runLabels } from './run-id.ts';
 import { nowIso } from './time.ts';
 import { decideVerdict, type RunOutcome } from './verdict.ts';
@@ -36,11 +37,17 @@ export interface RunOptions {
   journalDir?: string | undefined;
   /** The run's deadline, counted from its start. */
   timeoutMs: number;
-  /** Bound on each rollback and teardown action, which run even after the deadline. */
-  cleanupTimeoutMs?: number;
+  /** Default bound on each rollback and teardown action (which run even after the deadline). */
+  undoTimeoutMs?: number;
+  /**
+   * Told of every change as soon as it is journaled, before it is made (the CLI mirrors them
+   * into the run's Lease, so cleanup can find them even without the journal file).
+   */
+  onChanges?: (changes: readonly ChangeRecord[]) => Promise<void> | void;
   /** Aborted by the CLI on SIGINT/SIGTERM with an AbortedError as reason. */
   signal?: AbortSignal;
-  services?: Services;
+  /** Passed to every step as `ctx.cluster` (the CLI passes its ClusterSession). */
+  cluster?: unknown;
   environment?: Partial<EnvironmentRecord>;
   progress?: ProgressSink;
 }
@@ -95,7 +102,9 @@ export async function runExperiment(
     windows: [],
     measurements: [],
     tables: [],
+    changes: [],
     rollbacks: [],
+    teardowns: [],
   };
   const writer = new JournalWriter(journal, opts.journalDir);
   progress.runStarted({ experiment: def.name, runId: opts.runId, journalPath: writer.path });
@@ -110,8 +119,8 @@ export async function runExperiment(
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   const outcome: RunOutcome = { checks: journal.checks, rollbackFailures: [] };
-  const rollbacks = new RollbackStack();
-  const cleanups = new RollbackStack();
+  const rollbacks = new UndoStack();
+  const teardowns = new UndoStack();
   const state: unknown = def.initialState();
   let phase: Phase = 'preflight';
   // Rollback and teardown get a signal of their own: they must run after the run's has fired.
@@ -172,7 +181,7 @@ export async function runExperiment(
     },
   };
 
-  const ctx: RunContext<unknown, unknown> = {
+  const ctx: RunContext<unknown, unknown, unknown> = {
     runId: opts.runId,
     experiment: def.name,
     params,
@@ -182,13 +191,33 @@ export async function runExperiment(
     },
     deadline,
     labels: runLabels(opts.runId, def.name),
-    services: opts.services ?? {},
+    cluster: opts.cluster,
     get phase() {
       return phase;
     },
     record: recorder,
-    rollback: (name, fn) => rollbacks.push(name, fn),
-    cleanup: (name, fn) => cleanups.push(name, fn),
+    rollback: (name, fn, options) => rollbacks.push(name, fn, options),
+    async change(description, spec, undo, options) {
+      const rec: ChangeRecord = { id: journal.changes.length + 1, at: nowIso(), description, undo: spec, status: 'applied' };
+      journal.changes.push(rec);
+      // On disk (and in the Lease) before the change is made: a SIGKILL right after still leaves its undo.
+      writer.flush();
+      await opts.onChanges?.(journal.changes);
+      rollbacks.push(description, async (signal) => {
+        try {
+          await undo(signal);
+          rec.status = 'undone';
+        } catch (err) {
+          rec.status = 'undo-failed';
+          throw err;
+        } finally {
+          writer.touch();
+          await Promise.resolve(opts.onChanges?.(journal.changes)).catch(() => {});
+        }
+      }, options);
+      return rec;
+    },
+    teardown: (name, fn, options) => teardowns.push(name, fn, options),
     progress: (text) => progress.message(text),
   };
 
@@ -220,7 +249,7 @@ export async function runExperiment(
   }
 
   /** Runs a step, abandoning it when the signal fires (its own code should stop soon after). */
-  async function runStep(rec: PhaseRecord, s: Step<unknown, unknown>): Promise<StepStatus> {
+  async function runStep(rec: PhaseRecord, s: Step<unknown, unknown, unknown>): Promise<StepStatus> {
     const sr: StepRecord = { name: s.name, kind: s.kind, description: s.describe(params), startedAt: nowIso() };
     rec.steps.push(sr);
     progress.stepStarted(rec.phase, sr);
@@ -240,7 +269,7 @@ export async function runExperiment(
   }
 
   /** Runs a phase's steps in order; stops at the first error or abort. */
-  async function runPhase(p: Phase, steps: readonly Step<unknown, unknown>[] | undefined): Promise<StepStatus> {
+  async function runPhase(p: Phase, steps: readonly Step<unknown, unknown, unknown>[] | undefined): Promise<StepStatus> {
     if (!steps?.length) return 'ok';
     const rec = beginPhase(p);
     let status: StepStatus = 'ok';
@@ -280,7 +309,7 @@ export async function runExperiment(
       } else if (ok()) {
         const rec = beginPhase('inject');
         let status: StepStatus = 'ok';
-        for (const o of (def.observe ?? []) as Observer<unknown, unknown>[]) {
+        for (const o of (def.observe ?? []) as Observer<unknown, unknown, unknown>[]) {
           try {
             const stop = await raceAbort(signal, () => o.start(ctx));
             stopObservers.push({ name: o.name, stop });
@@ -290,7 +319,7 @@ export async function runExperiment(
           }
         }
         if (status === 'ok') {
-          for (const s of def.method as Step<unknown, unknown>[]) {
+          for (const s of def.method as Step<unknown, unknown, unknown>[]) {
             const st = await runStep(rec, s);
             if (st === 'error' || st === 'aborted') {
               status = st;
@@ -305,8 +334,11 @@ export async function runExperiment(
   } finally {
     clearTimeout(deadlineTimer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
-    const cleanupTimeoutMs = opts.cleanupTimeoutMs ?? 120_000;
-    signal = AbortSignal.timeout(cleanupTimeoutMs * Math.max(1, rollbacks.size + cleanups.size + 1));
+    const undoTimeoutMs = opts.undoTimeoutMs ?? 120_000;
+    // Rollback and teardown run after the run's signal fired; their own budget is the sum of
+    // their actions' bounds (each action is bounded on its own as well).
+    const budgetMs = rollbacks.totalBoundMs(undoTimeoutMs) + teardowns.totalBoundMs(undoTimeoutMs) + undoTimeoutMs * ((def.teardown?.length ?? 0) + 1);
+    signal = AbortSignal.timeout(budgetMs);
 
     for (const o of stopObservers.reverse()) {
       try {
@@ -316,53 +348,36 @@ export async function runExperiment(
       }
     }
 
-    if (rollbacks.size > 0) {
-      const rec = beginPhase('rollback');
-      const results = await rollbacks.unwind(
+    const unwind = async (p: 'rollback' | 'teardown', stack: UndoStack, into: UndoRecord[]): Promise<StepStatus> => {
+      const results = await stack.unwind(
         (r) => {
-          journal.rollbacks.push(r);
+          into.push(r);
           progress.rollback(r);
+          writer.touch();
         },
-        cleanupTimeoutMs,
-        (name) => progress.message(`rolling back: ${name}`),
+        undoTimeoutMs,
+        (name) => progress.message(`${p === 'rollback' ? 'rolling back' : 'tearing down'}: ${name}`),
       );
       for (const r of results) if (r.status === 'failed') outcome.rollbackFailures.push(`${r.name}: ${r.error}`);
-      endPhase(rec, results.some((r) => r.status === 'failed') ? 'error' : 'ok');
+      return results.some((r) => r.status === 'failed') ? 'error' : 'ok';
+    };
+
+    if (rollbacks.size > 0) {
+      const rec = beginPhase('rollback');
+      endPhase(rec, await unwind('rollback', rollbacks, journal.rollbacks));
     }
 
-    if (cleanups.size > 0 || def.teardown?.length) {
+    if (teardowns.size > 0 || def.teardown?.length) {
       const rec = beginPhase('teardown');
       let status: StepStatus = 'ok';
-      for (const s of (def.teardown ?? []) as Step<unknown, unknown>[]) {
-        const sr: StepRecord = { name: s.name, kind: s.kind, description: s.describe(params), startedAt: nowIso() };
-        rec.steps.push(sr);
-        progress.stepStarted('teardown', sr);
-        try {
-          await s.run(ctx);
-          sr.status = 'ok';
-        } catch (err) {
-          sr.status = 'error';
-          sr.message = describeError(err);
-          outcome.rollbackFailures.push(`${s.name}: ${sr.message}`);
-          status = 'error';
-        }
-        sr.endedAt = nowIso();
-        progress.stepEnded('teardown', sr);
-      }
-      const results = await cleanups.unwind(
-        (r) => {
-          journal.rollbacks.push(r);
-          progress.rollback(r);
-        },
-        cleanupTimeoutMs,
-        (name) => progress.message(`cleaning up: ${name}`),
-      );
-      for (const r of results) {
-        if (r.status === 'failed') {
-          outcome.rollbackFailures.push(`${r.name}: ${r.error}`);
+      for (const s of (def.teardown ?? []) as Step<unknown, unknown, unknown>[]) {
+        const st = await runStep(rec, s);
+        if (st !== 'ok') {
+          outcome.rollbackFailures.push(`${s.name}: ${rec.steps.at(-1)?.message ?? st}`);
           status = 'error';
         }
       }
+      if ((await unwind('teardown', teardowns, journal.teardowns)) === 'error') status = 'error';
       endPhase(rec, status);
     }
   }

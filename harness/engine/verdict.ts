@@ -17,7 +17,7 @@ export function decideVerdict(o: RunOutcome): Verdict {
   const findings = failed.map((c) => (c.target ? `${c.name} (${c.target})` : c.name));
   const findingNote = findings.length ? `; findings: ${findings.join(', ')}` : '';
   if (o.abort) {
-    const why = o.abort.reason === 'deadline' ? 'the run reached its deadline' : `received ${o.abort.reason}`;
+    const why = o.abort.reason === 'deadline' ? 'the run reached its deadline' : o.abort.reason === 'output-closed' ? 'its output was closed' : `received ${o.abort.reason}`;
     return { kind: 'aborted', phase: o.abort.phase, reason: o.abort.reason, summary: `aborted during ${o.abort.phase}: ${why}${findingNote}` };
   }
   if (o.error) {
@@ -33,12 +33,13 @@ export function decideVerdict(o: RunOutcome): Verdict {
   return { kind: 'passed', summary: `all ${o.checks.length} checks held` };
 }
 
-export const EXIT = { passed: 0, failed: 1, usage: 2, error: 3, SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT = { passed: 0, failed: 1, usage: 2, error: 3, SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
 
 /** One exit code for a set of runs: a signal's code, else the worst verdict's. */
 export function exitCodeFor(verdicts: readonly Verdict[]): number {
   for (const v of verdicts) {
-    if (v.kind === 'aborted' && v.reason !== 'deadline') return EXIT[v.reason];
+    // A closed output (the terminal or pipe went away) is no signal the user sent: exit 3.
+    if (v.kind === 'aborted' && v.reason !== 'deadline' && v.reason !== 'output-closed') return EXIT[v.reason];
   }
   if (verdicts.some((v) => v.kind === 'error' || v.kind === 'aborted')) return EXIT.error;
   if (verdicts.some((v) => v.kind === 'failed')) return EXIT.failed;

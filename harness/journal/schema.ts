@@ -1,167 +1,193 @@
 // The journal is the one result of a run: every report is rebuilt from it alone.
-// Its shape is versioned; readers refuse a schema they do not know.
+// Its shape is versioned; readers refuse a schema they do not know. The zod schemas below are
+// the one definition: the TypeScript types are derived from them, and the reader validates with
+// them. Unknown keys are not an error: a newer writer may add some, and the reader keeps them.
+import { z } from 'zod';
 
 export const JOURNAL_SCHEMA = 'shakedown.io/journal/v1';
 
 /** Phases in the order the engine runs them. */
-export const PHASES = [
-  'preflight',
-  'setup',
-  'steady-state-before',
-  'inject',
-  'verify',
-  'rollback',
-  'teardown',
-] as const;
+export const PHASES = ['preflight', 'setup', 'steady-state-before', 'inject', 'verify', 'rollback', 'teardown'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Error codes keep "could not select a target" apart from "could not inject" and "could not revert". */
-export type ErrorCode =
-  | 'PREFLIGHT'
-  | 'TARGET_SELECTION'
-  | 'SETUP'
-  | 'INJECT'
-  | 'OBSERVE'
-  | 'REVERT'
-  | 'API'
-  | 'INTERNAL';
+export const ERROR_CODES = ['PREFLIGHT', 'TARGET_SELECTION', 'SETUP', 'INJECT', 'OBSERVE', 'REVERT', 'API', 'INTERNAL'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type AbortReason = 'SIGINT' | 'SIGTERM' | 'deadline';
+export const ABORT_REASONS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'deadline', 'output-closed'] as const;
+export type AbortReason = (typeof ABORT_REASONS)[number];
+
+const isoTime = z.string().min(1);
+const phase = z.enum(PHASES);
+const record = z.record(z.string(), z.unknown());
+
+export const stepStatusSchema = z.enum(['ok', 'failed', 'error', 'aborted', 'skipped']);
+export type StepStatus = z.output<typeof stepStatusSchema>;
 
 /** The verdict of one run. `failed` is a finding about the cluster; `error` means the run itself broke. */
-export type Verdict =
-  | { kind: 'passed'; summary: string }
-  | { kind: 'failed'; summary: string; findings: string[] }
-  | { kind: 'error'; summary: string; phase: Phase; code: ErrorCode; message: string }
-  | { kind: 'aborted'; summary: string; phase: Phase; reason: AbortReason };
-
+export const verdictSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('passed'), summary: z.string() }),
+  z.object({ kind: z.literal('failed'), summary: z.string(), findings: z.array(z.string()) }),
+  z.object({ kind: z.literal('error'), summary: z.string(), phase, code: z.enum(ERROR_CODES), message: z.string() }),
+  z.object({ kind: z.literal('aborted'), summary: z.string(), phase, reason: z.enum(ABORT_REASONS) }),
+]);
+export type Verdict = z.output<typeof verdictSchema>;
 export type VerdictKind = Verdict['kind'];
 
-export type StepStatus = 'ok' | 'failed' | 'error' | 'aborted' | 'skipped';
+export const stepRecordSchema = z.object({
+  name: z.string(),
+  /** probe, fault, observer, check, action, fixture */
+  kind: z.string(),
+  description: z.string(),
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
+  status: stepStatusSchema.optional(),
+  message: z.string().optional(),
+});
+export type StepRecord = z.output<typeof stepRecordSchema>;
 
-export interface StepRecord {
-  name: string;
-  /** probe, fault, observer, check, action */
-  kind: string;
-  description: string;
-  startedAt: string;
-  endedAt?: string;
-  status?: StepStatus;
-  message?: string;
-}
+export const phaseRecordSchema = z.object({
+  phase,
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
+  status: stepStatusSchema.optional(),
+  steps: z.array(stepRecordSchema),
+});
+export type PhaseRecord = z.output<typeof phaseRecordSchema>;
 
-export interface PhaseRecord {
-  phase: Phase;
-  startedAt: string;
-  endedAt?: string;
-  status?: StepStatus;
-  steps: StepRecord[];
-}
-
-export interface EventRecord {
+export const eventRecordSchema = z.object({
   /** When the harness saw it (arrival stamp, ISO 8601 with milliseconds). */
-  at: string;
+  at: isoTime,
   /** watch, harness, exec, probe, fault ... */
-  source: string;
+  source: z.string(),
   /** e.g. ADDED/MODIFIED/DELETED for watches, or a harness event name like pod-deleted. */
-  type: string;
+  type: z.string(),
   /** "Kind/namespace/name" of the object concerned, when there is one. */
-  object?: string;
-  message: string;
+  object: z.string().optional(),
+  message: z.string(),
   /** Timestamps the API itself recorded (deletionTimestamp, lastTransitionTime ...), kept beside the arrival stamp. */
-  apiTimes?: Record<string, string>;
-  data?: Record<string, unknown>;
-}
+  apiTimes: z.record(z.string(), z.string()).optional(),
+  data: record.optional(),
+});
+export type EventRecord = z.output<typeof eventRecordSchema>;
 
-export type CheckStatus = 'passed' | 'failed' | 'error';
+export const checkStatusSchema = z.enum(['passed', 'failed', 'error']);
+export type CheckStatus = z.output<typeof checkStatusSchema>;
 
-export interface CheckRecord {
-  name: string;
-  phase: Phase;
-  status: CheckStatus;
+export const checkRecordSchema = z.object({
+  name: z.string(),
+  phase,
+  status: checkStatusSchema,
   /** What the hypothesis says, in words a reader of the report understands. */
-  expected: string;
+  expected: z.string(),
   /** What was actually seen. */
-  observed: string;
+  observed: z.string(),
   /** Timestamps, object UIDs, command output ... */
-  evidence: Record<string, unknown>;
-  at: string;
+  evidence: record,
+  at: isoTime,
   /** Per-target label when one check runs for several targets (e.g. a pod name). */
-  target?: string;
-}
+  target: z.string().optional(),
+});
+export type CheckRecord = z.output<typeof checkRecordSchema>;
 
-export interface SeriesPoint {
-  at: string;
-  value: number;
-}
-
-/** A time series for charts: replicas, CPU utilisation, predicted replicas ... */
-export interface SeriesRecord {
-  name: string;
-  unit: string;
-  /** Series sharing a group are drawn on one chart. */
-  group: string;
-  points: SeriesPoint[];
-}
+/** A time series for charts: replicas, CPU utilisation, predicted replicas ... Series sharing a group share a chart. */
+export const seriesRecordSchema = z.object({
+  name: z.string(),
+  unit: z.string(),
+  group: z.string(),
+  points: z.array(z.object({ at: isoTime, value: z.number() })),
+});
+export type SeriesRecord = z.output<typeof seriesRecordSchema>;
+export type SeriesPoint = SeriesRecord['points'][number];
 
 /** A marked interval, e.g. the window during which load or a fault was active. */
-export interface WindowRecord {
-  name: string;
-  start: string;
-  end?: string;
-}
+export const windowRecordSchema = z.object({ name: z.string(), start: isoTime, end: isoTime.optional() });
+export type WindowRecord = z.output<typeof windowRecordSchema>;
 
-export interface MeasurementRecord {
-  name: string;
-  value: number;
-  unit: string;
-  description?: string;
-}
+export const measurementRecordSchema = z.object({ name: z.string(), value: z.number(), unit: z.string(), description: z.string().optional() });
+export type MeasurementRecord = z.output<typeof measurementRecordSchema>;
 
 /** A table for the report (e.g. one row per pod, or the HPA's decisions). */
-export interface TableRecord {
-  title: string;
-  columns: string[];
-  rows: (string | number | null)[][];
-}
+export const tableRecordSchema = z.object({
+  title: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
+});
+export type TableRecord = z.output<typeof tableRecordSchema>;
 
-export interface RollbackRecord {
-  name: string;
-  startedAt: string;
-  endedAt?: string;
-  status: 'ok' | 'failed';
-  error?: string;
-}
+/** The outcome of one undo action (rollback phase) or one fixture removal (teardown phase). */
+export const undoRecordSchema = z.object({
+  name: z.string(),
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+});
+export type UndoRecord = z.output<typeof undoRecordSchema>;
 
-export interface EnvironmentRecord {
-  shakedownVersion: string;
-  node: string;
-  platform: string;
-  hostname: string;
+/**
+ * How to undo one change a run made to something it did not create, in data, so that
+ * `shakedown cleanup --run-id` can undo it from the journal after a crash or SIGKILL.
+ */
+export const undoSpecSchema = z.discriminatedUnion('kind', [
+  /** Set a workload's replicas back (StatefulSet or Deployment scale subresource). */
+  z.object({ kind: z.literal('replicas'), workload: z.enum(['StatefulSet', 'Deployment']), namespace: z.string(), name: z.string(), replicas: z.number().int().min(0) }),
+  /** Put an object back exactly as recorded; `before: null` means it did not exist (delete it). */
+  z.object({ kind: z.literal('object'), apiVersion: z.string(), objectKind: z.string(), namespace: z.string().optional(), name: z.string(), before: record.nullable() }),
+  /** Remove a file the run wrote into a container (a token on a volume). */
+  z.object({ kind: z.literal('file'), namespace: z.string(), pod: z.string(), container: z.string(), path: z.string() }),
+  /** Kill processes the run started in a container (load), matched by their full command line. */
+  z.object({ kind: z.literal('process'), namespace: z.string(), pod: z.string(), container: z.string(), commandLine: z.string() }),
+]);
+export type UndoSpec = z.output<typeof undoSpecSchema>;
+
+/** A change the run made to something it did not create, journaled before it is made. */
+export const changeRecordSchema = z.object({
+  id: z.number().int(),
+  at: isoTime,
+  description: z.string(),
+  undo: undoSpecSchema,
+  /** `applied` until the rollback undid it (or failed to). */
+  status: z.enum(['applied', 'undone', 'undo-failed']),
+});
+export type ChangeRecord = z.output<typeof changeRecordSchema>;
+
+export const environmentRecordSchema = z.object({
+  shakedownVersion: z.string(),
+  node: z.string(),
+  platform: z.string(),
+  hostname: z.string(),
   /** kube context and API server URL, never credentials. */
-  context?: string;
-  server?: string;
-  serverVersion?: string;
-  dryRun?: boolean;
-}
+  context: z.string().optional(),
+  server: z.string().optional(),
+  serverVersion: z.string().optional(),
+  dryRun: z.boolean().optional(),
+});
+export type EnvironmentRecord = z.output<typeof environmentRecordSchema>;
 
-export interface Journal {
-  schema: typeof JOURNAL_SCHEMA;
-  runId: string;
-  experiment: { name: string; description: string };
-  parameters: Record<string, unknown>;
-  environment: EnvironmentRecord;
-  startedAt: string;
-  endedAt?: string;
+export const journalSchema = z.object({
+  schema: z.literal(JOURNAL_SCHEMA),
+  runId: z.string().min(1),
+  experiment: z.object({ name: z.string().min(1), description: z.string() }),
+  parameters: record,
+  environment: environmentRecordSchema,
+  startedAt: isoTime,
+  endedAt: isoTime.optional(),
   /** `running` until the engine finishes; a crash leaves `running` behind, which readers show as incomplete. */
-  status: 'running' | 'completed';
-  phases: PhaseRecord[];
-  events: EventRecord[];
-  checks: CheckRecord[];
-  series: SeriesRecord[];
-  windows: WindowRecord[];
-  measurements: MeasurementRecord[];
-  tables: TableRecord[];
-  rollbacks: RollbackRecord[];
-  verdict?: Verdict;
-}
+  status: z.enum(['running', 'completed']),
+  phases: z.array(phaseRecordSchema),
+  events: z.array(eventRecordSchema),
+  checks: z.array(checkRecordSchema),
+  series: z.array(seriesRecordSchema),
+  windows: z.array(windowRecordSchema),
+  measurements: z.array(measurementRecordSchema),
+  tables: z.array(tableRecordSchema),
+  /** Changes to objects the run did not create, with how to undo each (absent in older journals). */
+  changes: z.array(changeRecordSchema).default([]),
+  /** Outcomes of the rollback phase's undo actions. */
+  rollbacks: z.array(undoRecordSchema),
+  /** Outcomes of the teardown phase's fixture removals (older journals kept them under rollbacks). */
+  teardowns: z.array(undoRecordSchema).default([]),
+  verdict: verdictSchema.optional(),
+});
+export type Journal = z.output<typeof journalSchema>;

@@ -1,15 +1,15 @@
 import { preflightError } from '../engine/errors.ts';
-import { step, type RunContext, type Step } from '../engine/experiment.ts';
+import { step } from '../engine/experiment.ts';
+import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
 import { describeError } from '../engine/errors.ts';
-import { clusterOf } from '../cluster/services.ts';
 
 /**
  * Preflight: the API server answers. An unreachable cluster is an `error` verdict (exit 3),
  * found before anything is touched.
  */
-export function clusterReachable<P, S>(): Step<P, S> {
-  return step('probe', 'cluster-reachable', 'the API server answers (GET /version)', async (ctx: RunContext<P, S>) => {
-    const cluster = clusterOf(ctx);
+export function clusterReachable<P, S>(): ClusterStep<P, S> {
+  return step('probe', 'cluster-reachable', 'the API server answers (GET /version)', async (ctx: ClusterContext<P, S>) => {
+    const cluster = ctx.cluster;
     try {
       const v = await cluster.version.getCode();
       ctx.record.environment({ serverVersion: v.gitVersion });

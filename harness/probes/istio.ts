@@ -1,15 +1,15 @@
-import { clusterOf } from '../cluster/services.ts';
 import { isNotFound } from '../cluster/session.ts';
 import { preflightError } from '../engine/errors.ts';
-import { step, type Step } from '../engine/experiment.ts';
+import { step } from '../engine/experiment.ts';
+import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
 
 /**
  * Preflight: Istio's PeerAuthentication API is served and istiod is Ready. Missing Istio is an
  * `error` verdict (a prerequisite), found before anything is touched.
  */
-export function istioInstalled<P extends { istioNamespace: string }, S>(): Step<P, S> {
-  return step('probe', 'istio-installed', (p: P) => `PeerAuthentication API (security.istio.io/v1) served, istiod Ready in ${p.istioNamespace}`, async (ctx) => {
-    const cluster = clusterOf(ctx);
+export function istioInstalled<P extends { istioNamespace: string }, S>(): ClusterStep<P, S> {
+  return step('probe', 'istio-installed', (p: P) => `PeerAuthentication API (security.istio.io/v1) served, istiod Ready in ${p.istioNamespace}`, async (ctx: ClusterContext<P, S>) => {
+    const cluster = ctx.cluster;
     try {
       await cluster.custom.listClusterCustomObject({ group: 'security.istio.io', version: 'v1', plural: 'peerauthentications', limit: 1 });
     } catch (err) {

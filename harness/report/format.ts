@@ -1,5 +1,5 @@
 // Small formatting helpers shared by the report writers.
-import type { Journal, Verdict } from '../journal/schema.ts';
+import type { Journal, UndoRecord, Verdict } from '../journal/schema.ts';
 import { formatDuration } from '../engine/time.ts';
 
 export { formatDuration };
@@ -119,4 +119,12 @@ export function safeJson(value: unknown, indent?: number): string {
 
 export function checkLabel(check: { name: string; target?: string }): string {
   return check.target ? `${check.name} (${check.target})` : check.name;
+}
+
+/** The rollback phase's undo actions, then the teardown phase's fixture removals, each tagged. */
+export function undoActions(journal: Journal): (UndoRecord & { phase: 'rollback' | 'teardown' })[] {
+  return [
+    ...journal.rollbacks.map((r) => ({ ...r, phase: 'rollback' as const })),
+    ...journal.teardowns.map((r) => ({ ...r, phase: 'teardown' as const })),
+  ];
 }

@@ -14,6 +14,7 @@ import {
   truncate,
   verdictLabel,
   verdictReason,
+  undoActions,
 } from './format.ts';
 
 // A browser still opens a 20 MB table, but nobody reads it; the journal has everything.
@@ -241,17 +242,18 @@ function phases(journal: Journal): string {
 }
 
 function rollbacks(journal: Journal): string {
-  if (journal.rollbacks.length === 0) return section('Rollbacks', '<p class="muted">Nothing needed rolling back.</p>', 'rollbacks');
-  const rows = journal.rollbacks
+  const actions = undoActions(journal);
+  if (actions.length === 0) return section('Rollbacks', '<p class="muted">Nothing needed rolling back.</p>', 'rollbacks');
+  const rows = actions
     .map(
       (r) =>
-        `<tr><td>${statusPill(r.status)}</td><td>${e(r.name)}</td>${timeCell(journal, r.startedAt)}` +
+        `<tr><td>${statusPill(r.status)}</td><td>${e(r.phase)}</td><td>${e(r.name)}</td>${timeCell(journal, r.startedAt)}` +
         `<td>${e(formatDuration(durationBetween(r.startedAt, r.endedAt)))}</td><td class="wrap">${e(r.error ?? '')}</td></tr>`,
     )
     .join('\n');
   return section(
     'Rollbacks',
-    `<table><thead><tr><th>Status</th><th>Rollback</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead><tbody>${rows}</tbody></table>`,
+    `<table><thead><tr><th>Status</th><th>Phase</th><th>Action</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead><tbody>${rows}</tbody></table>`,
     'rollbacks',
   );
 }

@@ -1,6 +1,6 @@
 // JUnit XML for CI test views: one testcase per check, plus the run itself when it broke.
 import type { CheckRecord, Journal } from '../journal/schema.ts';
-import { checkLabel, runDurationMs, safeJson, toMs, truncate } from './format.ts';
+import { checkLabel, runDurationMs, safeJson, toMs, truncate, undoActions } from './format.ts';
 
 /** Escape text for XML 1.0; characters XML cannot carry at all are shown as \uXXXX. */
 export function escapeXml(value: unknown, attribute = false): string {
@@ -165,17 +165,17 @@ export function renderJUnit(journal: Journal): string {
     cases.push({ name: runCaseName, time: secondsOf(runDurationMs(journal)) });
   }
 
-  for (const rollback of journal.rollbacks) {
+  for (const rollback of undoActions(journal)) {
     if (rollback.status !== 'failed') continue;
     const duration =
       rollback.endedAt !== undefined ? (toMs(rollback.endedAt) ?? 0) - (toMs(rollback.startedAt) ?? 0) : undefined;
     cases.push({
-      name: `rollback: ${rollback.name}`,
+      name: `${rollback.phase}: ${rollback.name}`,
       time: secondsOf(duration),
       outcome: {
         kind: 'error',
         type: 'REVERT',
-        message: `rollback ${rollback.name} failed${rollback.error ? `: ${rollback.error}` : ''}`,
+        message: `${rollback.phase} ${rollback.name} failed${rollback.error ? `: ${rollback.error}` : ''}`,
         body: [
           `started: ${rollback.startedAt}`,
           `ended: ${rollback.endedAt ?? '(did not end)'}`,

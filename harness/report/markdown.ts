@@ -9,6 +9,7 @@ import {
   truncate,
   verdictLabel,
   verdictReason,
+  undoActions,
 } from './format.ts';
 
 export const MARKDOWN_MAX_CHARS = 60_000;
@@ -140,13 +141,15 @@ export function renderMarkdown(journal: Journal): string {
     );
   }
 
-  if (journal.rollbacks.length > 0) {
+  const actions = undoActions(journal);
+  if (actions.length > 0) {
     lines.push('### Rollbacks', '');
     lines.push(
       ...table(
-        ['Status', 'Rollback', 'Duration', 'Error'],
-        journal.rollbacks.map((r) => [
+        ['Status', 'Phase', 'Action', 'Duration', 'Error'],
+        actions.map((r) => [
           r.status === 'ok' ? 'ok' : '**FAILED**',
+          r.phase,
           mdCell(r.name),
           formatDuration(durationBetween(r.startedAt, r.endedAt)),
           mdCell(r.error ?? ''),

@@ -1,8 +1,6 @@
 // Reads a journal.json back so any report can be rebuilt from it alone.
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { JOURNAL_SCHEMA, PHASES } from '../journal/schema.ts';
-import type { Journal } from '../journal/schema.ts';
+import { JOURNAL_SCHEMA, journalSchema, type Journal } from '../journal/schema.ts';
 
 export class JournalReadError extends Error {
   readonly path: string;
@@ -13,122 +11,6 @@ export class JournalReadError extends Error {
     this.path = path;
   }
 }
-
-// Loose on purpose: unknown keys pass (newer writers may add some), but every field the
-// report writers rely on must be there with the right type.
-const isoTime = z.string().min(1);
-const phase = z.enum(PHASES);
-const stepStatus = z.enum(['ok', 'failed', 'error', 'aborted', 'skipped']);
-const record = z.record(z.string(), z.unknown());
-
-const stepSchema = z.looseObject({
-  name: z.string(),
-  kind: z.string(),
-  description: z.string(),
-  startedAt: isoTime,
-  endedAt: isoTime.optional(),
-  status: stepStatus.optional(),
-  message: z.string().optional(),
-});
-
-const verdictSchema = z.discriminatedUnion('kind', [
-  z.looseObject({ kind: z.literal('passed'), summary: z.string() }),
-  z.looseObject({ kind: z.literal('failed'), summary: z.string(), findings: z.array(z.string()) }),
-  z.looseObject({
-    kind: z.literal('error'),
-    summary: z.string(),
-    phase,
-    code: z.enum(['PREFLIGHT', 'TARGET_SELECTION', 'SETUP', 'INJECT', 'OBSERVE', 'REVERT', 'API', 'INTERNAL']),
-    message: z.string(),
-  }),
-  z.looseObject({
-    kind: z.literal('aborted'),
-    summary: z.string(),
-    phase,
-    reason: z.enum(['SIGINT', 'SIGTERM', 'deadline']),
-  }),
-]);
-
-const journalSchema = z.looseObject({
-  schema: z.literal(JOURNAL_SCHEMA),
-  runId: z.string().min(1),
-  experiment: z.looseObject({ name: z.string().min(1), description: z.string() }),
-  parameters: record,
-  environment: z.looseObject({
-    shakedownVersion: z.string(),
-    node: z.string(),
-    platform: z.string(),
-    hostname: z.string(),
-    context: z.string().optional(),
-    server: z.string().optional(),
-    serverVersion: z.string().optional(),
-    dryRun: z.boolean().optional(),
-  }),
-  startedAt: isoTime,
-  endedAt: isoTime.optional(),
-  status: z.enum(['running', 'completed']),
-  phases: z.array(
-    z.looseObject({
-      phase,
-      startedAt: isoTime,
-      endedAt: isoTime.optional(),
-      status: stepStatus.optional(),
-      steps: z.array(stepSchema),
-    }),
-  ),
-  events: z.array(
-    z.looseObject({
-      at: isoTime,
-      source: z.string(),
-      type: z.string(),
-      object: z.string().optional(),
-      message: z.string(),
-      apiTimes: z.record(z.string(), z.string()).optional(),
-      data: record.optional(),
-    }),
-  ),
-  checks: z.array(
-    z.looseObject({
-      name: z.string(),
-      phase,
-      status: z.enum(['passed', 'failed', 'error']),
-      expected: z.string(),
-      observed: z.string(),
-      evidence: record,
-      at: isoTime,
-      target: z.string().optional(),
-    }),
-  ),
-  series: z.array(
-    z.looseObject({
-      name: z.string(),
-      unit: z.string(),
-      group: z.string(),
-      points: z.array(z.looseObject({ at: isoTime, value: z.number() })),
-    }),
-  ),
-  windows: z.array(z.looseObject({ name: z.string(), start: isoTime, end: isoTime.optional() })),
-  measurements: z.array(
-    z.looseObject({ name: z.string(), value: z.number(), unit: z.string(), description: z.string().optional() }),
-  ),
-  tables: z.array(
-    z.looseObject({
-      title: z.string(),
-      columns: z.array(z.string()),
-      rows: z.array(z.array(z.union([z.string(), z.number(), z.null()]))),
-    }),
-  ),
-  rollbacks: z.array(
-    z.looseObject({
-      name: z.string(),
-      startedAt: isoTime,
-      endedAt: isoTime.optional(),
-      status: z.enum(['ok', 'failed']),
-      error: z.string().optional(),
-    }),
-  ),
-  verdict: verdictSchema.optional(),
-});
 
 /** Read and validate a journal file; every failure is a JournalReadError saying what is wrong. */
 export async function readJournal(path: string): Promise<Journal> {
@@ -181,8 +63,11 @@ export function parseJournal(raw: unknown, path = '<journal>'): Journal {
       cause: result.error,
     });
   }
-  // Return the parsed input itself so a journal round-trips byte for byte, unknown keys included.
-  return raw as Journal;
+  // The input itself, so unknown keys round-trip; what older journals lack is filled in.
+  const journal = raw as Journal;
+  journal.changes ??= [];
+  journal.teardowns ??= [];
+  return journal;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

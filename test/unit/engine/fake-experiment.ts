@@ -38,7 +38,7 @@ export function scripted(s: Script) {
     setup: [
       step('fixture', 'deploy', 'deploy a fixture', (ctx) => {
         s.calls.push('setup');
-        ctx.cleanup('remove-fixture', log('cleanup:remove-fixture'));
+        ctx.teardown('remove-fixture', log('cleanup:remove-fixture'));
         return Promise.resolve();
       }),
     ],

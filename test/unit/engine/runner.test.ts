@@ -9,7 +9,7 @@ import { scripted, type Script } from './fake-experiment.ts';
 
 async function run(script: Partial<Script>, opts: { timeoutMs?: number; signal?: AbortSignal; journalDir?: string } = {}) {
   const s: Script = { calls: [], ...script };
-  const result = await runExperiment(scripted(s), { n: 1 }, { runId: 'rtest00001', timeoutMs: opts.timeoutMs ?? 10_000, signal: opts.signal, journalDir: opts.journalDir, cleanupTimeoutMs: 2_000 });
+  const result = await runExperiment(scripted(s), { n: 1 }, { runId: 'rtest00001', timeoutMs: opts.timeoutMs ?? 10_000, signal: opts.signal, journalDir: opts.journalDir, undoTimeoutMs: 2_000 });
   return { ...result, calls: s.calls };
 }
 

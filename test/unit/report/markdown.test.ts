@@ -41,7 +41,7 @@ describe('report/markdown', () => {
     const md = renderMarkdown(sampleIstioJournal());
     assert.match(md, /\*\*ERROR\*\*/);
     assert.match(md, /\*\*Reason:\*\* error in phase rollback \(REVERT\): PeerAuthentication shop\/default: 409 Conflict/);
-    assert.match(md, /\| \*\*FAILED\*\* \| restore PeerAuthentication shop\/default \|/);
+    assert.match(md, /\| \*\*FAILED\*\* \| rollback \| restore PeerAuthentication shop\/default \|/);
   });
 
   it('marks an incomplete journal', () => {

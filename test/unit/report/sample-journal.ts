@@ -128,6 +128,8 @@ export function sampleHpaJournal(): Journal {
         ],
       },
     ],
+    changes: [],
+    teardowns: [],
     rollbacks: [
       { name: 'stop cpu load', startedAt: at(400), endedAt: at(400.8), status: 'ok' },
       { name: 'delete fixtures', startedAt: at(400.8), endedAt: at(402), status: 'ok' },
@@ -191,6 +193,8 @@ export function sampleStatefulSetJournal(): Journal {
       { name: 'time to Ready (max)', value: 9.8, unit: 's' },
     ],
     tables: [{ title: 'Pod identities', columns: ['pod', 'old UID', 'new UID', 'PVC', 'ready after (s)'], rows }],
+    changes: [],
+    teardowns: [],
     rollbacks: [],
     verdict: { kind: 'passed', summary: 'all 12 checks held' },
   };
@@ -221,6 +225,8 @@ export function sampleIstioJournal(): Journal {
     windows: [{ name: 'STRICT', start: at(40), end: at(95) }],
     measurements: [],
     tables: [],
+    changes: [],
+    teardowns: [],
     rollbacks: [{ name: 'restore PeerAuthentication shop/default', startedAt: at(100), endedAt: at(101), status: 'failed', error: 'conflict: the object has been modified' }],
     verdict: {
       kind: 'error',
