@@ -11,22 +11,37 @@ export interface ManifestObject {
   [k: string]: unknown;
 }
 
+const PLACEHOLDER = /\$\{([A-Za-z_][\w]*)\}/g;
+const WHOLE_PLACEHOLDER = /^\$\{([A-Za-z_][\w]*)\}$/;
+
 /**
- * Replaces `${name}` placeholders with values. A placeholder without a value is an error, so a
- * typo in a manifest is caught by `validate` rather than sent to the cluster.
+ * Fills `${name}` placeholders into already parsed objects, never into YAML text, so a value can
+ * never change a manifest's structure (`--set 'mountPath=/data #x'` stays one string). A string
+ * that is exactly one placeholder takes the value with its type (`replicas: ${replicas}` → 3);
+ * a placeholder inside a longer string is replaced by the value's text. A placeholder without a
+ * value is an error, so a typo in a manifest is caught by `validate` rather than sent to the cluster.
  */
-export function fillTemplate(text: string, values: Record<string, unknown>, file: string): string {
-  return text.replace(/\$\{([A-Za-z_][\w]*)\}/g, (_, key: string) => {
+export function fillPlaceholders<T>(node: T, values: Record<string, unknown>, file: string): T {
+  const valueOf = (key: string): unknown => {
     const v = values[key];
-    if (v === undefined || v === null) {
-      throw new UsageError(`${basename(file)}: placeholder \${${key}} has no value`, { field: key });
+    if (v === undefined || v === null) throw new UsageError(`${basename(file)}: placeholder \${${key}} has no value`, { field: key });
+    return v;
+  };
+  const fill = (n: unknown): unknown => {
+    if (typeof n === 'string') {
+      const whole = WHOLE_PLACEHOLDER.exec(n);
+      if (whole) return valueOf(whole[1]!);
+      return n.replace(PLACEHOLDER, (_, key: string) => String(valueOf(key)));
     }
-    return String(v);
-  });
+    if (Array.isArray(n)) return n.map(fill);
+    if (n !== null && typeof n === 'object') return Object.fromEntries(Object.entries(n).map(([k, v]) => [fill(k) as string, fill(v)]));
+    return n;
+  };
+  return fill(node) as T;
 }
 
-/** Parses one or more YAML documents and checks each is a Kubernetes object. */
-export function parseManifests(text: string, file: string): ManifestObject[] {
+/** Parses one or more YAML documents, fills their placeholders and checks each is a Kubernetes object. */
+export function parseManifests(text: string, file: string, values: Record<string, unknown> = {}): ManifestObject[] {
   const docs = parseAllDocuments(text);
   const out: ManifestObject[] = [];
   docs.forEach((doc, i) => {
@@ -35,7 +50,7 @@ export function parseManifests(text: string, file: string): ManifestObject[] {
       const e = doc.errors[0]!;
       throw new UsageError(`${where}: malformed YAML: ${e.message.split('\n')[0]}`, { field: file, cause: e });
     }
-    const obj: unknown = doc.toJS();
+    const obj: unknown = fillPlaceholders(doc.toJS() as unknown, values, file);
     if (obj === null || obj === undefined) return; // an empty document, e.g. a trailing ---
     if (typeof obj !== 'object' || Array.isArray(obj)) {
       throw new UsageError(`${where}: expected a Kubernetes object (a mapping), found ${Array.isArray(obj) ? 'a list' : typeof obj}`, { field: file });
@@ -61,7 +76,7 @@ export function loadManifestFile(file: string, values: Record<string, unknown>):
   } catch (err) {
     throw new UsageError(`cannot read manifest ${file}: ${(err as Error).message}`, { field: file, cause: err });
   }
-  return parseManifests(fillTemplate(text, values, file), file);
+  return parseManifests(text, file, values);
 }
 
 interface Labelled {

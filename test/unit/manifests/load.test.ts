@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../../harness/engine/errors.ts';
-import { fillTemplate, loadManifestFile, parseManifests, withLabels } from '../../../harness/manifests/load.ts';
+import { fillPlaceholders, loadManifestFile, parseManifests, withLabels } from '../../../harness/manifests/load.ts';
 
 const thrown = (fn: () => unknown): UsageError => {
   try {
@@ -32,8 +32,19 @@ describe('manifests', () => {
   });
 
   it('fills placeholders and refuses one without a value', () => {
-    assert.equal(fillTemplate('name: ${name}', { name: 'web' }, 'f.yaml'), 'name: web');
-    assert.match(thrown(() => fillTemplate('image: ${imgae}', { image: 'x' }, 'f.yaml')).message, /placeholder \$\{imgae\} has no value/);
+    assert.deepEqual(fillPlaceholders({ name: '${name}', n: '${n}', label: '${name}-client' }, { name: 'web', n: 3 }, 'f.yaml'), { name: 'web', n: 3, label: 'web-client' });
+    assert.match(thrown(() => fillPlaceholders({ image: '${imgae}' }, { image: 'x' }, 'f.yaml')).message, /placeholder \$\{imgae\} has no value/);
+  });
+
+  it('fills values into the parsed objects, so a value cannot change the structure', () => {
+    const yaml = 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n      env: [{name: DATA_DIR, value: "${mountPath}"}]\n      volumeMounts:\n        - name: data\n          mountPath: ${mountPath}\n';
+    for (const evil of ['/data #x', '/data\nkind: Secret', '/d: {a: b}', "/d'; rm -rf /; '"]) {
+      const [pod] = parseManifests(yaml, 'p.yaml', { mountPath: evil });
+      const c = (pod!['spec'] as { containers: { env: { value: string }[]; volumeMounts: { mountPath: string }[] }[] }).containers[0]!;
+      assert.equal(pod!.kind, 'Pod');
+      assert.equal(c.volumeMounts[0]!.mountPath, evil);
+      assert.equal(c.env[0]!.value, evil);
+    }
   });
 
   it('reports an unreadable file', () => {
