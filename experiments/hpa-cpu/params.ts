@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
 
 /** A CPU quantity as Kubernetes writes it: "200m" or "0.5" / "1" cores. */
 const cpuQuantity = () => z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a CPU quantity like 200m or 0.5');
 
 export const params = z
   .strictObject({
-    namespace: k8sName().default('shakedown-hpa').describe('namespace of the target (created for the fixture)'),
+    namespace: k8sLabelName().default('shakedown-hpa').describe('namespace of the target (created for the fixture)'),
     target: k8sName()
       .optional()
       .describe('an existing Deployment or StatefulSet with an HPA; when unset the run deploys the fixture "shakedown-cpu"'),
@@ -21,10 +21,10 @@ export const params = z
     scaleDownWindowSeconds: z.number().int().min(0).max(3600).default(30).describe('fixture HPA scale-down stabilization window'),
     loadPods: z.union([z.literal('all'), z.number().int().min(1)], { error: 'must be "all" or a pod count of 1 or more' }).default(1).describe('how many pods get load: a count or "all"'),
     processesPerPod: z.number().int().min(1).max(8).default(1).describe('sha256sum processes per loaded pod'),
-    loadFor: duration('4m').describe('how long each load process runs (it is started under `timeout`)'),
-    scaleOutWithin: duration('3m').describe('bound on reaching the predicted replicas after the load starts'),
-    scaleInWithin: duration('3m').describe('bound on returning to minReplicas after the load stops'),
-    sampleEvery: duration('15s').describe('sampling interval of HPA status and pod metrics (the HPA sync period)'),
+    loadFor: duration('4m', { min: '10s', max: '30m' }).describe('how long each load process runs (it is started under `timeout`)'),
+    scaleOutWithin: duration('3m', { min: '15s', max: '30m' }).describe('bound on reaching the predicted replicas after the load starts'),
+    scaleInWithin: duration('3m', { min: '15s', max: '30m' }).describe('bound on returning to minReplicas after the load stops'),
+    sampleEvery: duration('15s', { min: '1s', max: '5m' }).describe('sampling interval of HPA status and pod metrics (the HPA sync period)'),
   })
   .refine((p) => p.minReplicas <= p.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] });
 export type Params = z.output<typeof params>;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
-import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { duration, imageRef, k8sLabelName } from '../../harness/engine/params.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { istioInstalled } from '../../harness/probes/istio.ts';
 
@@ -9,16 +9,16 @@ const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import
 const NOT_BUILT = 'the Istio experiment is not built yet (no issue covers it so far)';
 
 const params = z.strictObject({
-  namespace: k8sName().default('shakedown-mesh').describe('injected namespace of the target service'),
-  outsideNamespace: k8sName().default('shakedown-plain').describe('namespace of the out-of-mesh client (not injected)'),
+  namespace: k8sLabelName().default('shakedown-mesh').describe('injected namespace of the target service'),
+  outsideNamespace: k8sLabelName().default('shakedown-plain').describe('namespace of the out-of-mesh client (not injected)'),
   scope: z.enum(['mesh', 'namespace', 'workload']).default('namespace').describe('where STRICT is set'),
-  istioNamespace: k8sName().default('istio-system').describe('Istio root namespace (mesh-wide policies live here)'),
-  service: k8sName().default('shakedown-echo').describe('target Service (the fixture by default)'),
+  istioNamespace: k8sLabelName().default('istio-system').describe('Istio root namespace (mesh-wide policies live here)'),
+  service: k8sLabelName().default('shakedown-echo').describe('target Service (the fixture by default)'),
   port: z.number().int().min(1).max(65535).default(8080).describe('service port'),
   nodePort: z.number().int().min(30000).max(32767).default(32000).describe('NodePort probed from the host'),
   image: imageRef().default('busybox:1.36').describe('image of the fixture server and clients (needs httpd, wget)'),
-  enforcedWithin: duration('60s').describe('bound on a policy change taking effect'),
-  probeEvery: duration('2s').describe('interval between probe rounds'),
+  enforcedWithin: duration('60s', { min: '5s', max: '30m' }).describe('bound on a policy change taking effect'),
+  probeEvery: duration('2s', { min: '500ms', max: '1m' }).describe('interval between probe rounds'),
 });
 type Params = z.output<typeof params>;
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { duration, imageRef, k8sName } from '../../harness/engine/params.ts';
+import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
 
-export const params = z.strictObject({
-  namespace: k8sName().default('shakedown-sts').describe('namespace of the StatefulSet (created for the fixture)'),
-  statefulset: k8sName()
+export const params = z
+  .strictObject({
+  namespace: k8sLabelName().default('shakedown-sts').describe('namespace of the StatefulSet (created for the fixture)'),
+  statefulset: k8sLabelName()
     .optional()
     .describe('an existing StatefulSet to test; when unset the run deploys its own fixture "shakedown-web"'),
   ordinals: z
@@ -17,8 +18,19 @@ export const params = z.strictObject({
   container: z.string().optional().describe('container to exec into (default: the first)'),
   gracePeriodSeconds: z.number().int().min(0).max(600).default(30).describe('grace period of each pod deletion'),
   force: z.boolean().default(false).describe('delete with grace period 0 (force) instead'),
-  recoveryWithin: duration('120s').describe('bound on deleted → recreated → Ready, per pod'),
-  dnsWithin: duration('60s').describe('bound on the pod\'s DNS record pointing at its new IP'),
+  recoveryWithin: duration('120s', { min: '5s', max: '30m' }).describe('bound on deleted → recreated → Ready, per pod'),
+  dnsWithin: duration('60s', { min: '5s', max: '30m' }).describe('bound on the pod\'s DNS record pointing at its new IP'),
   rescale: z.boolean().default(true).describe('also scale down by one and back up, checking PVC, data and ordinal order'),
-});
+  })
+  // What can be known without the cluster is checked here, before anything is touched: the
+  // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.
+  .superRefine((p, ctx) => {
+    const list = p.ordinals;
+    if (Array.isArray(list)) {
+      const dup = list.filter((o, i) => list.indexOf(o) !== i);
+      if (dup.length) ctx.addIssue({ code: 'custom', path: ['ordinals'], message: `ordinal ${dup[0]} is listed twice` });
+      const beyond = p.statefulset === undefined ? list.filter((o) => o >= p.replicas) : [];
+      if (beyond.length) ctx.addIssue({ code: 'custom', path: ['ordinals'], message: `ordinal(s) ${beyond.join(', ')} do not exist: the fixture has ${p.replicas} replicas (0–${p.replicas - 1})` });
+    }
+  });
 export type Params = z.output<typeof params>;

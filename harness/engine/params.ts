@@ -1,13 +1,17 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
-import { parseDuration } from './time.ts';
+import { formatDuration, parseDuration } from './time.ts';
 
 /**
  * A duration parameter: "90s", "2m", "500ms" or a number of seconds; parsed into milliseconds.
- * `prefault` (not `default`) so that the default goes through the same parsing as user input.
+ * Every duration has a floor and a ceiling: `0s` would mean "no timeout" to `timeout(1)` and a
+ * tight loop to a sampler, and no fault may outlive a run by hours. `prefault` (not `default`)
+ * so that the default goes through the same parsing and bounds as user input.
  */
-export function duration(defaultValue: string) {
+export function duration(defaultValue: string, bounds: { min?: string; max?: string } = {}) {
+  const min = parseDuration(bounds.min ?? '1s')!;
+  const max = parseDuration(bounds.max ?? '1h')!;
   return z
     .union([z.string(), z.number()])
     .transform((value, ctx) => {
@@ -16,17 +20,31 @@ export function duration(defaultValue: string) {
         ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 90s, 2m, 500ms)` });
         return z.NEVER;
       }
+      if (ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: `${formatDuration(ms)} is out of range: must be between ${formatDuration(min)} and ${formatDuration(max)}` });
+        return z.NEVER;
+      }
       return ms;
     })
     .prefault(defaultValue);
 }
 
-/** A Kubernetes object name (RFC 1123 label or subdomain). */
+/** A Kubernetes object name (RFC 1123 subdomain: at most 253 characters). */
 export const k8sName = () =>
   z
     .string()
-    .max(253)
+    .max(253, 'must be at most 253 characters')
     .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 name (a-z, 0-9, "-", ".")');
+
+/**
+ * A name that must be an RFC 1123 label (at most 63 characters, no dots): namespaces, and
+ * objects whose name becomes a hostname or a DNS label (StatefulSets, Services).
+ */
+export const k8sLabelName = () =>
+  z
+    .string()
+    .max(63, 'must be at most 63 characters (an RFC 1123 label)')
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase RFC 1123 label (a-z, 0-9, "-")');
 
 /** A container image reference; offline clusters pass locally built images. */
 export const imageRef = () => z.string().regex(/^[\w.\-/:@]+$/, 'must be an image reference like busybox:1.36');

@@ -32,6 +32,35 @@ describe('parameters', () => {
     assert.deepEqual(validateParams('x', schema, raw), { namespace: '123', replicas: 5, wait: 120_000, ordinals: [1, 2] });
   });
 
+  it('bounds every duration: zero and hours-long values are refused with the field named', () => {
+    const find = (name: string) => experiments.find((e) => e.name === name)!;
+    const cases: [string, string, RegExp][] = [
+      ['hpa-cpu', 'loadFor=0s', /"loadFor": 0ms is out of range: must be between 10\.0s and 30m 00s/],
+      ['hpa-cpu', 'sampleEvery=0s', /"sampleEvery": 0ms is out of range/],
+      ['hpa-cpu', 'loadFor=5h', /"loadFor": 5h 00m is out of range/],
+      ['statefulset-identity', 'recoveryWithin=0', /"recoveryWithin": 0ms is out of range/],
+      ['istio-mtls', 'probeEvery=10ms', /"probeEvery": 10ms is out of range/],
+    ];
+    for (const [exp, flag, message] of cases) {
+      const def = find(exp);
+      const err = usageError(() => validateParams(exp, def.params, parseSetFlags([flag], def.params)));
+      assert.match(err.message, message, flag);
+      assert.equal(err.field, flag.split('=')[0]);
+    }
+  });
+
+  it('checks Kubernetes name rules, length included, and the fixture\'s ordinals, before any cluster is touched', () => {
+    const def = experiments.find((e) => e.name === 'statefulset-identity')!;
+    const bad = (flags: string[]) => usageError(() => validateParams(def.name, def.params, parseSetFlags(flags, def.params)));
+    assert.match(bad([`namespace=${'a'.repeat(64)}`]).message, /"namespace": must be at most 63 characters/);
+    assert.match(bad(['namespace=Shop']).message, /"namespace": must be a lowercase RFC 1123 label/);
+    assert.match(bad(['statefulset=a.b']).message, /"statefulset": must be a lowercase RFC 1123 label/);
+    assert.match(bad(['ordinals=[0, 3]']).message, /"ordinals": ordinal\(s\) 3 do not exist: the fixture has 3 replicas/);
+    assert.match(bad(['ordinals=[1, 1]']).message, /ordinal 1 is listed twice/);
+    // An existing StatefulSet's replicas are unknown until preflight reads it.
+    assert.deepEqual(validateParams(def.name, def.params, parseSetFlags(['statefulset=orders', 'ordinals=[7]'], def.params))['ordinals'], [7]);
+  });
+
   it('names an unknown parameter and lists the known ones', () => {
     const err = usageError(() => validateParams('x', schema, parseSetFlags(['no_such_param=1'], schema)));
     assert.match(err.message, /unknown parameter "no_such_param"/);
