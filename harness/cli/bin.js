@@ -8,10 +8,12 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.stderr.write(`shakedown needs Node.js >= 22.19 (this is ${process.version}); see the README, "Requirements".\n`);
   process.exit(2);
 }
-// A closed pipe (`shakedown list | head`) is not an error worth a stack trace.
+// A closed pipe (`shakedown list | head`) is not an error worth a stack trace. During a run the
+// CLI listens too: it rolls back and ends with a verdict instead (see onOutputClosed in main.ts).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    if (stream.listenerCount('error') > 1) return;
+    if (err.code === 'EPIPE' || err.code === 'EIO') process.exit(process.exitCode ?? 0);
     throw err;
   });
 }

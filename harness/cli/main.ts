@@ -16,16 +16,39 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   isTTY: boolean;
-  /** Where SIGINT/SIGTERM handlers are installed; tests pass their own emitter. */
+  /** Where SIGINT/SIGTERM/SIGHUP handlers are installed; tests pass their own emitter. */
   signals?: NodeJS.EventEmitter;
+  /**
+   * Calls `fn` once when the output goes away (a closed pipe, a lost terminal) and returns a
+   * function that stops listening. A run then rolls back and ends instead of dying mid-fault.
+   */
+  onOutputClosed?: (fn: () => void) => () => void;
 }
 
-const defaultIo = (): CliIo => ({
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  isTTY: Boolean(process.stdout.isTTY) && !process.env['CI'],
-  signals: process,
-});
+const defaultIo = (): CliIo => {
+  // Once a stream has failed, writing to it again only raises more errors: drop what follows.
+  const closed = new Set<NodeJS.WriteStream>();
+  const write = (stream: NodeJS.WriteStream) => (t: string) => {
+    if (!closed.has(stream) && !stream.destroyed) stream.write(t);
+  };
+  return {
+    stdout: write(process.stdout),
+    stderr: write(process.stderr),
+    isTTY: Boolean(process.stdout.isTTY) && !process.env['CI'],
+    signals: process,
+    onOutputClosed(fn) {
+      const handlers = [process.stdout, process.stderr].map((stream) => {
+        const h = (err: NodeJS.ErrnoException) => {
+          closed.add(stream);
+          if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') fn();
+        };
+        stream.on('error', h);
+        return () => stream.off('error', h);
+      });
+      return () => handlers.forEach((off) => off());
+    },
+  };
+};
 
 interface CommonOptions {
   set: string[];
@@ -141,18 +164,23 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
     const controller = new AbortController();
     let interrupts = 0;
-    const onSignal = (sig: 'SIGINT' | 'SIGTERM') => () => {
+    // SIGHUP (a dropped SSH session during a game day) is handled like SIGTERM: roll back, then exit.
+    const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
       interrupts++;
-      if (interrupts > 1) {
-        io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup\` removes what is left\n`);
+      if (interrupts > 1 && sig !== 'SIGHUP') {
+        io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
         process.exit(EXIT[sig]);
       }
+      if (interrupts > 1) return; // a hang-up repeats itself; it never cuts the rollback short
       io.stderr(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
       controller.abort(new AbortedError(sig));
     };
-    const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM') };
-    io.signals?.on('SIGINT', handlers.SIGINT);
-    io.signals?.on('SIGTERM', handlers.SIGTERM);
+    const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
+    for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
+    // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
+    const stopWatchingOutput = io.onOutputClosed?.(() => {
+      if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
+    });
 
     const verdicts: Verdict[] = [];
     try {
@@ -178,8 +206,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         else write(`reports: ${dir}`);
       }
     } finally {
-      io.signals?.off('SIGINT', handlers.SIGINT);
-      io.signals?.off('SIGTERM', handlers.SIGTERM);
+      for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
+      stopWatchingOutput?.();
     }
     exitCode = exitCodeFor(verdicts);
   });

@@ -52,8 +52,10 @@ describe('shakedown run against the local control plane', function () {
   const journalOf = (stdout: string) => {
     const dir = /reports: (\S+)/.exec(stdout)?.[1];
     assert.ok(dir, `no report dir in: ${stdout}`);
-    return JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as { runId: string; verdict: { kind: string; reason?: string }; phases: { phase: string }[]; rollbacks: { name: string; status: string }[] };
+    return readJournalIn(dir);
   };
+  const readJournalIn = (dir: string) =>
+    JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as { runId: string; status: string; verdict: { kind: string; reason?: string }; phases: { phase: string }[]; rollbacks: { name: string; status: string }[]; teardowns: { name: string; status: string }[] };
 
   async function nothingLeft(runId: string) {
     const left = await session.core.listNamespace({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
@@ -68,13 +70,14 @@ describe('shakedown run against the local control plane', function () {
     assert.equal(j.verdict.kind, 'aborted');
     assert.equal(j.verdict.reason, 'deadline');
     assert.ok(j.phases.some((p) => p.phase === 'teardown'));
-    assert.ok(j.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(j.rollbacks));
+    assert.ok(j.teardowns.length > 0 && [...j.rollbacks, ...j.teardowns].every((x) => x.status === 'ok'), JSON.stringify(j));
     await nothingLeft(j.runId);
     assert.ok(readdirSync(join(reports)).length > 0);
   });
 
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`on ${signal} during the run: teardown runs, nothing labelled is left, exit ${signal === 'SIGINT' ? 130 : 143}`, async () => {
+  const EXIT_ON = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    it(`on ${signal} during the run: teardown runs, nothing labelled is left, exit ${EXIT_ON[signal]}`, async () => {
       const child = start(['--set', `namespace=shakedown-it-${signal.toLowerCase()}`]);
       let out = '';
       child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -82,11 +85,47 @@ describe('shakedown run against the local control plane', function () {
       await waitFor(() => (/step=statefulset-ready started/.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: 'the run to reach its steady state', timeoutMs: 60_000 });
       child.kill(signal);
       const r = await child;
-      assert.equal(r.exitCode, signal === 'SIGINT' ? 130 : 143, r.stdout + r.stderr);
+      assert.equal(r.exitCode, EXIT_ON[signal], r.stdout + r.stderr);
       const j = journalOf(r.stdout);
       assert.equal(j.verdict.kind, 'aborted');
       assert.equal(j.verdict.reason, signal);
       await nothingLeft(j.runId);
     });
   }
+
+  it('when its output is closed (`shakedown run … | head -3`): rolls back, ends with a verdict, never exit 0', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'shakedown-it-pipe-'));
+    try {
+      const child = execa(process.execPath, [BIN, 'run', 'statefulset-identity', '--set', `storageClass=${storageClass}`, '--set', 'namespace=shakedown-it-pipe', '--report-dir', own], {
+        reject: false,
+        env: { KUBECONFIG: kubeconfig, CI: 'true' },
+        forceKillAfterDelay: false,
+      });
+      let out = '';
+      // Read until the fixture is being applied, then close the pipe as `head` does: the next
+      // progress line meets a closed pipe while the run has something to tear down.
+      await new Promise<void>((resolve) => {
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (/step=deploy-fixture started/.test(out)) {
+            child.stdout?.destroy();
+            resolve();
+          }
+        });
+      });
+      const r = await child;
+      assert.notEqual(r.exitCode, 0, r.stderr);
+      assert.equal(r.exitCode, 3, r.stderr);
+      const [dir] = readdirSync(own);
+      assert.ok(dir, 'no report written');
+      const j = readJournalIn(join(own, dir));
+      assert.equal(j.status, 'completed');
+      assert.equal(j.verdict.kind, 'aborted');
+      assert.equal(j.verdict.reason, 'output-closed');
+      assert.ok(j.teardowns.length > 0 && j.teardowns.every((x) => x.status === 'ok'), JSON.stringify(j.teardowns));
+      await nothingLeft(j.runId);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
+  });
 });
