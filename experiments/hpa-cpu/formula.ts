@@ -71,3 +71,43 @@ export function effectiveUtilization(u: PodUsage): { utilization: number; replic
   }
   return { utilization: ((sum + u.requestPerPod * missing) / (u.requestPerPod * n)) * 100, replicas: n, missing };
 }
+
+/** One sample as the judge needs it: what the HPA decided and what the formula said at the time. */
+export interface JudgedSample {
+  at: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** The formula's clamped prediction from this sample's fully measured metrics. */
+  predicted: number;
+}
+
+export interface SampleVerdict extends JudgedSample {
+  /** Values the controller could have set given its sync lag, rate limit and stabilization window. */
+  allowed: { min: number; max: number; exact: number[] };
+  /** Replicas between the decision and the nearest allowed value (0 = holds). */
+  deviation: number;
+}
+
+/**
+ * Whether the HPA followed its formula on every fully measured sample. The controller acts on
+ * metrics from its last sync, so a decision may follow any prediction made within `lagMs` before
+ * the sample; a scale-up is capped by the default rate policy (max(current + 4, 2 × current) per
+ * period); a scale-down is held back by the stabilization window, so a decision anywhere between
+ * the newest prediction and the highest within `downWindowMs` holds.
+ */
+export function judgeSamples(samples: readonly JudgedSample[], opts: { lagMs: number; downWindowMs: number }): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
+  const verdicts = samples.map((smp) => {
+    const recent = samples.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.lagMs).map((x) => x.predicted);
+    const upCap = Math.max(smp.currentReplicas + 4, smp.currentReplicas * 2);
+    const exact = [...new Set(recent.flatMap((v) => [v, Math.min(v, upCap)]))];
+    const windowMax = Math.max(...samples.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.downWindowMs - opts.lagMs).map((x) => x.predicted));
+    // Scale-down stabilization: anything from the lowest recent prediction up to the window's highest (and never above current).
+    const min = Math.min(...recent);
+    const max = Math.max(min, Math.min(windowMax, smp.currentReplicas));
+    const inRange = smp.desiredReplicas >= min && smp.desiredReplicas <= max;
+    const deviation = inRange || exact.includes(smp.desiredReplicas) ? 0 : Math.min(...exact.map((v) => Math.abs(v - smp.desiredReplicas)), Math.abs(min - smp.desiredReplicas), Math.abs(max - smp.desiredReplicas));
+    return { ...smp, allowed: { min, max, exact }, deviation };
+  });
+  const worst = verdicts.reduce<SampleVerdict | undefined>((w, v) => (w === undefined || v.deviation > w.deviation ? v : w), undefined);
+  return worst === undefined ? { verdicts } : { verdicts, worst };
+}

@@ -2,14 +2,14 @@
 // exec under `timeout`, sampling at every sync, the formula's prediction against what the HPA
 // did, stopping the load (proven inside each pod) and scale-in.
 import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { execInPod } from '../../harness/cluster/exec.ts';
 import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
 import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
-import { describeError, injectError, preflightError, revertError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { describeError, injectError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
 import type { ClusterContext } from '../../harness/cluster/context.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
+import { LOAD_COMM, LOAD_COMMAND_LINE, countLoad, startLoad as startCpuLoad, stopLoad as stopCpuLoad } from '../../harness/faults/cpu-load.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { effectiveUtilization, millicores, predictReplicas, type Prediction } from './formula.ts';
+import { effectiveUtilization, judgeSamples, millicores, predictReplicas, type Prediction } from './formula.ts';
 import type { Params } from './params.ts';
 
 export const FIXTURE = 'shakedown-cpu';
@@ -38,7 +38,11 @@ export interface State {
   targetUtilization: number;
   /** CPU requested by one pod of the target (all containers), millicores. */
   requestPerPod: number;
+  /** The HPA's scale-down stabilization window (its behavior, else the controller's 300 s default). */
+  scaleDownWindowMs: number;
   baselineReplicas: number;
+  /** The container load runs in (the pod template's first). */
+  container: string;
   loaded: string[];
   loadStartedAt?: number;
   loadStoppedAt?: number;
@@ -56,14 +60,15 @@ export const initialState = (): State => ({
   maxReplicas: 1,
   targetUtilization: 50,
   requestPerPod: 0,
+  scaleDownWindowMs: 300_000,
   baselineReplicas: 0,
+  container: 'web',
   loaded: [],
   samples: [],
 });
 
 export type Ctx = ClusterContext<Params, State>;
 
-const LOAD_PROCESS = 'sha256sum';
 
 // ---------------------------------------------------------------- preflight
 
@@ -91,7 +96,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
   if (!p.target) {
-    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest) });
+    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 });
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
   }
@@ -125,6 +130,8 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     target: p.target,
     kind: p.targetKind,
     hpa: hpa.metadata?.name ?? '',
+    container: template?.containers[0]?.name ?? '',
+    scaleDownWindowMs: (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300) * 1000,
     selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
     minReplicas: hpa.spec?.minReplicas ?? 1,
     maxReplicas: hpa.spec?.maxReplicas ?? 1,
@@ -242,57 +249,38 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
 
 // ---------------------------------------------------------------- method
 
-/** Counts load processes inside a pod by reading /proc, so no pgrep is needed in the image. */
-async function loadProcesses(cluster: ClusterSession, namespace: string, pod: string): Promise<number> {
-  const script = `n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = ${LOAD_PROCESS} ] && n=$((n+1)); done; echo $n`;
-  const r = await execInPod(cluster, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
-  return Number(r.stdout.trim());
-}
-
-async function stopLoadIn(cluster: ClusterSession, namespace: string, pod: string): Promise<void> {
-  const script = `for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = ${LOAD_PROCESS} ] && kill "\${d#/proc/}" 2>/dev/null; done; true`;
-  await execInPod(cluster, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
-}
-
 /** Starts `timeout <loadFor> sha256sum /dev/zero` in the chosen pods; each ends by itself even if the harness dies. */
 export async function startLoad(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const cluster = ctx.cluster;
   const pods = (await readyPods(ctx)).map((x) => x.metadata?.name ?? '').sort();
   const chosen = p.loadPods === 'all' ? pods : pods.slice(0, p.loadPods);
   if (chosen.length === 0) throw injectError(`no Ready pod of ${s.target} to load`);
-  const seconds = Math.ceil(p.loadFor / 1000);
-  // Registered before the first process starts: a partial injection is reverted too.
-  ctx.rollback(`stop ${LOAD_PROCESS} in ${chosen.join(', ')} and let replicas return to the baseline`, async () => {
-    for (const pod of s.loaded) {
-      try {
-        await stopLoadIn(cluster, p.namespace, pod);
-      } catch (err) {
-        if (!/not found|NotFound|ended without/i.test(describeError(err))) throw revertError(`could not stop the load in ${pod}`, err);
-      }
-    }
-    s.closeLoadWindow?.();
-    // The HPA scales back by itself once the load is gone; wait for it (bounded) so the run
-    // leaves the workload as it found it, and say so if it does not happen.
-    await waitFor(
-      async () => {
-        const h = await readHpa(ctx);
-        const r = h.status?.currentReplicas ?? 0;
-        return r <= s.baselineReplicas ? done(undefined) : notYet(`${r} replicas`);
-      },
-      { what: `${s.target} back to its baseline of ${s.baselineReplicas} replica(s)`, timeoutMs: p.scaleInWithin, intervalMs: 2000 },
-    );
-  });
+  // No fault outlives the run: the load's own bound never passes the run's deadline.
+  const seconds = Math.max(1, Math.floor(Math.min(p.loadFor, ctx.deadline - Date.now()) / 1000));
+  // Registered first, so it runs last: after every load process is killed, the HPA scales back
+  // by itself; wait for it (bounded) so the run leaves the workload as it found it.
+  ctx.rollback(
+    `${s.target} back to its baseline of ${s.baselineReplicas} replica(s)`,
+    async (signal) => {
+      s.closeLoadWindow?.();
+      await waitFor(
+        async () => {
+          const r = (await readHpa(ctx)).status?.currentReplicas ?? 0;
+          return r <= s.baselineReplicas ? done(undefined) : notYet(`${r} replicas`);
+        },
+        { what: `${s.target} back to its baseline of ${s.baselineReplicas} replica(s)`, timeoutMs: p.scaleInWithin, intervalMs: 2000, signal },
+      );
+    },
+    { timeoutMs: p.scaleInWithin + 10_000 },
+  );
   s.loadStartedAt = Date.now();
   s.closeLoadWindow = ctx.record.window('cpu load');
   for (const pod of chosen) {
-    const script = `i=0; while [ $i -lt ${p.processesPerPod} ]; do timeout ${seconds} ${LOAD_PROCESS} /dev/zero >/dev/null 2>&1 & i=$((i+1)); done; echo started`;
-    const r = await execInPod(cluster, { namespace: p.namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
-    if (r.exitCode !== 0) throw injectError(`could not start the load in ${pod}: exit ${r.exitCode} ${r.stderr.trim()}`);
+    await startCpuLoad(ctx, { namespace: p.namespace, pod, container: s.container }, p.processesPerPod, seconds);
     s.loaded.push(pod);
-    ctx.record.event({ source: 'fault', type: 'load-started', object: `Pod/${p.namespace}/${pod}`, message: `${p.processesPerPod} × timeout ${seconds} ${LOAD_PROCESS} /dev/zero` });
+    ctx.record.event({ source: 'fault', type: 'load-started', object: `Pod/${p.namespace}/${pod}`, message: `${p.processesPerPod} × timeout ${seconds} ${LOAD_COMMAND_LINE}` });
   }
-  ctx.progress(`load running in ${s.loaded.join(', ')} for at most ${formatDuration(p.loadFor)}`);
+  ctx.progress(`load running in ${s.loaded.join(', ')} for at most ${formatDuration(seconds * 1000)}`);
 }
 
 // ---------------------------------------------------------------- verify
@@ -313,17 +301,25 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;
   }
-  const during = s.samples.filter((x) => x.at >= from && x.prediction);
+  const during = s.samples.filter((x) => x.at >= from && x.at <= (s.loadStoppedAt ?? Infinity) && x.prediction);
   const peak = Math.max(s.baselineReplicas, ...during.map((x) => x.currentReplicas));
   const last = during.at(-1);
+  // Every fully measured sample must hold, not just one: the controller's sync lag, rate limit
+  // and scale-down stabilization are allowed for (judgeSamples), nothing else.
+  const measuredSamples = during.filter((x) => x.missing === 0).map((x) => ({ at: x.at, currentReplicas: x.currentReplicas, desiredReplicas: x.desiredReplicas, predicted: x.prediction!.clamped }));
+  const { verdicts, worst } = judgeSamples(measuredSamples, { lagMs: Math.max(p.sampleEvery, 15_000) + 5_000, downWindowMs: s.scaleDownWindowMs });
+  const deviating = verdicts.filter((v) => v.deviation > 0);
+  const worstText = worst ? `worst sample at ${new Date(worst.at).toISOString()}: desired ${worst.desiredReplicas}, formula ${worst.predicted} (allowed ${worst.allowed.min}–${worst.allowed.max}${worst.allowed.exact.length ? ` or ${worst.allowed.exact.join('/')}` : ''}), off by ${worst.deviation}` : 'no fully measured sample';
   ctx.record.check({
     name: 'controller-follows-formula',
-    expected: `within ${formatDuration(p.scaleOutWithin)} of the load, replicas rise above ${s.baselineReplicas} to ceil(current × utilisation / ${s.targetUtilization}%) clamped to [${s.minReplicas}, ${s.maxReplicas}]`,
-    observed: matched
-      ? `${matched.currentReplicas} replicas at ${matched.utilization}% after ${formatDuration(matched.at - from)} = the formula's ${matched.prediction?.clamped}`
-      : `no sample matched: last ${last?.currentReplicas ?? '?'} replicas at ${last?.utilization ?? '?'}% (formula ${last?.prediction?.clamped ?? '?'}), peak ${peak}`,
-    passed: matched !== undefined,
-    evidence: { samples: during.map((x) => ({ at: new Date(x.at).toISOString(), current: x.currentReplicas, desired: x.desiredReplicas, utilization: x.utilization, clamped: x.prediction?.clamped, needed: x.prediction?.needed })) },
+    expected: `on every fully measured sample the HPA's decision is ceil(current × utilisation / ${s.targetUtilization}%) clamped to [${s.minReplicas}, ${s.maxReplicas}] (allowing one sync of lag, the scale-up rate limit and the scale-down window), and within ${formatDuration(p.scaleOutWithin)} replicas rise above ${s.baselineReplicas} to the prediction`,
+    observed: [
+      matched ? `scaled to ${matched.currentReplicas} at ${matched.utilization}% after ${formatDuration(matched.at - from)} = the formula's ${matched.prediction?.clamped}` : `never reached the prediction: last ${last?.currentReplicas ?? '?'} replicas at ${last?.utilization ?? '?'}% (formula ${last?.prediction?.clamped ?? '?'}), peak ${peak}`,
+      `${measuredSamples.length - deviating.length} of ${measuredSamples.length} fully measured samples hold`,
+      worstText,
+    ].join('; '),
+    passed: matched !== undefined && measuredSamples.length > 0 && deviating.length === 0,
+    evidence: { worst, deviating, samples: during.map((x) => ({ at: new Date(x.at).toISOString(), current: x.currentReplicas, desired: x.desiredReplicas, utilization: x.utilization, clamped: x.prediction?.clamped, needed: x.prediction?.needed, missing: x.missing })) },
   });
   // What the load needs is read from samples where every pod had metrics: with new pods still
   // unmeasured the controller's guess for them would inflate or deflate it.
@@ -351,17 +347,17 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
 export async function stopLoad(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
-  for (const pod of s.loaded) await stopLoadIn(cluster, p.namespace, pod);
+  for (const pod of s.loaded) await stopCpuLoad(cluster, { namespace: p.namespace, pod, container: s.container });
   s.loadStoppedAt = Date.now();
   s.closeLoadWindow?.();
   const survivors: Record<string, number> = {};
   for (const pod of s.loaded) {
     const n = await waitFor(
       async () => {
-        const n = await loadProcesses(cluster, p.namespace, pod);
+        const n = await countLoad(cluster, { namespace: p.namespace, pod, container: s.container });
         return n === 0 ? done(n) : notYet(n);
       },
-      { what: `no ${LOAD_PROCESS} left in ${pod}`, timeoutMs: 20_000, intervalMs: 1000, signal: ctx.signal },
+      { what: `no ${LOAD_COMM} left in ${pod}`, timeoutMs: 20_000, intervalMs: 1000, signal: ctx.signal },
     ).catch((err: unknown) => {
       if (err instanceof WaitTimeoutError) return Number(err.lastObserved);
       throw err;
@@ -371,7 +367,7 @@ export async function stopLoad(ctx: Ctx): Promise<void> {
   const left = Object.entries(survivors).filter(([, n]) => n > 0);
   ctx.record.check({
     name: 'load-stopped',
-    expected: `no ${LOAD_PROCESS} process left in ${s.loaded.join(', ')}`,
+    expected: `no ${LOAD_COMM} process left in ${s.loaded.join(', ')}`,
     observed: left.length ? `still running: ${left.map(([pod, n]) => `${pod} ×${n}`).join(', ')}` : 'none left (checked in /proc of each pod)',
     passed: left.length === 0,
     evidence: { survivors },

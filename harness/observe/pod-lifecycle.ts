@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Recorder } from '../engine/experiment.ts';
+import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 import { watchResilient, type WatchEvent, type WatchHandle } from '../cluster/watch.ts';
 
@@ -86,6 +87,19 @@ export class PodLifecycle {
 
   all(): Incarnation[] {
     return [...this.byName.values()].flat();
+  }
+
+  /** The incarnation of `name` that replaced the one with `oldUid`, once the watch has seen it. */
+  replacement(name: string, oldUid: string): Incarnation | undefined {
+    return this.incarnations(name).find((i) => i.uid !== oldUid && i.deletedAt === undefined);
+  }
+
+  /** Waits on the watch's view (no API polling) until `pick` finds what it looks for. */
+  until<T>(what: string, timeoutMs: number, pick: () => T | undefined, signal?: AbortSignal): Promise<T> {
+    return waitFor(() => {
+      const v = pick();
+      return v === undefined ? notYet() : done(v);
+    }, { what, timeoutMs, intervalMs: 100, ...(signal ? { signal } : {}) });
   }
 
   private onEvent(e: WatchEvent<V1Pod>): void {

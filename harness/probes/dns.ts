@@ -1,4 +1,5 @@
 import { execInPod } from '../cluster/exec.ts';
+import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 
 export interface DnsAnswer {
@@ -34,4 +35,25 @@ export async function resolveInPod(
   const r = await execInPod(session, { ...where, command: ['nslookup', name], timeoutMs });
   const output = `${r.stdout}${r.stderr}`.trim();
   return { addresses: r.exitCode === 0 ? parseNslookup(r.stdout) : [], exitCode: r.exitCode, output };
+}
+
+/**
+ * Asks from inside a pod until `name` resolves to `ip`, within the bound: a record propagates
+ * (CoreDNS picks up a new endpoint on its next sync), so one NXDOMAIN right after a pod turned
+ * Ready is not a finding; only the bound running out is. Throws WaitTimeoutError with the last answer.
+ */
+export async function waitForDns(
+  session: ClusterSession,
+  where: { namespace: string; pod: string; container?: string | undefined },
+  name: string,
+  ip: string | undefined,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<{ answer: DnsAnswer; at: number }> {
+  return waitFor(
+    async () => {
+      const a = await resolveInPod(session, where, name);
+      return ip !== undefined && a.addresses.includes(ip) ? done({ answer: a, at: Date.now() }) : notYet(a.addresses.join(',') || a.output.split('\n').slice(-2).join(' '));
+    },
+    { what: `${name} to resolve to ${ip ?? '(no IP)'}`, timeoutMs: opts.timeoutMs, intervalMs: 1000, retryErrors: true, ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
 }

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { RunError } from '../engine/errors.ts';
 import { execInPod } from '../cluster/exec.ts';
+import type { ClusterContext } from '../cluster/context.ts';
 import type { ClusterSession } from '../cluster/session.ts';
+import { done, waitFor } from '../engine/wait.ts';
 
 export interface Token {
   path: string;
@@ -44,4 +46,27 @@ export async function readTokenSha(session: ClusterSession, where: Where, path: 
 export async function removeToken(session: ClusterSession, where: Where, path: string): Promise<void> {
   const r = await execInPod(session, { ...where, command: ['rm', '-f', path], timeoutMs: 30_000 });
   if (r.exitCode !== 0) throw new Error(`could not remove ${path} in ${where.pod}: exit ${r.exitCode} ${r.stderr.trim()}`.trim());
+}
+
+/**
+ * Writes a token to a volume the run does not own (a user's StatefulSet). Its removal is
+ * journaled before the write, so `shakedown cleanup --run-id` removes it after a crash, and runs
+ * in the rollback phase otherwise, retried for a bounded while as the pod may be restarting.
+ */
+export async function writeTokenUndoable(ctx: ClusterContext<unknown, unknown>, where: Where & { container: string }, token: Token): Promise<void> {
+  const removeWithinMs = 60_000;
+  await ctx.change(
+    `remove ${token.path} from ${where.pod}`,
+    { kind: 'file', namespace: where.namespace, pod: where.pod, container: where.container, path: token.path },
+    (signal) =>
+      waitFor(
+        async () => {
+          await removeToken(ctx.cluster, where, token.path);
+          return done(undefined);
+        },
+        { what: `${token.path} removed from ${where.pod}`, timeoutMs: removeWithinMs, intervalMs: 2000, retryErrors: true, signal },
+      ),
+    { timeoutMs: removeWithinMs + 10_000 },
+  );
+  await writeToken(ctx.cluster, where, token);
 }

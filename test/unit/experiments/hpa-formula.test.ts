@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { effectiveUtilization, millicores, predictReplicas } from '../../../experiments/hpa-cpu/formula.ts';
+import { judgeSamples } from '../../../experiments/hpa-cpu/formula.ts';
 
 describe('hpa-cpu: the replica formula', () => {
   const base = { targetUtilization: 50, minReplicas: 1, maxReplicas: 10 };
@@ -61,5 +62,31 @@ describe('hpa-cpu: utilisation with pods that have no metrics yet', () => {
 
   it('has nothing to say without any measured pod', () => {
     assert.equal(effectiveUtilization({ ...base, pods: ['a'], usage: {} }), undefined);
+  });
+});
+
+describe('hpa formula: judging every sample', () => {
+  const opts = { lagMs: 20_000, downWindowMs: 30_000 };
+  const s = (sec: number, current: number, desired: number, predicted: number) => ({ at: sec * 1000, currentReplicas: current, desiredReplicas: desired, predicted });
+
+  it('holds when each decision follows the formula, allowing one sync of lag', () => {
+    // Sample 2 still shows the decision made from sample 1's metrics.
+    const r = judgeSamples([s(0, 1, 1, 1), s(15, 1, 4, 4), s(30, 4, 4, 5), s(45, 4, 5, 5)], opts);
+    assert.equal(r.worst?.deviation, 0);
+  });
+
+  it('finds the one sample that deviates and names it as the worst', () => {
+    const r = judgeSamples([s(0, 1, 4, 4), s(15, 4, 4, 4), s(60, 4, 9, 4), s(75, 4, 4, 4)], opts);
+    assert.equal(r.verdicts.filter((v) => v.deviation > 0).length, 1);
+    assert.equal(r.worst?.at, 60_000);
+    assert.equal(r.worst?.deviation, 5);
+  });
+
+  it('allows the scale-up rate limit and the scale-down stabilization window', () => {
+    // 1 → 5 predicted 20 is capped at max(1+4, 2×1) = 5; a scale-down is held at the window's highest prediction.
+    assert.equal(judgeSamples([s(0, 1, 5, 20)], opts).worst?.deviation, 0);
+    assert.equal(judgeSamples([s(0, 5, 5, 5), s(15, 5, 5, 1), s(30, 5, 5, 1)], opts).worst?.deviation, 0);
+    // Past the window the decision must come down.
+    assert.ok((judgeSamples([s(0, 5, 5, 5), s(60, 5, 5, 1), s(90, 5, 5, 1), s(120, 5, 5, 1)], opts).worst?.deviation ?? 0) > 0);
   });
 });

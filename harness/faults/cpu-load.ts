@@ -1,0 +1,52 @@
+// CPU load inside pods: `timeout <s> sha256sum /dev/zero` started through exec, each process
+// bounded by `timeout` so it ends by itself even if the harness dies; journaled per pod so
+// `shakedown cleanup --run-id` can kill what a crashed run left.
+import type { ClusterContext } from '../cluster/context.ts';
+import { execInPod } from '../cluster/exec.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+import { injectError, revertError, describeError } from '../engine/errors.ts';
+
+/** The load process' name (comm) and full command line, as /proc shows them. */
+export const LOAD_COMM = 'sha256sum';
+export const LOAD_COMMAND_LINE = 'sha256sum /dev/zero';
+
+// Scripts take every value as a positional argument ("$1", "$2"): nothing is spliced into them.
+const COUNT = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = "$1" ] && n=$((n+1)); done; echo $n';
+const KILL = 'for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && kill "${d#/proc/}" 2>/dev/null; done; true';
+const START = 'i=0; while [ "$i" -lt "$1" ]; do timeout "$2" sha256sum /dev/zero >/dev/null 2>&1 & i=$((i+1)); done; echo started';
+
+export interface LoadTarget {
+  namespace: string;
+  pod: string;
+  container?: string | undefined;
+}
+
+/** Counts load processes in a pod by reading /proc, so no pgrep is needed in the image. */
+export async function countLoad(cluster: ClusterSession, t: LoadTarget): Promise<number> {
+  const r = await execInPod(cluster, { ...t, command: ['sh', '-c', COUNT, 'count', LOAD_COMM], timeoutMs: 20_000 });
+  return Number(r.stdout.trim());
+}
+
+/** Kills every load process in a pod; a pod that is gone has nothing left to stop. */
+export async function stopLoad(cluster: ClusterSession, t: LoadTarget): Promise<void> {
+  try {
+    await execInPod(cluster, { ...t, command: ['sh', '-c', KILL, 'stop', LOAD_COMM], timeoutMs: 20_000 });
+  } catch (err) {
+    if (!/not found|NotFound|ended without/i.test(describeError(err))) throw revertError(`could not stop the load in ${t.pod}`, err);
+  }
+}
+
+/**
+ * Starts `processes` load processes of at most `seconds` each in one pod. The kill is journaled
+ * and registered as its undo before the first process starts, so a partial start is undone too.
+ */
+export async function startLoad(ctx: ClusterContext<unknown, unknown>, t: LoadTarget & { container: string }, processes: number, seconds: number): Promise<void> {
+  await ctx.change(
+    `stop ${LOAD_COMM} in ${t.pod}`,
+    { kind: 'process', namespace: t.namespace, pod: t.pod, container: t.container, commandLine: LOAD_COMMAND_LINE },
+    () => stopLoad(ctx.cluster, t),
+    { timeoutMs: 30_000 },
+  );
+  const r = await execInPod(ctx.cluster, { ...t, command: ['sh', '-c', START, 'load', String(processes), String(seconds)], timeoutMs: 20_000 });
+  if (r.exitCode !== 0) throw injectError(`could not start the load in ${t.pod}: exit ${r.exitCode} ${r.stderr.trim()}`);
+}

@@ -1,0 +1,47 @@
+// Changing a workload's replicas, journaled with its undo before the first change.
+import type { ClusterContext } from '../cluster/context.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+import { formatDuration } from '../engine/time.ts';
+
+export interface Workload {
+  workload: 'StatefulSet' | 'Deployment';
+  namespace: string;
+  name: string;
+}
+
+const ref = (w: Workload) => `${w.workload} ${w.namespace}/${w.name}`;
+
+/** Sets replicas through the scale subresource (no other field of the workload is written). */
+export async function setReplicas(cluster: ClusterSession, w: Workload, replicas: number): Promise<void> {
+  const args = { name: w.name, namespace: w.namespace };
+  if (w.workload === 'StatefulSet') {
+    const scale = await cluster.apps.readNamespacedStatefulSetScale(args);
+    if (scale.spec?.replicas !== replicas) await cluster.apps.replaceNamespacedStatefulSetScale({ ...args, body: { ...scale, spec: { replicas } } });
+  } else {
+    const scale = await cluster.apps.readNamespacedDeploymentScale(args);
+    if (scale.spec?.replicas !== replicas) await cluster.apps.replaceNamespacedDeploymentScale({ ...args, body: { ...scale, spec: { replicas } } });
+  }
+}
+
+/**
+ * Journals, before the first change, that `w` had `original` replicas, and registers the undo:
+ * set them back, then `waitRestored` (bounded by `restoreWithinMs`, cancelled by its signal).
+ * After a crash, `shakedown cleanup --run-id` sets them back from the journal.
+ */
+export async function guardReplicas(
+  ctx: ClusterContext<unknown, unknown>,
+  w: Workload,
+  original: number,
+  restore: { withinMs: number; waitRestored: (signal: AbortSignal) => Promise<void> },
+): Promise<void> {
+  await ctx.change(
+    `${ref(w)} back to ${original} replicas (and Ready within ${formatDuration(restore.withinMs)})`,
+    { kind: 'replicas', workload: w.workload, namespace: w.namespace, name: w.name, replicas: original },
+    async (signal) => {
+      await setReplicas(ctx.cluster, w, original);
+      await restore.waitRestored(signal);
+    },
+    // The undo's bound is what it waits for, plus room for the API calls around it.
+    { timeoutMs: restore.withinMs + 15_000 },
+  );
+}

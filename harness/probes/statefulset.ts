@@ -1,0 +1,44 @@
+// Readiness of a StatefulSet as its pods show it.
+import type { ClusterSession } from '../cluster/session.ts';
+import { done, notYet, waitFor } from '../engine/wait.ts';
+
+export interface StatefulSetRef {
+  namespace: string;
+  name: string;
+  /** Label selector of its pods (from spec.selector.matchLabels). */
+  selector: string;
+}
+
+export interface Readiness {
+  /** Pods with the expected ordinal names that are Ready and not terminating. */
+  ready: number;
+  /** spec.replicas. */
+  want: number;
+  /** Pods of the selector that are not terminating. */
+  current: number;
+}
+
+/**
+ * Replicas as the pods themselves show them: the StatefulSet's status lags a pod deletion, so a
+ * pod just deleted would still count as Ready there.
+ */
+export async function statefulSetReadiness(cluster: ClusterSession, sts: StatefulSetRef): Promise<Readiness> {
+  const obj = await cluster.apps.readNamespacedStatefulSet({ name: sts.name, namespace: sts.namespace });
+  const want = obj.spec?.replicas ?? 0;
+  const pods = (await cluster.core.listNamespacedPod({ namespace: sts.namespace, labelSelector: sts.selector })).items;
+  const expected = new Set([...Array(want).keys()].map((o) => `${sts.name}-${o}`));
+  const live = pods.filter((x) => !x.metadata?.deletionTimestamp);
+  const ready = live.filter((x) => expected.has(x.metadata?.name ?? '') && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return { ready, want, current: live.length };
+}
+
+/** Waits until every replica is Ready and no extra pod is left; resolves to what was seen. */
+export function waitStatefulSetReady(cluster: ClusterSession, sts: StatefulSetRef, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Readiness> {
+  return waitFor(
+    async () => {
+      const r = await statefulSetReadiness(cluster, sts);
+      return r.ready === r.want && r.current === r.want ? done(r) : notYet(`${r.ready}/${r.want} Ready, ${r.current} pods`);
+    },
+    { what: `StatefulSet ${sts.namespace}/${sts.name} to have all replicas Ready`, timeoutMs: opts.timeoutMs, intervalMs: 1000, ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
+}
