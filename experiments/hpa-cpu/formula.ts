@@ -90,17 +90,23 @@ export interface SampleVerdict extends JudgedSample {
 
 /**
  * Whether the HPA followed its formula on every fully measured sample. The controller acts on
- * metrics from its last sync, so a decision may follow any prediction made within `lagMs` before
- * the sample; a scale-up is capped by the default rate policy (max(current + 4, 2 × current) per
+ * metrics from its last sync (and metrics-server averages over its own window), so a decision may
+ * follow any prediction made within `lagMs` before the sample, `history` included; a scale-up is capped by the default rate policy (max(current + 4, 2 × current) per
  * period); a scale-down is held back by the stabilization window, so a decision anywhere between
  * the newest prediction and the highest within `downWindowMs` holds.
  */
-export function judgeSamples(samples: readonly JudgedSample[], opts: { lagMs: number; downWindowMs: number }): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
+export function judgeSamples(
+  samples: readonly JudgedSample[],
+  opts: { lagMs: number; downWindowMs: number; history?: readonly JudgedSample[] },
+): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
+  // Predictions from before the judged stretch (e.g. just before the load) still count as what
+  // the controller may be acting on.
+  const all = [...(opts.history ?? []), ...samples].sort((a, b) => a.at - b.at);
   const verdicts = samples.map((smp) => {
-    const recent = samples.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.lagMs).map((x) => x.predicted);
+    const recent = all.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.lagMs).map((x) => x.predicted);
     const upCap = Math.max(smp.currentReplicas + 4, smp.currentReplicas * 2);
     const exact = [...new Set(recent.flatMap((v) => [v, Math.min(v, upCap)]))];
-    const windowMax = Math.max(...samples.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.downWindowMs - opts.lagMs).map((x) => x.predicted));
+    const windowMax = Math.max(...all.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.downWindowMs - opts.lagMs).map((x) => x.predicted));
     // Scale-down stabilization: anything from the lowest recent prediction up to the window's highest (and never above current).
     const min = Math.min(...recent);
     const max = Math.max(min, Math.min(windowMax, smp.currentReplicas));

@@ -306,8 +306,11 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   const last = during.at(-1);
   // Every fully measured sample must hold, not just one: the controller's sync lag, rate limit
   // and scale-down stabilization are allowed for (judgeSamples), nothing else.
-  const measuredSamples = during.filter((x) => x.missing === 0).map((x) => ({ at: x.at, currentReplicas: x.currentReplicas, desiredReplicas: x.desiredReplicas, predicted: x.prediction!.clamped }));
-  const { verdicts, worst } = judgeSamples(measuredSamples, { lagMs: Math.max(p.sampleEvery, 15_000) + 5_000, downWindowMs: s.scaleDownWindowMs });
+  const judged = (x: Sample) => ({ at: x.at, currentReplicas: x.currentReplicas, desiredReplicas: x.desiredReplicas, predicted: x.prediction!.clamped });
+  const measuredSamples = during.filter((x) => x.missing === 0).map(judged);
+  const history = s.samples.filter((x) => x.at < from && x.prediction).map(judged);
+  // The lag: one HPA sync (15 s) plus metrics-server's resolution window (15 s), plus our sampling.
+  const { verdicts, worst } = judgeSamples(measuredSamples, { lagMs: Math.max(p.sampleEvery, 5_000) + 30_000, downWindowMs: s.scaleDownWindowMs, history });
   const deviating = verdicts.filter((v) => v.deviation > 0);
   const worstText = worst ? `worst sample at ${new Date(worst.at).toISOString()}: desired ${worst.desiredReplicas}, formula ${worst.predicted} (allowed ${worst.allowed.min}–${worst.allowed.max}${worst.allowed.exact.length ? ` or ${worst.allowed.exact.join('/')}` : ''}), off by ${worst.deviation}` : 'no fully measured sample';
   ctx.record.check({

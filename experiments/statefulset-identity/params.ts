@@ -14,13 +14,21 @@ export const params = z
   replicas: z.number().int().min(2).max(10).default(3).describe('replicas of the fixture (needs 2+ for the rescale step)'),
   image: imageRef().default('busybox:1.36').describe('fixture image; needs sh, httpd, sha256sum, nslookup (busybox)'),
   storageClass: k8sName().default('standard').describe('StorageClass of the fixture\'s volumeClaimTemplates'),
-  mountPath: z.string().startsWith('/').default('/data').describe('where the volume is mounted in the pod'),
-  container: z.string().optional().describe('container to exec into (default: the first)'),
+  mountPath: z
+    .string()
+    .regex(/^\/[^\0\n]*$/, 'must be an absolute path')
+    .optional()
+    .describe('where the data volume is mounted: the fixture mounts it there (default /data); for an existing StatefulSet it overrides what is read from its spec'),
+  container: k8sLabelName().optional().describe('container holding the data volume (default: read from the spec: the one that mounts a volumeClaimTemplate)'),
   gracePeriodSeconds: z.number().int().min(0).max(600).default(30).describe('grace period of each pod deletion'),
   force: z.boolean().default(false).describe('delete with grace period 0 (force) instead'),
   recoveryWithin: duration('120s', { min: '5s', max: '30m' }).describe('bound on deleted → recreated → Ready, per pod'),
   dnsWithin: duration('60s', { min: '5s', max: '30m' }).describe('bound on the pod\'s DNS record pointing at its new IP'),
   rescale: z.boolean().default(true).describe('also scale down by one and back up, checking PVC, data and ordinal order'),
+  allowDataLoss: z
+    .boolean()
+    .default(false)
+    .describe('run the rescale even when the StatefulSet deletes claims on scale-down (whenScaled: Delete), destroying that ordinal\'s data; by default the risk is reported as a finding instead'),
   })
   // What can be known without the cluster is checked here, before anything is touched: the
   // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.

@@ -1,4 +1,5 @@
 // Shared by the e2e tier: run the real CLI against the local cluster and read what it wrote.
+import type { Journal } from '../../harness/journal/schema.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,13 +36,8 @@ export function shakedown(args: string[]): ResultPromise<{ reject: false; forceK
 
 export interface RunOutput {
   dir: string;
-  journal: {
-    runId: string;
-    verdict: { kind: string; reason?: string; code?: string; findings?: string[] };
-    checks: { name: string; status: string; target?: string; observed: string }[];
-    measurements: { name: string; value: number; unit: string }[];
-    rollbacks: { name: string; status: string }[];
-  };
+  /** The journal as written; the verdict loosely typed, as the tests read any of its kinds. */
+  journal: Omit<Journal, 'verdict'> & { verdict: { kind: string; summary: string; reason?: string; code?: string; findings?: string[] } };
   junit: { testsuites: { testsuite: { testcase: JUnitCase | JUnitCase[] } } };
   failures: string[];
 }

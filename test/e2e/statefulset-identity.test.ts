@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import { execInPod } from '../../harness/cluster/exec.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
@@ -33,7 +34,7 @@ describe('e2e: statefulset-identity', function () {
   });
 
   /** A StatefulSet of the test's own, in its own namespace: the "existing workload" a game day would name. */
-  async function deployTarget(name: string, variant: 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir'): Promise<string> {
+  async function deployTarget(name: string, variant: 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir' | 'sidecar-first'): Promise<string> {
     const ns = `sd-e2e-${name}-${testId}`;
     await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
     await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
@@ -47,12 +48,14 @@ describe('e2e: statefulset-identity', function () {
           metadata: { labels: { app: name, ...labels } },
           spec: {
             containers: [
+              // A user's layout: a sidecar listed first, the claim mounted only in the second container, elsewhere than /data.
+              ...(variant === 'sidecar-first' ? [{ name: 'metrics-sidecar', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 86400 & wait"] }] : []),
               {
                 name: 'web',
                 image: IMAGE,
                 command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"],
                 readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+                volumeMounts: [{ name: 'data', mountPath: variant === 'sidecar-first' ? '/var/lib/app' : '/data' }],
               },
             ],
             ...(variant === 'emptydir' ? { volumes: [{ name: 'data', emptyDir: {} }] } : {}),
@@ -90,15 +93,35 @@ describe('e2e: statefulset-identity', function () {
     assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
   });
 
-  it('FAILS when the StatefulSet deletes its claims on scale-down: rescale-keeps-claim is the finding (exit 1)', async () => {
+  it('reports the data-loss risk when the StatefulSet deletes claims on scale-down, and keeps the claim (exit 1)', async () => {
     const ns = await deployTarget('shrinks', 'pvc-deleted-on-scale-down');
+    const claimBefore = await s.core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
     const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=shrinks', '--set', `namespace=${ns}`, '--set', 'ordinals=[0]', '--report-dir', reports]);
     const run = readRun(r.stdout);
     assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
     assert.equal(run.journal.verdict.kind, 'failed');
     assert.ok(run.failures.some((f) => f.startsWith('verify: rescale-keeps-claim')), run.failures.join('\n'));
+    const finding = run.journal.checks.find((c) => c.name === 'rescale-keeps-claim')!;
+    assert.match(finding.observed, /whenScaled: Delete\): data-shrinks-1 and its data would not survive a scale-down\. Not scaled/);
+    // Not scaled: the claim and its data are still there, the StatefulSet at 2 replicas.
+    const claimAfter = await s.core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
+    assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
+    assert.ok(!run.journal.events.some((e) => e.type === 'scaled'), 'the StatefulSet was scaled');
     // The pod-deletion part still held: the finding is exactly the claim policy.
     assert.ok(run.journal.checks.filter((c) => c.name === 'same-claim').every((c) => c.status === 'passed'));
+  });
+
+  it("reads a user's StatefulSet as it is: the claim mounted in a second container, elsewhere than /data (exit 0)", async () => {
+    const ns = await deployTarget('layered', 'sidecar-first');
+    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=layered', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]', '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 0, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    assert.ok(run.journal.events.some((e) => e.type === 'token-written' && e.message.startsWith('/var/lib/app/.shakedown-')), 'token written where the claim is mounted');
+    // The run's token was removed from the user's volumes: nothing of the run is left on them.
+    for (const pod of ['layered-0', 'layered-1']) {
+      const left = await execInPod(s, { namespace: ns, pod, container: 'web', command: ['sh', '-c', 'ls -a /var/lib/app'], timeoutMs: 15_000 });
+      assert.doesNotMatch(left.stdout, /\.shakedown-/, `${pod}: ${left.stdout}`);
+    }
   });
 
   it('FAILS when the data lives in emptyDir: data-intact and same-claim are the findings (exit 1)', async () => {
