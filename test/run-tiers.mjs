@@ -109,6 +109,14 @@ function orchestrate(only) {
         console.log(`FAILED ${tier.name}: no test ran`);
         broken = true;
       }
+      // A provisioned tier never passes on skipped tests: each skip counts as a failure here.
+      if (required.has(tier.name) && stats.pending > 0) {
+        console.log(`FAILED ${tier.name}: ${stats.pending} test(s) skipped in a tier that must run (SHAKEDOWN_REQUIRE_TIERS):`);
+        for (const t of stats.pendingTests ?? []) console.log(`  - ${t}`);
+        totals.failed += stats.pending;
+        totals.skipped -= stats.pending;
+        broken = true;
+      }
     }
   } finally {
     rmSync(statsDir, { recursive: true, force: true });
@@ -129,9 +137,12 @@ async function worker(tier, statsFile) {
   });
   for (const f of files) mocha.addFile(join(root, f));
   await mocha.loadFilesAsync();
+  const pendingTests = [];
   const runner = mocha.run((failures) => {
-    writeFileSync(statsFile, JSON.stringify(runner.stats));
+    writeFileSync(statsFile, JSON.stringify({ ...runner.stats, pendingTests }));
     // Exit even if a test left a handle open (a watch, a timer): the tier is over.
     process.exit(failures > 0 ? 1 : 0);
   });
+  // A skip inside a hook (`this.skip()`) gives no reason; the titles say what did not run.
+  runner.on('pending', (test) => pendingTests.push(test.fullTitle()));
 }
