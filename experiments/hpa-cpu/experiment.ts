@@ -2,10 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { params, type Params } from './params.ts';
+import { FIXTURE, initialState, type Ctx } from './state.ts';
 import * as steps from './steps.ts';
+import { metricsApi, selectTarget } from './target.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const name = (p: Params) => p.target ?? steps.FIXTURE;
+const name = (p: Params) => p.target ?? FIXTURE;
 const loaded = (p: Params) => (p.loadPods === 'all' ? 'every pod' : `${p.loadPods} pod(s)`);
 
 const manifests = [manifest('deployment.yaml'), manifest('hpa.yaml')];
@@ -29,10 +31,10 @@ export default defineExperiment({
   params,
   manifests,
   manifestValues,
-  initialState: steps.initialState,
+  initialState: initialState,
   preflight: [
     clusterReachable(),
-    step('probe', 'metrics-api', 'the metrics API (metrics.k8s.io) answers', steps.metricsApi),
+    step('probe', 'metrics-api', 'the metrics API (metrics.k8s.io) answers', metricsApi),
     step(
       'probe',
       'target-has-cpu-requests',
@@ -40,7 +42,7 @@ export default defineExperiment({
         p.target
           ? `${p.targetKind} ${p.namespace}/${p.target} exists, sets CPU requests, and an HPA with a CPU Utilization target scales it`
           : `the fixture requests CPU (${p.cpuRequest})`,
-      steps.selectTarget,
+      selectTarget,
     ),
   ],
   setup: [
@@ -51,7 +53,7 @@ export default defineExperiment({
         p.target
           ? 'nothing to deploy: testing an existing workload'
           : `server-side apply Deployment ${p.namespace}/${name(p)} (requests ${p.cpuRequest}, limit ${p.cpuLimit}) and its HPA (min ${p.minReplicas}, max ${p.maxReplicas}, target ${p.targetUtilization}%, scale-down window ${p.scaleDownWindowSeconds}s)`,
-      (ctx: steps.Ctx) => steps.deployFixture(ctx, { manifests, manifestValues }),
+      (ctx: Ctx) => steps.deployFixture(ctx, { manifests, manifestValues }),
     ),
   ],
   steadyState: [step('probe', 'baseline', 'record baseline replicas; the HPA reads CPU utilisation for Ready pods', steps.baseline)],

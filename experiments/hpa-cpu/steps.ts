@@ -1,144 +1,16 @@
-// The steps of hpa-cpu: preflight of the metrics API and CPU requests, the fixture, CPU load by
-// exec under `timeout`, sampling at every sync, the formula's prediction against what the HPA
-// did, stopping the load (proven inside each pod) and scale-in.
+// The steps of hpa-cpu: the fixture, sampling at every sync, CPU load (harness/faults/cpu-load),
+// the formula's prediction against what the HPA did, stopping the load (proven inside each pod)
+// and scale-in. Preflight is in target.ts, the state in state.ts.
 import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
-import { isNotFound, type ClusterSession } from '../../harness/cluster/session.ts';
-import { describeError, injectError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
-import type { ClusterContext } from '../../harness/cluster/context.ts';
+import { describeError, injectError } from '../../harness/engine/errors.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { LOAD_COMM, LOAD_COMMAND_LINE, countLoad, startLoad as startCpuLoad, stopLoad as stopCpuLoad } from '../../harness/faults/cpu-load.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { effectiveUtilization, judgeSamples, millicores, predictReplicas, type Prediction } from './formula.ts';
+import { effectiveUtilization, judgeSamples, millicores, predictReplicas } from './formula.ts';
 import type { Params } from './params.ts';
-
-export const FIXTURE = 'shakedown-cpu';
-
-export interface Sample {
-  at: number;
-  currentReplicas: number;
-  desiredReplicas: number;
-  /** Average utilisation as the HPA reported it (what its formula used). */
-  utilization?: number | undefined;
-  prediction?: Prediction | undefined;
-  /** Pods counted that had no metrics yet (the prediction then follows the controller's rule for them). */
-  missing: number;
-  /** Per-pod CPU from the metrics API, millicores. */
-  podCpu: Record<string, number>;
-}
-
-export interface State {
-  fixture: boolean;
-  target: string;
-  kind: 'Deployment' | 'StatefulSet';
-  hpa: string;
-  selector: string;
-  minReplicas: number;
-  maxReplicas: number;
-  targetUtilization: number;
-  /** CPU requested by one pod of the target (all containers), millicores. */
-  requestPerPod: number;
-  /** The HPA's scale-down stabilization window (its behavior, else the controller's 300 s default). */
-  scaleDownWindowMs: number;
-  baselineReplicas: number;
-  /** The container load runs in (the pod template's first). */
-  container: string;
-  loaded: string[];
-  loadStartedAt?: number;
-  loadStoppedAt?: number;
-  samples: Sample[];
-  closeLoadWindow?: () => void;
-}
-
-export const initialState = (): State => ({
-  fixture: true,
-  target: FIXTURE,
-  kind: 'Deployment',
-  hpa: FIXTURE,
-  selector: `app.kubernetes.io/name=${FIXTURE}`,
-  minReplicas: 1,
-  maxReplicas: 1,
-  targetUtilization: 50,
-  requestPerPod: 0,
-  scaleDownWindowMs: 300_000,
-  baselineReplicas: 0,
-  container: 'web',
-  loaded: [],
-  samples: [],
-});
-
-export type Ctx = ClusterContext<Params, State>;
-
-
-// ---------------------------------------------------------------- preflight
-
-interface PodMetricsList {
-  items: { metadata: { name: string }; containers: { name: string; usage: { cpu: string } }[] }[];
-}
-
-async function podMetrics(cluster: ClusterSession, namespace: string, labelSelector: string): Promise<PodMetricsList> {
-  return (await cluster.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector })) as PodMetricsList;
-}
-
-/** The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. */
-export async function metricsApi(ctx: Ctx): Promise<void> {
-  const cluster = ctx.cluster;
-  try {
-    const r = (await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] };
-    ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${r.items.length} node(s) reporting` });
-  } catch (err) {
-    throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer, so the HPA cannot act on CPU: install metrics-server (${describeError(err)})`, err);
-  }
-}
-
-/** Finds the target and its HPA, and checks every container of the target requests CPU. */
-export async function selectTarget(ctx: Ctx): Promise<void> {
-  const { params: p, state: s } = ctx;
-  const cluster = ctx.cluster;
-  if (!p.target) {
-    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 });
-    if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
-    return;
-  }
-  let template: V1Pod['spec'];
-  let matchLabels: Record<string, string>;
-  try {
-    if (p.targetKind === 'Deployment') {
-      const d = await cluster.apps.readNamespacedDeployment({ name: p.target, namespace: p.namespace });
-      template = d.spec?.template.spec;
-      matchLabels = d.spec?.selector.matchLabels ?? {};
-    } else {
-      const st = await cluster.apps.readNamespacedStatefulSet({ name: p.target, namespace: p.namespace });
-      template = st.spec?.template.spec;
-      matchLabels = st.spec?.selector.matchLabels ?? {};
-    }
-  } catch (err) {
-    if (isNotFound(err)) throw targetSelectionError(`${p.targetKind} ${p.namespace}/${p.target} does not exist`);
-    throw err;
-  }
-  const missing = (template?.containers ?? []).filter((c) => !c.resources?.requests?.['cpu']).map((c) => c.name);
-  if (missing.length) {
-    throw preflightError(`${p.targetKind} ${p.target} sets no CPU request on container(s) ${missing.join(', ')}: the HPA cannot compute utilisation without one`);
-  }
-  const hpas = (await cluster.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: p.namespace })).items;
-  const hpa = p.hpa ? hpas.find((h) => h.metadata?.name === p.hpa) : hpas.find((h) => h.spec?.scaleTargetRef.kind === p.targetKind && h.spec.scaleTargetRef.name === p.target);
-  if (!hpa) throw targetSelectionError(p.hpa ? `HPA ${p.namespace}/${p.hpa} does not exist` : `no HPA in ${p.namespace} targets ${p.targetKind} ${p.target}`);
-  const cpu = hpa.spec?.metrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.type === 'Utilization');
-  if (!cpu?.resource?.target.averageUtilization) throw targetSelectionError(`HPA ${hpa.metadata?.name} has no CPU Utilization target; this experiment predicts only that metric`);
-  Object.assign(s, {
-    fixture: false,
-    target: p.target,
-    kind: p.targetKind,
-    hpa: hpa.metadata?.name ?? '',
-    container: template?.containers[0]?.name ?? '',
-    scaleDownWindowMs: (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300) * 1000,
-    selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
-    minReplicas: hpa.spec?.minReplicas ?? 1,
-    maxReplicas: hpa.spec?.maxReplicas ?? 1,
-    targetUtilization: cpu.resource.target.averageUtilization,
-    requestPerPod: (template?.containers ?? []).reduce((a, c) => a + millicores(String(c.resources?.requests?.['cpu'])), 0),
-  });
-}
+import { podMetrics } from './target.ts';
+import { type Ctx, type Sample } from './state.ts';
 
 // ---------------------------------------------------------------- setup
 
@@ -399,3 +271,4 @@ export async function verifyScaleIn(ctx: Ctx): Promise<void> {
   ctx.record.check({ name: 'scale-in', expected: `back to ${s.minReplicas} replica(s) within ${formatDuration(p.scaleInWithin)} of the load stopping`, observed: `at ${s.minReplicas} after ${formatDuration(settled - from)}`, passed: true });
   ctx.record.measurement({ name: 'time to settle', value: Math.round((settled - from) / 100) / 10, unit: 's', description: 'load stopped → back at minReplicas' });
 }
+

@@ -13,9 +13,16 @@ export async function deployFixture<P extends { namespace: string }>(
   def: { manifests: string[]; manifestValues(p: P): Record<string, unknown> },
 ): Promise<void> {
   const cluster = ctx.cluster;
-  ctx.teardown('delete every object labelled with this run', async () => {
-    await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: 180_000 });
-  });
+  // The bound on the teardown action is what the removal waits for (namespace finalization,
+  // claims released), plus room for the calls around it; a timed-out wait is cancelled.
+  const removeWithinMs = 180_000;
+  ctx.teardown(
+    'delete every object labelled with this run',
+    async (signal) => {
+      await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: removeWithinMs, signal });
+    },
+    { timeoutMs: removeWithinMs + 15_000 },
+  );
   const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });
   const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
   const applied = await applyObjects(cluster, objects, ctx.labels);

@@ -139,7 +139,7 @@ describe('e2e: statefulset-identity', function () {
     const child = shakedown(['run', 'statefulset-identity', '--set', 'statefulset=interrupted', '--set', `namespace=${ns}`, '--report-dir', reports]);
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => (/deleted interrupted-0; following it back/.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: 'the fault to start', timeoutMs: 180_000 });
+    await waitFor(() => (/deleting interrupted-0 /.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: 'the fault to start', timeoutMs: 180_000 });
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, r.stdout.slice(-3000) + r.stderr);

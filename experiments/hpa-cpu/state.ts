@@ -1,0 +1,61 @@
+// What hpa-cpu learns and observes during a run.
+import type { ClusterContext } from '../../harness/cluster/context.ts';
+import type { Prediction } from './formula.ts';
+import type { Params } from './params.ts';
+
+export const FIXTURE = 'shakedown-cpu';
+
+export interface Sample {
+  at: number;
+  currentReplicas: number;
+  desiredReplicas: number;
+  /** Average utilisation as the HPA reported it (what its formula used). */
+  utilization?: number | undefined;
+  prediction?: Prediction | undefined;
+  /** Pods counted that had no metrics yet (the prediction then follows the controller's rule for them). */
+  missing: number;
+  /** Per-pod CPU from the metrics API, millicores. */
+  podCpu: Record<string, number>;
+}
+
+export interface State {
+  fixture: boolean;
+  target: string;
+  kind: 'Deployment' | 'StatefulSet';
+  hpa: string;
+  selector: string;
+  minReplicas: number;
+  maxReplicas: number;
+  targetUtilization: number;
+  /** CPU requested by one pod of the target (all containers), millicores. */
+  requestPerPod: number;
+  /** The HPA's scale-down stabilization window (its behavior, else the controller's 300 s default). */
+  scaleDownWindowMs: number;
+  baselineReplicas: number;
+  /** The container load runs in (the pod template's first). */
+  container: string;
+  loaded: string[];
+  loadStartedAt?: number;
+  loadStoppedAt?: number;
+  samples: Sample[];
+  closeLoadWindow?: () => void;
+}
+
+export const initialState = (): State => ({
+  fixture: true,
+  target: FIXTURE,
+  kind: 'Deployment',
+  hpa: FIXTURE,
+  selector: `app.kubernetes.io/name=${FIXTURE}`,
+  minReplicas: 1,
+  maxReplicas: 1,
+  targetUtilization: 50,
+  requestPerPod: 0,
+  scaleDownWindowMs: 300_000,
+  baselineReplicas: 0,
+  container: 'web',
+  loaded: [],
+  samples: [],
+});
+
+export type Ctx = ClusterContext<Params, State>;

@@ -1,0 +1,79 @@
+// Preflight of hpa-cpu: the metrics API works, and the target (the fixture or a user's workload
+// with an HPA) requests CPU and is scaled on CPU utilisation.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { isNotFound } from '../../harness/cluster/session.ts';
+import { describeError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { millicores } from './formula.ts';
+import { FIXTURE, type Ctx } from './state.ts';
+
+// ---------------------------------------------------------------- preflight
+
+export interface PodMetricsList {
+  items: { metadata: { name: string }; containers: { name: string; usage: { cpu: string } }[] }[];
+}
+
+export async function podMetrics(cluster: ClusterSession, namespace: string, labelSelector: string): Promise<PodMetricsList> {
+  return (await cluster.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector })) as PodMetricsList;
+}
+
+/** The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. */
+export async function metricsApi(ctx: Ctx): Promise<void> {
+  const cluster = ctx.cluster;
+  try {
+    const r = (await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] };
+    ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${r.items.length} node(s) reporting` });
+  } catch (err) {
+    throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer, so the HPA cannot act on CPU: install metrics-server (${describeError(err)})`, err);
+  }
+}
+
+/** Finds the target and its HPA, and checks every container of the target requests CPU. */
+export async function selectTarget(ctx: Ctx): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const cluster = ctx.cluster;
+  if (!p.target) {
+    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 });
+    if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
+    return;
+  }
+  let template: V1Pod['spec'];
+  let matchLabels: Record<string, string>;
+  try {
+    if (p.targetKind === 'Deployment') {
+      const d = await cluster.apps.readNamespacedDeployment({ name: p.target, namespace: p.namespace });
+      template = d.spec?.template.spec;
+      matchLabels = d.spec?.selector.matchLabels ?? {};
+    } else {
+      const st = await cluster.apps.readNamespacedStatefulSet({ name: p.target, namespace: p.namespace });
+      template = st.spec?.template.spec;
+      matchLabels = st.spec?.selector.matchLabels ?? {};
+    }
+  } catch (err) {
+    if (isNotFound(err)) throw targetSelectionError(`${p.targetKind} ${p.namespace}/${p.target} does not exist`);
+    throw err;
+  }
+  const missing = (template?.containers ?? []).filter((c) => !c.resources?.requests?.['cpu']).map((c) => c.name);
+  if (missing.length) {
+    throw preflightError(`${p.targetKind} ${p.target} sets no CPU request on container(s) ${missing.join(', ')}: the HPA cannot compute utilisation without one`);
+  }
+  const hpas = (await cluster.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace: p.namespace })).items;
+  const hpa = p.hpa ? hpas.find((h) => h.metadata?.name === p.hpa) : hpas.find((h) => h.spec?.scaleTargetRef.kind === p.targetKind && h.spec.scaleTargetRef.name === p.target);
+  if (!hpa) throw targetSelectionError(p.hpa ? `HPA ${p.namespace}/${p.hpa} does not exist` : `no HPA in ${p.namespace} targets ${p.targetKind} ${p.target}`);
+  const cpu = hpa.spec?.metrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.type === 'Utilization');
+  if (!cpu?.resource?.target.averageUtilization) throw targetSelectionError(`HPA ${hpa.metadata?.name} has no CPU Utilization target; this experiment predicts only that metric`);
+  Object.assign(s, {
+    fixture: false,
+    target: p.target,
+    kind: p.targetKind,
+    hpa: hpa.metadata?.name ?? '',
+    container: template?.containers[0]?.name ?? '',
+    scaleDownWindowMs: (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300) * 1000,
+    selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
+    minReplicas: hpa.spec?.minReplicas ?? 1,
+    maxReplicas: hpa.spec?.maxReplicas ?? 1,
+    targetUtilization: cpu.resource.target.averageUtilization,
+    requestPerPod: (template?.containers ?? []).reduce((a, c) => a + millicores(String(c.resources?.requests?.['cpu'])), 0),
+  });
+}
+

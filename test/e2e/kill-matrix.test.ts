@@ -1,0 +1,98 @@
+// The kill matrix for statefulset-identity against a user's own StatefulSet (where what the run
+// changes is not its own): a signal in each phase that changes something, and afterwards the
+// StatefulSet is as it was — replicas Ready, no token left on any volume, nothing labelled left.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import { execInPod } from '../../harness/cluster/exec.ts';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { newRunId } from '../../harness/engine/run-id.ts';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+
+const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** Where to interrupt: a progress line that marks the moment, and the signal sent then. */
+const MATRIX: { phase: string; at: RegExp; signal: keyof typeof EXIT }[] = [
+  { phase: 'steady state, while tokens are written', at: /step=write-token started/, signal: 'SIGHUP' },
+  { phase: 'inject, during a pod deletion', at: /deleting km-\w+-0 /, signal: 'SIGINT' },
+  { phase: 'inject, during the scale-down and up', at: /step=scale-down-and-up started/, signal: 'SIGTERM' },
+];
+
+describe('e2e: kill matrix (statefulset-identity on a user StatefulSet)', function () {
+  this.timeout(600_000);
+  const testId = newRunId();
+  const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e' };
+  let s: ClusterSession;
+  let reports: string;
+
+  before(function () {
+    kubeconfigOrSkip(this);
+    s = session();
+    reports = mkdtempSync(join(tmpdir(), 'shakedown-e2e-kill-'));
+  });
+
+  after(async function () {
+    if (!s) return;
+    await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  async function userStatefulSet(name: string): Promise<string> {
+    const ns = `sd-e2e-${name}-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    await s.apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name },
+        spec: {
+          replicas: 2,
+          serviceName: name,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 }, volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
+          },
+          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '16Mi' } } } }],
+        },
+      },
+    });
+    await waitFor(
+      async () => {
+        const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+        return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
+      },
+      { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
+    );
+    return ns;
+  }
+
+  for (const [i, m] of MATRIX.entries()) {
+    it(`${m.signal} in ${m.phase}: exit ${EXIT[m.signal]}, replicas Ready, no token left, nothing labelled`, async () => {
+      const name = `km-${i}${testId.slice(0, 4)}`;
+      const ns = await userStatefulSet(name);
+      const child = shakedown(['run', 'statefulset-identity', '--set', `statefulset=${name}`, '--set', `namespace=${ns}`, '--report-dir', reports]);
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      await waitFor(() => (m.at.test(out) ? done(undefined) : notYet(out.split('\n').at(-2))), { what: `the run to reach: ${m.phase}`, timeoutMs: 240_000, intervalMs: 100 });
+      child.kill(m.signal);
+      const r = await child;
+      assert.equal(r.exitCode, EXIT[m.signal], r.stdout.slice(-3000) + r.stderr);
+      const run = readRun(r.stdout);
+      assert.equal(run.journal.verdict.kind, 'aborted');
+      assert.ok([...run.journal.rollbacks, ...run.journal.teardowns].every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
+      assert.ok(run.journal.changes.every((c) => c.status === 'undone'), JSON.stringify(run.journal.changes));
+      const sts = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+      assert.equal(sts.spec?.replicas, 2);
+      assert.equal(sts.status?.readyReplicas, 2, 'replicas restored and Ready once the CLI exits');
+      for (const pod of [`${name}-0`, `${name}-1`]) {
+        const ls = await execInPod(s, { namespace: ns, pod, command: ['ls', '-a', '/data'], timeoutMs: 15_000 });
+        assert.doesNotMatch(ls.stdout, /\.shakedown-/, `${pod} still holds the run's token: ${ls.stdout}`);
+      }
+      assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
+    });
+  }
+});
