@@ -16,6 +16,8 @@ export interface Readiness {
   want: number;
   /** Pods of the selector that are not terminating. */
   current: number;
+  /** The controller's own view has caught up: status.readyReplicas = want for the current generation. */
+  statusCaughtUp: boolean;
 }
 
 /**
@@ -29,15 +31,19 @@ export async function statefulSetReadiness(cluster: ClusterSession, sts: Statefu
   const expected = new Set([...Array(want).keys()].map((o) => `${sts.name}-${o}`));
   const live = pods.filter((x) => !x.metadata?.deletionTimestamp);
   const ready = live.filter((x) => expected.has(x.metadata?.name ?? '') && x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-  return { ready, want, current: live.length };
+  const statusCaughtUp = (obj.status?.observedGeneration ?? 0) >= (obj.metadata?.generation ?? 0) && (obj.status?.readyReplicas ?? 0) === want;
+  return { ready, want, current: live.length, statusCaughtUp };
 }
 
-/** Waits until every replica is Ready and no extra pod is left; resolves to what was seen. */
+/**
+ * Waits until every replica is Ready, no extra pod is left, and the StatefulSet's status says so
+ * too (what `kubectl get sts` shows a user lags the pods); resolves to what was seen.
+ */
 export function waitStatefulSetReady(cluster: ClusterSession, sts: StatefulSetRef, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Readiness> {
   return waitFor(
     async () => {
       const r = await statefulSetReadiness(cluster, sts);
-      return r.ready === r.want && r.current === r.want ? done(r) : notYet(`${r.ready}/${r.want} Ready, ${r.current} pods`);
+      return r.ready === r.want && r.current === r.want && r.statusCaughtUp ? done(r) : notYet(`${r.ready}/${r.want} Ready, ${r.current} pods${r.statusCaughtUp ? '' : ', status not caught up'}`);
     },
     { what: `StatefulSet ${sts.namespace}/${sts.name} to have all replicas Ready`, timeoutMs: opts.timeoutMs, intervalMs: 1000, ...(opts.signal ? { signal: opts.signal } : {}) },
   );
