@@ -219,11 +219,11 @@ export async function rescale(ctx: Ctx): Promise<void> {
   const w = { workload: 'StatefulSet' as const, namespace: p.namespace, name: s.sts };
   const uidsBefore = new Map([...Array(s.replicas).keys()].map((o) => [o, lc.current(podName(s, o))?.uid]));
   const bound = p.recoveryWithin * 2;
-  await setReplicas(ctx.cluster, w, s.replicas - 1);
+  await setReplicas(ctx.cluster, w, s.replicas - 1, ctx.signal);
   ctx.record.event({ source: 'fault', type: 'scaled', object: `StatefulSet/${p.namespace}/${s.sts}`, message: `replicas → ${s.replicas - 1}` });
   await lc.until(`${pod} removed by the scale-down`, bound, () => (lc.incarnations(pod).find((i) => i.uid === before.uid)?.deletedAt ? true : undefined), ctx.signal);
   r.keptAfterScaleDown = await claimsStillThere(ctx, before.claims);
-  await setReplicas(ctx.cluster, w, s.replicas);
+  await setReplicas(ctx.cluster, w, s.replicas, ctx.signal);
   ctx.record.event({ source: 'fault', type: 'scaled', object: `StatefulSet/${p.namespace}/${s.sts}`, message: `replicas → ${s.replicas}` });
   const back = await lc.until(`${pod} back and Ready after the scale-up`, bound, () => {
     const i = lc.replacement(pod, before.uid);

@@ -125,6 +125,12 @@ export async function runExperiment(
   let phase: Phase = 'preflight';
   // Rollback and teardown get a signal of their own: they must run after the run's has fired.
   let signal: AbortSignal = run.signal;
+  /**
+   * The step the abort cut short, if any. Its code may still be inside an API call that changes
+   * the cluster (a scale request in flight); rollback waits for it to settle, bounded, so that
+   * call cannot land after the undo and leave the cluster changed.
+   */
+  let abandoned: Promise<void> | undefined;
 
   const recorder: Recorder = {
     event(e) {
@@ -255,7 +261,10 @@ export async function runExperiment(
     progress.stepStarted(rec.phase, sr);
     const failedBefore = journal.checks.filter((c) => c.status !== 'passed').length;
     try {
-      await raceAbort(signal, () => s.run(ctx));
+      const work = s.run(ctx);
+      abandoned = work;
+      await raceAbort(signal, () => work);
+      abandoned = undefined;
       const failedNow = journal.checks.filter((c) => c.status !== 'passed').length;
       sr.status = failedNow > failedBefore ? 'failed' : 'ok';
     } catch (err) {
@@ -339,6 +348,13 @@ export async function runExperiment(
     // their actions' bounds (each action is bounded on its own as well).
     const budgetMs = rollbacks.totalBoundMs(undoTimeoutMs) + teardowns.totalBoundMs(undoTimeoutMs) + undoTimeoutMs * ((def.teardown?.length ?? 0) + 1);
     signal = AbortSignal.timeout(budgetMs);
+
+    if (abandoned) {
+      // At most one undo bound: a step that ignores the signal for longer is abandoned for good.
+      const settleMs = Math.min(undoTimeoutMs, 15_000);
+      const settled = await Promise.race([abandoned.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), settleMs).unref())]);
+      if (!settled) recorder.event({ source: 'harness', type: 'step-still-running', message: `the interrupted step did not stop within ${settleMs / 1000}s; rolling back anyway` });
+    }
 
     for (const o of stopObservers.reverse()) {
       try {

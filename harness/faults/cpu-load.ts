@@ -4,7 +4,7 @@
 import type { ClusterContext } from '../cluster/context.ts';
 import { execInPod } from '../cluster/exec.ts';
 import type { ClusterSession } from '../cluster/session.ts';
-import { injectError, revertError, describeError } from '../engine/errors.ts';
+import { describeError, injectError, revertError, throwIfAborted } from '../engine/errors.ts';
 
 /** The load process' name (comm) and full command line, as /proc shows them. */
 export const LOAD_COMM = 'sha256sum';
@@ -47,6 +47,7 @@ export async function startLoad(ctx: ClusterContext<unknown, unknown>, t: LoadTa
     () => stopLoad(ctx.cluster, t),
     { timeoutMs: 30_000 },
   );
+  throwIfAborted(ctx.signal);
   const r = await execInPod(ctx.cluster, { ...t, command: ['sh', '-c', START, 'load', String(processes), String(seconds)], timeoutMs: 20_000 });
   if (r.exitCode !== 0) throw injectError(`could not start the load in ${t.pod}: exit ${r.exitCode} ${r.stderr.trim()}`);
 }

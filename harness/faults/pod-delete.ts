@@ -1,6 +1,6 @@
 // Deleting a pod and following its controller's replacement back to Ready, from watch events.
 import type { ClusterSession } from '../cluster/session.ts';
-import { injectError } from '../engine/errors.ts';
+import { injectError, throwIfAborted } from '../engine/errors.ts';
 import { WaitTimeoutError } from '../engine/wait.ts';
 import type { PodLifecycle } from '../observe/pod-lifecycle.ts';
 
@@ -35,6 +35,7 @@ export interface DeletePod {
  * reported in the result, not thrown: that is a finding for the caller's checks.
  */
 export async function deletePodAndFollow(cluster: ClusterSession, lifecycle: PodLifecycle, d: DeletePod): Promise<PodRecovery> {
+  throwIfAborted(d.signal);
   const r: PodRecovery = { deleteRequestedAt: Date.now(), oldUid: d.uid };
   try {
     // The UID precondition: never delete a newer pod of the same name by mistake.

@@ -1,6 +1,7 @@
 // Changing a workload's replicas, journaled with its undo before the first change.
 import type { ClusterContext } from '../cluster/context.ts';
 import type { ClusterSession } from '../cluster/session.ts';
+import { throwIfAborted } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
 
 export interface Workload {
@@ -11,14 +12,20 @@ export interface Workload {
 
 const ref = (w: Workload) => `${w.workload} ${w.namespace}/${w.name}`;
 
-/** Sets replicas through the scale subresource (no other field of the workload is written). */
-export async function setReplicas(cluster: ClusterSession, w: Workload, replicas: number): Promise<void> {
+/**
+ * Sets replicas through the scale subresource (no other field of the workload is written). With
+ * a signal, an aborted run never sends the change (its rollback may already be running).
+ */
+export async function setReplicas(cluster: ClusterSession, w: Workload, replicas: number, signal?: AbortSignal): Promise<void> {
   const args = { name: w.name, namespace: w.namespace };
+  if (signal) throwIfAborted(signal);
   if (w.workload === 'StatefulSet') {
     const scale = await cluster.apps.readNamespacedStatefulSetScale(args);
+    if (signal) throwIfAborted(signal);
     if (scale.spec?.replicas !== replicas) await cluster.apps.replaceNamespacedStatefulSetScale({ ...args, body: { ...scale, spec: { replicas } } });
   } else {
     const scale = await cluster.apps.readNamespacedDeploymentScale(args);
+    if (signal) throwIfAborted(signal);
     if (scale.spec?.replicas !== replicas) await cluster.apps.replaceNamespacedDeploymentScale({ ...args, body: { ...scale, spec: { replicas } } });
   }
 }

@@ -13,6 +13,8 @@ export interface Script {
   injectHangsMs?: number;
   failingRollback?: boolean;
   onInject?: () => void | Promise<void>;
+  /** The fault "changes the cluster" this long after it starts, whether or not the run was aborted (an API call in flight). */
+  injectLateChangeMs?: number;
 }
 
 export function scripted(s: Script) {
@@ -54,6 +56,10 @@ export function scripted(s: Script) {
         ctx.rollback('undo-b', s.failingRollback ? () => Promise.reject(new Error('API said no')) : log('rollback:undo-b'));
         ctx.rollback('undo-c', log('rollback:undo-c'));
         await s.onInject?.();
+        if (s.injectLateChangeMs) {
+          await new Promise((r) => setTimeout(r, s.injectLateChangeMs).unref());
+          s.calls.push('inject:late-change');
+        }
         // unref: the abandoned step must not keep the test process alive.
         if (s.injectHangsMs) await new Promise((r) => setTimeout(r, s.injectHangsMs).unref());
         if (s.injectThrows) throw s.injectThrows;

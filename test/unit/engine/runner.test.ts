@@ -66,6 +66,15 @@ describe('engine: phase order and rollback', () => {
     assert.equal(exitCodeFor([r.verdict]), 130);
   });
 
+  it('waits for an interrupted step\'s in-flight change to land before rolling back, so the undo comes after it', async () => {
+    const controller = new AbortController();
+    const r = await run({ injectLateChangeMs: 300, onInject: () => void setTimeout(() => controller.abort(new AbortedError('SIGINT')), 20) }, { signal: controller.signal });
+    assert.equal(r.verdict.kind, 'aborted');
+    const late = r.calls.indexOf('inject:late-change');
+    assert.ok(late >= 0, 'the in-flight change landed');
+    assert.ok(late < r.calls.indexOf('rollback:undo-c'), `rollback ran before the in-flight change landed: ${r.calls.join(', ')}`);
+  });
+
   it('SIGTERM maps to exit 143 after rollback', async () => {
     const controller = new AbortController();
     const r = await run({ injectHangsMs: 60_000, onInject: () => void setTimeout(() => controller.abort(new AbortedError('SIGTERM')), 20) }, { signal: controller.signal });
