@@ -40,7 +40,9 @@ if grep -E '^(test/|node_modules/|reports/|\.ci/)|\.ts$|\.map$' "$work/files"; t
 fi
 
 say "npm install -g of the tarball into $work/prefix"
-npm install -g --prefix "$work/prefix" --no-audit --no-fund --loglevel=warn "$tarball" 2>&1 | tee "$work/install.log"
+# --prefix would also move npm's global config (<prefix>/etc/npmrc): keep the one in use, with
+# its registry, proxy and CA settings.
+npm install -g --prefix "$work/prefix" --globalconfig "$(npm config get globalconfig)" --no-audit --no-fund --loglevel=warn "$tarball" 2>&1 | tee "$work/install.log"
 if grep -q 'EBADENGINE' "$work/install.log"; then fail "installing printed an engine warning"; fi
 shakedown_bin="$work/prefix/bin/shakedown"
 [[ -x "$shakedown_bin" ]] || fail "the install made no $shakedown_bin"
