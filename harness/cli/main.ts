@@ -76,7 +76,7 @@ const EXIT_CODES = `Exit codes:
   0    passed: every check held
   1    failed: a hypothesis did not hold (a finding about the cluster)
   2    bad usage or input; nothing in the cluster was touched
-  3    error: the run broke (a prerequisite missing, an API error) or hit its deadline
+  3    error: the run broke (a prerequisite missing, an API error), hit its deadline or lost its output
   129, 130, 143
        SIGHUP, SIGINT, SIGTERM received; rollback ran first`;
 
@@ -161,7 +161,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   )
     .addHelpText(
       'after',
-      examples(['shakedown validate', 'shakedown validate statefulset-identity --set replicas=3 --set ordinals=[0,2]'], 'Exit codes: 0 valid, 2 an unknown experiment, a bad parameter or a broken manifest (named)'),
+      examples(['shakedown validate', "shakedown validate statefulset-identity --set replicas=3 --set 'ordinals=[0,2]'"], 'Exit codes: 0 valid, 2 an unknown experiment, a bad parameter or a broken manifest (named)'),
     )
     .action((names: string[], opts: ParamOptions) => {
     const selected = select(names, names.length === 0);
