@@ -82,3 +82,20 @@ describe('./with-node', function () {
     assert.match(r.stderr, /^with-node: usage: \.\/with-node <command>/);
   });
 });
+
+describe('the package file list', function () {
+  this.timeout(60_000);
+
+  it('holds bin.js, what it imports outside dist/, README and LICENSE, and nothing of test/', async () => {
+    // Without prepack (no build here), so only the files outside dist/ are listed.
+    const r = await execa('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, reject: false });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const [listing] = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as { files: { path: string }[] }[];
+    const files = listing!.files.map((f) => f.path);
+    const bin = readFileSync(join(ROOT, 'harness/cli/bin.js'), 'utf8');
+    const imports = [...bin.matchAll(/from '(\.[^']+)'/g)].map((m) => join('harness/cli', m[1]!));
+    assert.ok(imports.length > 0, 'bin.js imports its Node check');
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'harness/cli/bin.js', ...imports]) assert.ok(files.includes(f), `the package lacks ${f}`);
+    assert.deepEqual(files.filter((f) => /^(test|\.ci|reports)\/|\.ts$/.test(f)), []);
+  });
+});
