@@ -10,6 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireNode } from '../harness/cli/require-node.js';
+
+// The tiers load TypeScript through Node's type stripping: an older Node stops here, in one line.
+requireNode('run it through ./with-node (see the README)');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -3,11 +3,11 @@
 // type stripping; an installed package (under node_modules, where Node strips no types) runs the
 // tsc build in dist/.
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 19)) {
-  process.stderr.write(`shakedown needs Node.js >= 22.19 (this is ${process.version}); see the README, "Requirements".\n`);
-  process.exit(2);
-}
+import { requireNode } from './require-node.js';
+
+const installed = new URL(import.meta.url).pathname.includes('/node_modules/');
+requireNode(installed ? 'npx -y -p node@24 -- shakedown <args> runs it with Node 24 from the npm registry' : 'run it through ./with-node (see the README)');
+
 // A closed pipe (`shakedown list | head`) is not an error worth a stack trace. During a run the
 // CLI listens too: it rolls back and ends with a verdict instead (see onOutputClosed in main.ts).
 for (const stream of [process.stdout, process.stderr]) {
@@ -18,6 +18,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const installed = new URL(import.meta.url).pathname.includes('/node_modules/');
 const { main } = await import(installed ? '../../dist/harness/cli/main.js' : './main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -7,6 +7,7 @@ import { describeParams, parseSetFlags, validateParams } from '../engine/params.
 import { newRunId } from '../engine/run-id.ts';
 import { parseDuration } from '../engine/time.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
+import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { loadManifestFile } from '../manifests/load.ts';
 import type { Verdict } from '../journal/schema.ts';
 import { planOf, renderPlan } from './plan.ts';
@@ -50,17 +51,37 @@ const defaultIo = (): CliIo => {
   };
 };
 
-interface CommonOptions {
-  set: string[];
+interface ParamOptions {
+  set?: string[];
   namespace?: string;
+}
+
+interface ClusterOptions {
   context?: string;
-  allowContext: string[];
+  allowContext?: string[];
+}
+
+interface RunOptions extends ParamOptions, ClusterOptions {
+  all?: boolean;
+  dryRun?: boolean;
   reportDir: string;
   timeout: string;
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// No default for repeatable flags: commander would print "(default: [])" in the help.
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const EXIT_CODES = `Exit codes:
+  0    passed: every check held
+  1    failed: a hypothesis did not hold (a finding about the cluster)
+  2    bad usage or input; nothing in the cluster was touched
+  3    error: the run broke (a prerequisite missing, an API error), hit its deadline or lost its output
+  129, 130, 143
+       SIGHUP, SIGINT, SIGTERM received; rollback ran first`;
+
+/** Help text after a command's options: examples, then whatever else it needs said. */
+const examples = (lines: string[], ...more: string[]) => ['', 'Examples:', ...lines.map((l) => `  ${l}`), ...more.flatMap((m) => ['', m])].join('\n');
 
 // Heavy modules (the Kubernetes client, the chart renderer) load only for the commands that use
 // them, so `list`, `validate` and `--help` start fast.
@@ -76,30 +97,45 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   const out = (line: string) => io.stdout(line + '\n');
 
   const program = new Command('shakedown')
+    .usage('<command> [options]')
     .description('Chaos and performance experiments for Kubernetes, with verdicts earned on a real cluster.')
+    .version(SHAKEDOWN_VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand('help [command]', "print a command's help")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 passed, 1 a hypothesis failed, 2 bad usage or input, 3 the run broke or was aborted\n' +
-        '(130/143 after SIGINT/SIGTERM, once rollback has run).',
+      examples(
+        [
+          'shakedown list',
+          'shakedown run statefulset-identity --dry-run',
+          'shakedown run statefulset-identity hpa-cpu --set image=shakedown.local/sample:1',
+          'shakedown run statefulset-identity --set statefulset=orders --namespace shop',
+          'shakedown report reports/<dir>/journal.json',
+        ],
+        'Environment:\n  KUBECONFIG   the kubeconfig to use (default: ~/.kube/config); --context picks a context in it',
+        EXIT_CODES,
+        "Run 'shakedown <command> --help' for a command's options.",
+      ),
     );
 
-  const withCommon = (cmd: Command) =>
+  const paramOptions = (cmd: Command) =>
     cmd
-      .option('--set <key=value>', 'set an experiment parameter (repeatable; scope with exp.key=value)', collect, [])
-      .option('--namespace <name>', 'shorthand for --set namespace=<name>')
+      .option('--set <key=value>', 'an experiment parameter (repeatable); exp.key=value sets it for one experiment; values are YAML (3, true, [0,2]), durations 90s, 2m', collect)
+      .option('--namespace <name>', 'shorthand for --set namespace=<name>');
+  const clusterOptions = (cmd: Command) =>
+    cmd
       .option('--context <name>', 'kubeconfig context (default: the current one)')
-      .option('--allow-context <name>', 'allow a context that is not kind-* or the local test cluster (repeatable)', collect, [])
-      .option('--report-dir <dir>', 'where run reports are written', 'reports')
-      .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
-      .option('--json', 'machine-readable output (NDJSON progress, JSON results)');
+      .option('--allow-context <name>', 'allow a context that is neither kind-* nor the local test cluster (repeatable)', collect);
 
   program
     .command('list')
-    .description('list the experiments and their parameters')
+    .usage('[--json]')
+    .summary('list the experiments and their parameters')
+    .description('List every experiment with its parameters: type, default and meaning.')
     .option('--json', 'print JSON')
+    .addHelpText('after', examples(['shakedown list', 'shakedown list --json'], 'Exit codes: 0 listed'))
     .action((opts: { json?: boolean }) => {
       if (opts.json) {
         out(JSON.stringify(experiments.map((e) => ({ name: e.name, description: e.description, hypothesis: e.hypothesis, parameters: describeParams(e.params) })), null, 2));
@@ -115,12 +151,19 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       }
     });
 
-  withCommon(
+  paramOptions(
     program
       .command('validate')
-      .description('check parameters and manifests without touching a cluster')
+      .usage('[experiment...] [options]')
+      .summary('check parameters and manifests without touching a cluster')
+      .description("Check the experiments' parameters and fill in and parse their manifests, without a cluster.")
       .argument('[experiments...]', 'experiments to validate (default: all)'),
-  ).action((names: string[], opts: CommonOptions) => {
+  )
+    .addHelpText(
+      'after',
+      examples(['shakedown validate', "shakedown validate statefulset-identity --set replicas=3 --set 'ordinals=[0,2]'"], 'Exit codes: 0 valid, 2 an unknown experiment, a bad parameter or a broken manifest (named)'),
+    )
+    .action((names: string[], opts: ParamOptions) => {
     const selected = select(names, names.length === 0);
     for (const { def, params } of prepare(selected, opts)) {
       const values = def.manifestValues(params);
@@ -129,14 +172,36 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     }
   });
 
-  withCommon(
-    program
-      .command('run')
-      .description('run experiments against the cluster')
-      .argument('[experiments...]', 'experiments to run')
-      .option('--all', 'run every experiment')
-      .option('--dry-run', 'print the plan and touch nothing (needs no cluster)'),
-  ).action(async (names: string[], opts: CommonOptions & { all?: boolean; dryRun?: boolean }) => {
+  clusterOptions(
+    paramOptions(
+      program
+        .command('run')
+        .summary('run experiments against the cluster')
+        .usage('<experiment...> | --all  [options]')
+        .description(
+          'Run experiments one after another against the cluster of the kubeconfig context: preflight, setup, ' +
+            'steady state, fault, verify, rollback (always), teardown; then write journal.json, junit.xml, report.md ' +
+            'and report.html for each run. Only kind-* contexts and the local test cluster are targets unless ' +
+            '--allow-context names another.',
+        )
+        .argument('[experiments...]', 'experiments to run (see shakedown list)')
+        .option('--all', 'run every experiment')
+        .option('--dry-run', 'print the plan and touch nothing (needs no cluster)'),
+    ),
+  )
+    .option('--report-dir <dir>', 'where run reports are written', 'reports')
+    .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
+    .option('--json', 'machine-readable output (NDJSON progress, JSON results)')
+    .addHelpText(
+      'after',
+      examples([
+        'shakedown run statefulset-identity --dry-run',
+        'shakedown run statefulset-identity hpa-cpu --set image=shakedown.local/sample:1',
+        'shakedown run hpa-cpu --set hpa-cpu.maxReplicas=6 --timeout 20m',
+        'shakedown run --all --context kind-ci --report-dir out --json',
+      ], EXIT_CODES),
+    )
+    .action(async (names: string[], opts: RunOptions) => {
     if (names.length === 0 && !opts.all) throw new UsageError('name the experiments to run, or pass --all (see `shakedown list`)');
     if (names.length > 0 && opts.all) throw new UsageError('pass experiment names or --all, not both');
     const timeoutMs = parseDuration(opts.timeout);
@@ -214,9 +279,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
   program
     .command('report')
-    .description('rebuild journal.json, junit.xml, report.md and report.html from a journal')
+    .usage('<journal> [options]')
+    .summary('rebuild the reports of a run from its journal')
+    .description('Rebuild journal.json, junit.xml, report.md and report.html from a journal.json alone.')
     .argument('<journal>', 'path to a journal.json')
     .option('--report-dir <dir>', 'output directory (default: reports/<time>-<experiment>-<run id>)')
+    .addHelpText('after', examples(['shakedown report reports/<dir>/journal.json --report-dir /tmp/report'], 'Exit codes: 0 written, 2 the journal is missing or not a shakedown journal'))
     .action(async (path: string, opts: { reportDir?: string }) => {
       const { readJournal, reportDirName, writeReports } = await reports();
       const journal = await readJournal(path).catch((err: unknown) => {
@@ -227,12 +295,16 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       out(`wrote ${Object.values(files).join(', ')}`);
     });
 
-  withCommon(
+  clusterOptions(
     program
       .command('cleanup')
-      .description('delete every object a run left behind, selected by the shakedown.io/run-id label')
+      .summary('delete what a crashed run left behind, by label')
+      .description('Delete every object a run left behind, selected by its shakedown.io/run-id label.')
       .option('--run-id <id>', 'only the objects of this run (default: every shakedown run)'),
-  ).action(async (opts: CommonOptions & { runId?: string }) => {
+  )
+    .option('--timeout <duration>', 'how long to wait for the deletions', '30m')
+    .addHelpText('after', examples(['shakedown cleanup', 'shakedown cleanup --run-id <id> --context kind-ci'], 'Exit codes: 0 nothing left, 2 bad kubeconfig or context, 3 a deletion failed'))
+    .action(async (opts: ClusterOptions & { runId?: string; timeout: string }) => {
     const { loadKubeConfig } = await kubeconfig();
     const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
     const { ClusterSession } = await cluster();
@@ -252,7 +324,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   for (const name of ['up', 'down'] as const) {
     program
       .command(name)
-      .description(name === 'up' ? 'create the kind cluster from kind-config.yaml with its add-ons' : 'delete the kind cluster')
+      .description(name === 'up' ? 'create the kind cluster from kind-config.yaml with its add-ons (not built yet)' : 'delete the kind cluster (not built yet)')
       .addOption(new Option('--name <name>', 'kind cluster name').default('shakedown'))
       .action(() => {
         exitCode = EXIT.error;
@@ -260,12 +332,24 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       });
   }
 
+  // Commander's own errors (an unknown command or option, a missing argument) in one line, with
+  // its suggestion of the closest name, like every other bad-input message.
+  for (const cmd of [program, ...program.commands]) {
+    const name = cmd === program ? 'shakedown' : `shakedown ${cmd.name()}`;
+    cmd.configureOutput({
+      outputError: (text, write) => {
+        const message = text.trim().replace(/^error: /, '').replace(/\s*\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)').replace(/\s*\n\s*/g, ' ');
+        write(`shakedown: error: ${message}; see '${name} --help'\n`);
+      },
+    });
+  }
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.passed;
+      // --help and --version exit 0; help shown for a missing command is bad usage, like any error.
       return err.exitCode === 0 ? EXIT.passed : EXIT.usage;
     }
     if (err instanceof UsageError) {
@@ -292,11 +376,11 @@ function select(names: readonly string[], all: boolean): AnyExperiment[] {
  * Validates every selected experiment's parameters before any run starts. `--set key=value`
  * applies to each experiment; `--set exp.key=value` to that experiment only.
  */
-function prepare(selected: readonly AnyExperiment[], opts: CommonOptions): { def: AnyExperiment; params: Record<string, unknown> }[] {
+function prepare(selected: readonly AnyExperiment[], opts: ParamOptions): { def: AnyExperiment; params: Record<string, unknown> }[] {
   const names = new Set(experiments.map((e) => e.name));
   const scoped = new Map<string, string[]>();
   const unscoped: string[] = [];
-  for (const flag of opts.set) {
+  for (const flag of opts.set ?? []) {
     const dot = flag.indexOf('.');
     const eq = flag.indexOf('=');
     const scope = dot > 0 && (eq < 0 || dot < eq) ? flag.slice(0, dot) : undefined;

@@ -11,9 +11,16 @@ describe('docs match the code', () => {
   const readme = read('README.md');
 
   it('.ci/run runs the README\'s test command verbatim', () => {
-    const m = /README_TEST_COMMAND='([^']+)'/.exec(read('.ci/run'));
+    const m = /README_TEST_COMMAND="([^"]+)"/.exec(read('.ci/run'));
     assert.ok(m, '.ci/run names README_TEST_COMMAND');
     assert.ok(readme.includes(`\n${m[1]}\n`), `README shows the test command "${m[1]}" on a line of its own`);
+  });
+
+  it('the README\'s two commands bring their own Node: each runs through ./with-node', () => {
+    const section = readme.slice(readme.indexOf('## The two commands')).split('\n## ')[0]!;
+    const commands = [...section.matchAll(/```sh\n([^`]+)```/g)].map((m) => m[1]!.trim());
+    assert.equal(commands.length, 2, 'two commands under "The two commands"');
+    for (const c of commands) assert.match(c, /^\.\/with-node sh -c '[^']+'$/, c);
   });
 
   it('the README names every experiment and every parameter', () => {

@@ -121,6 +121,71 @@ describe('cli', function () {
       assert.match(r.stdout, /Usage: shakedown/);
     }
   });
+
+  it('each command\'s --help has its usage line, examples and exit codes, and only the flags it uses', async () => {
+    const flags = { run: ['--set', '--context', '--timeout', '--dry-run', '--all', '--json', '--report-dir'], validate: ['--set', '--namespace'], cleanup: ['--run-id', '--context', '--timeout'], report: ['--report-dir'], list: ['--json'] };
+    const notUsed = { validate: ['--context', '--timeout', '--report-dir', '--json'], cleanup: ['--set', '--namespace', '--report-dir', '--json'] };
+    for (const [cmd, expected] of Object.entries(flags)) {
+      const r = await shakedown([cmd, '--help']);
+      assert.equal(r.code, 0, cmd);
+      assert.match(r.stdout, new RegExp(`^Usage: shakedown ${cmd} `, 'm'), cmd);
+      assert.match(r.stdout, new RegExp(`^Examples:\\n  shakedown ${cmd}`, 'm'), `${cmd}: examples`);
+      assert.match(r.stdout, /^Exit codes:\s+0 /m, `${cmd}: exit codes`);
+      for (const f of expected) assert.match(r.stdout, new RegExp(`^  ${f}\\b`, 'm'), `${cmd} --help lists ${f}`);
+      for (const f of notUsed[cmd as keyof typeof notUsed] ?? []) assert.doesNotMatch(r.stdout, new RegExp(`^  ${f}\\b`, 'm'), `${cmd} --help lists ${f}, which it does not use`);
+      assert.doesNotMatch(r.stdout, /\(default: \[\]\)/, `${cmd}: no "(default: [])" on repeatable flags`);
+    }
+  });
+
+  it('--help lists every command with examples, KUBECONFIG and every exit code', async () => {
+    const r = await shakedown(['--help']);
+    assert.match(r.stdout, /^Usage: shakedown <command> \[options\]$/m);
+    for (const cmd of ['list', 'validate', 'run', 'report', 'cleanup']) assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), cmd);
+    assert.match(r.stdout, /^Examples:$/m);
+    assert.match(r.stdout, /^ {2}KUBECONFIG /m);
+    for (const code of ['0', '1', '2', '3']) assert.match(r.stdout, new RegExp(`^  ${code} +\\S`, 'm'), `exit code ${code}`);
+    assert.match(r.stdout, /129, 130, 143/);
+  });
+
+  it('--version and -V print the version from package.json', async () => {
+    const { version } = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await shakedown([flag]);
+      assert.equal(r.code, 0, flag);
+      assert.equal(r.stdout, version, flag);
+      assert.equal(r.stderr, '');
+    }
+  });
+
+  it('a mistyped command exits 2 with one line that suggests the closest one', async () => {
+    for (const [typo, meant] of [['rn', 'run'], ['lst', 'list'], ['valdate', 'validate'], ['cleanpu', 'cleanup']]) {
+      const r = await shakedown([typo!, 'statefulset-identity']);
+      assert.equal(r.code, 2, typo);
+      assert.equal(r.stderr, `shakedown: error: unknown command '${typo}' (did you mean ${meant}?); see 'shakedown --help'`);
+      assert.equal(r.stdout, '');
+    }
+  });
+
+  it('a command with no likeness, a mistyped flag and a missing argument each get one line and exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /^shakedown: error: unknown command 'frobnicate'; see 'shakedown --help'$/],
+      [['run', 'hpa-cpu', '--dry-rn'], /^shakedown: error: unknown option '--dry-rn' \(did you mean --dry-run\?\); see 'shakedown run --help'$/],
+      [['report'], /^shakedown: error: missing required argument 'journal'; see 'shakedown report --help'$/],
+      [['run', 'hpa-cpu', '--timeout'], /^shakedown: error: option '--timeout <duration>' argument missing; see 'shakedown run --help'$/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await shakedown(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, expected);
+    }
+  });
+
+  it('no command at all is bad usage: the help on stderr, exit 2', async () => {
+    const r = await shakedown([]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Usage: shakedown <command>/);
+  });
 });
 
 describe('cli against an unreachable cluster', function () {

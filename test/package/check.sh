@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Checks the package a user installs, from the packed tarball and not from the checkout: `npm pack`
+# (which builds dist/ on prepack) holds the build, the manifests, README and LICENSE and nothing of
+# test/; `npm install -g` of the tarball into a temporary prefix gives a `shakedown` that answers
+# --version, list, validate and run --dry-run from outside the checkout. Given arguments, it then
+# runs them as a real `shakedown run` against the cluster of KUBECONFIG and checks its reports.
+#
+#   test/package/check.sh
+#   KUBECONFIG=... test/package/check.sh statefulset-identity --set image=shakedown.local/sample:1
+#
+# Needs Node.js >= 22.19 on PATH (run it through ./with-node).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+t0=$SECONDS
+say() { printf '[package +%ss] %s\n' "$((SECONDS - t0))" "$*"; }
+fail() { printf '[package] FAILED: %s\n' "$*" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/shakedown-package.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+say "npm pack (prepack builds dist/)"
+npm pack --silent --pack-destination "$work" >/dev/null
+tarballs=("$work"/*.tgz)
+[[ ${#tarballs[@]} -eq 1 && -f ${tarballs[0]} ]] || fail "npm pack left no single tarball in $work"
+tarball=${tarballs[0]}
+tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/files"
+say "$(basename "$tarball"): $(wc -l <"$work/files") files, $(du -k "$tarball" | cut -f1) kB"
+
+for f in package.json README.md LICENSE harness/cli/bin.js harness/cli/require-node.js dist/harness/cli/main.js; do
+  grep -qxF "$f" "$work/files" || fail "the tarball lacks $f"
+done
+for m in "$root"/experiments/*/manifests/*; do
+  f="dist/${m#"$root"/}"
+  grep -qxF "$f" "$work/files" || fail "the tarball lacks the manifest $f"
+done
+if grep -E '^(test/|node_modules/|reports/|\.ci/)|\.ts$|\.map$' "$work/files"; then
+  fail "the tarball holds the files above, which an installed package does not need"
+fi
+
+say "npm install -g of the tarball into $work/prefix"
+# --prefix would also move npm's global config (<prefix>/etc/npmrc): keep the one in use, with
+# its registry, proxy and CA settings.
+npm install -g --prefix "$work/prefix" --globalconfig "$(npm config get globalconfig)" --no-audit --no-fund --loglevel=warn "$tarball" 2>&1 | tee "$work/install.log"
+if grep -q 'EBADENGINE' "$work/install.log"; then fail "installing printed an engine warning"; fi
+shakedown_bin="$work/prefix/bin/shakedown"
+[[ -x "$shakedown_bin" ]] || fail "the install made no $shakedown_bin"
+installed=$(readlink -f "$shakedown_bin")
+[[ "$installed" == "$work/prefix/"*/node_modules/shakedown/harness/cli/bin.js ]] || fail "$shakedown_bin is $installed, not the installed package's bin"
+
+# From an empty directory, so nothing of the checkout can be picked up.
+mkdir "$work/elsewhere"
+cd "$work/elsewhere"
+shakedown() { # runs the installed shakedown with these arguments, shows its output, fails on a non-zero exit
+  say "shakedown $*"
+  "$shakedown_bin" "$@" >"$work/out" 2>&1 || { code=$?; cat "$work/out"; fail "shakedown $* exited $code"; }
+  cat "$work/out"
+}
+
+version=$(node -p "require('$root/package.json').version")
+shakedown --version
+[[ "$(cat "$work/out")" == "$version" ]] || fail "--version printed '$(cat "$work/out")', not $version"
+shakedown list
+grep -q '^statefulset-identity$' "$work/out" || fail "list does not name statefulset-identity"
+shakedown validate
+grep -q '^statefulset-identity: ok' "$work/out" || fail "validate did not check statefulset-identity's manifests"
+KUBECONFIG=/nonexistent shakedown run statefulset-identity --dry-run
+grep -q 'Plan for statefulset-identity' "$work/out" || fail "run --dry-run printed no plan"
+
+if [[ $# -gt 0 ]]; then
+  [[ -n "${KUBECONFIG:-}" ]] || fail "a real run needs KUBECONFIG"
+  say "a real run against $KUBECONFIG"
+  set +e
+  "$shakedown_bin" run "$@" --report-dir "$work/reports"
+  code=$?
+  set -e
+  [[ $code -eq 0 ]] || fail "shakedown run $* exited $code"
+  for f in journal.json junit.xml report.md report.html; do
+    compgen -G "$work/reports/*/$f" >/dev/null || fail "the run wrote no $f"
+  done
+  say "the run passed; reports: $(cd "$work/reports" && echo */)"
+fi
+say "ok: the packed tarball installs and runs"
