@@ -236,29 +236,66 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
     assert.deepEqual([...(outsider.spec?.containers ?? []), ...(outsider.spec?.initContainers ?? [])].map((c) => c.name), ['main']);
   });
 
+  /** Both views of a NACK: Envoy's rejection counters, and istiod's per-type status (ERROR). */
+  async function xdsHealth(pod: string): Promise<{ rejected: [string, number][]; accepted: boolean; istiod: Record<string, string> }> {
+    const m = await envoyStats(pod, 'update_(rejected|success)');
+    const rejected = [...m].filter(([k, v]) => k.endsWith('update_rejected') && v > 0);
+    const accepted = (m.get('listener_manager.lds.update_success') ?? 0) > 0 && (m.get('cluster_manager.cds.update_success') ?? 0) > 0;
+    // A NACK shows as ERROR, an unacknowledged push as STALE (`proxy-status <pod>` would diff configs instead).
+    const ps = spawnSync('bash', ['-c', '. test/cluster/istio/lib.sh && "$ISTIOCTL" --kubeconfig "$1" proxy-status -n "$2" -o json', 'ps', process.env['SHAKEDOWN_TEST_KUBECONFIG']!, mesh], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(ps.status, 0, `istioctl proxy-status: ${ps.stderr}`);
+    const status = JSON.parse(ps.stdout) as { resources?: { node: { id: string }; genericXdsConfigs?: { typeUrl: string; configStatus: string }[] }[] };
+    const xds = status.resources?.find((r) => r.node.id === `${pod}.${mesh}`)?.genericXdsConfigs ?? [];
+    const istiod: Record<string, string> = Object.fromEntries(xds.map((x) => [x.typeUrl.split('.').pop() ?? x.typeUrl, x.configStatus]));
+    return { rejected, accepted, istiod };
+  }
+  const allSynced = (istiod: Record<string, string>) => ['Cluster', 'Listener', 'ClusterLoadAssignment', 'RouteConfiguration'].every((t) => istiod[t] === 'SYNCED');
+
   it('has Envoy accept every configuration istiod sends (no NACK in Envoy or istioctl proxy-status)', async function () {
     for (const pod of ['server', 'client']) {
-      const stats = await waitFor(
-        async () => {
-          const m = await envoyStats(pod, 'update_(rejected|success)');
-          return (m.get('listener_manager.lds.update_success') ?? 0) > 0 && (m.get('cluster_manager.cds.update_success') ?? 0) > 0 ? done(m) : notYet([...m]);
-        },
-        { what: `${pod}'s Envoy to accept listeners and clusters`, timeoutMs: 30_000, retryErrors: true },
-      );
-      const rejectedUpdates = [...stats].filter(([k, v]) => k.endsWith('update_rejected') && v > 0);
-      assert.deepEqual(rejectedUpdates, [], `${pod}'s Envoy rejected configuration: ${JSON.stringify(rejectedUpdates)}`);
+      const h = await waitFor(async () => {
+        const x = await xdsHealth(pod);
+        return x.accepted && allSynced(x.istiod) ? done(x) : notYet(x);
+      }, { what: `${pod}'s Envoy to accept listeners and clusters`, timeoutMs: 30_000, retryErrors: true });
+      assert.deepEqual(h.rejected, [], `${pod}'s Envoy rejected configuration`);
     }
-    // istiod's view: a NACK shows as ERROR, an unacknowledged push as STALE.
-    const istioctl = spawnSync('bash', ['-c', '. test/cluster/istio/lib.sh && "$ISTIOCTL" --kubeconfig "$1" proxy-status -n "$2" -o json', 'ps', process.env['SHAKEDOWN_TEST_KUBECONFIG']!, mesh], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(istioctl.status, 0, `istioctl proxy-status: ${istioctl.stderr}`);
-    const status = JSON.parse(istioctl.stdout) as { resources?: { node: { id: string }; genericXdsConfigs?: { typeUrl: string; configStatus: string }[] }[] };
-    for (const pod of ['server', 'client']) {
-      const xds = status.resources?.find((r) => r.node.id === `${pod}.${mesh}`)?.genericXdsConfigs ?? [];
-      const byType: Record<string, string> = Object.fromEntries(xds.map((x) => [x.typeUrl.split('.').pop() ?? x.typeUrl, x.configStatus]));
-      for (const t of ['Cluster', 'Listener', 'ClusterLoadAssignment', 'RouteConfiguration']) {
-        assert.equal(byType[t], 'SYNCED', `istioctl proxy-status for ${pod}: ${JSON.stringify(byType)}`);
-      }
-    }
+  });
+
+  it('makes a configuration Envoy rejects visible: Istio\'s ALPN filter, which upstream Envoy lacks', async function () {
+    // What PILOT_ENABLE_ALPN_FILTER=false keeps out, put back into one pod's listeners.
+    await s.core.createNamespacedPod({ namespace: mesh, body: podBody('nacked', 'default', IDLE) });
+    await podReady(mesh, 'nacked', 120_000);
+    const filter = {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'istio-alpn', namespace: mesh, labels },
+      spec: {
+        workloadSelector: { labels: { app: 'nacked' } },
+        configPatches: [{
+          applyTo: 'HTTP_FILTER',
+          match: { context: 'SIDECAR_OUTBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
+          patch: {
+            operation: 'INSERT_BEFORE',
+            value: { name: 'istio.alpn', typed_config: { '@type': 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig', alpn_override: [{ upstream_protocol: 'HTTP11', alpn_override: ['istio-http/1.1', 'istio'] }] } },
+          },
+        }],
+      },
+    };
+    const ef = { group: 'networking.istio.io', version: 'v1alpha3', namespace: mesh, plural: 'envoyfilters' };
+    await s.custom.createNamespacedCustomObject({ ...ef, body: filter });
+    const nack = await waitFor(async () => {
+      const x = await xdsHealth('nacked');
+      return x.rejected.some(([k]) => k === 'listener_manager.lds.update_rejected') && x.istiod['Listener'] === 'ERROR' ? done(x) : notYet(x);
+    }, { what: 'the NACK in Envoy\'s counters and in istioctl proxy-status', timeoutMs: 30_000, retryErrors: true });
+    assert.ok(nack.rejected.length > 0);
+    const log = await s.core.readNamespacedPodLog({ name: 'nacked', namespace: mesh, container: 'istio-proxy', tailLines: 200 });
+    assert.match(log, /Didn't find a registered implementation for 'istio\.alpn'/);
+    // Without the filter the next push is accepted again.
+    await s.custom.deleteNamespacedCustomObject({ ...ef, name: 'istio-alpn' });
+    await waitFor(async () => {
+      const x = await xdsHealth('nacked');
+      return allSynced(x.istiod) ? done(x) : notYet(x);
+    }, { what: 'the listeners to be accepted again once the EnvoyFilter is gone', timeoutMs: 30_000, retryErrors: true });
   });
 
   it('carries in-mesh traffic over mTLS: the server sees the client\'s SPIFFE identity', async function () {
