@@ -152,17 +152,30 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
     return pa.metadata.resourceVersion;
   }
 
+  /** When the server's Envoy last accepted listeners, relative to a policy change at `t0`. */
+  async function ldsApplied(t0: number): Promise<string> {
+    const at = (await envoyStats('server', 'listener_manager.lds.update_time')).get('listener_manager.lds.update_time');
+    return at ? `server's Envoy applied listeners ${at - t0} ms after the change` : 'no LDS update time';
+  }
+
   /** Polls `probe` until `holds`, returning how long it took and what was seen; bounded. */
+  /** Also returns the trail: each probe that did not hold, with when it started (ms after `since`). */
   async function until(what: string, probe: () => Promise<Outcome>, holds: (o: Outcome) => boolean, since: number, timeoutMs = 30_000) {
+    const trail: string[] = [];
     const o = await waitFor(
       async () => {
+        const started = Date.now() - since;
         const seen = await probe();
-        return holds(seen) ? done(seen) : notYet(show(seen));
+        if (holds(seen)) return done(seen);
+        trail.push(`${started} ms: ${show(seen)}`);
+        return notYet(show(seen));
       },
       { what, timeoutMs, intervalMs: 100 },
     );
-    return { outcome: o, ms: Date.now() - since };
+    return { outcome: o, ms: Date.now() - since, trail };
   }
+  /** The probes during a policy change that were neither the old nor the new behaviour. */
+  const oddOnes = (trail: string[]) => trail.filter((t) => !/HTTP 200|reset/.test(t));
 
   before(async function () {
     kubeconfigOrSkip(this);
@@ -261,43 +274,6 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
     }
   });
 
-  it('makes a configuration Envoy rejects visible: Istio\'s ALPN filter, which upstream Envoy lacks', async function () {
-    // What PILOT_ENABLE_ALPN_FILTER=false keeps out, put back into one pod's listeners.
-    await s.core.createNamespacedPod({ namespace: mesh, body: podBody('nacked', 'default', IDLE) });
-    await podReady(mesh, 'nacked', 120_000);
-    const filter = {
-      apiVersion: 'networking.istio.io/v1alpha3',
-      kind: 'EnvoyFilter',
-      metadata: { name: 'istio-alpn', namespace: mesh, labels },
-      spec: {
-        workloadSelector: { labels: { app: 'nacked' } },
-        configPatches: [{
-          applyTo: 'HTTP_FILTER',
-          match: { context: 'SIDECAR_OUTBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
-          patch: {
-            operation: 'INSERT_BEFORE',
-            value: { name: 'istio.alpn', typed_config: { '@type': 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig', alpn_override: [{ upstream_protocol: 'HTTP11', alpn_override: ['istio-http/1.1', 'istio'] }] } },
-          },
-        }],
-      },
-    };
-    const ef = { group: 'networking.istio.io', version: 'v1alpha3', namespace: mesh, plural: 'envoyfilters' };
-    await s.custom.createNamespacedCustomObject({ ...ef, body: filter });
-    const nack = await waitFor(async () => {
-      const x = await xdsHealth('nacked');
-      return x.rejected.some(([k]) => k === 'listener_manager.lds.update_rejected') && x.istiod['Listener'] === 'ERROR' ? done(x) : notYet(x);
-    }, { what: 'the NACK in Envoy\'s counters and in istioctl proxy-status', timeoutMs: 30_000, retryErrors: true });
-    assert.ok(nack.rejected.length > 0);
-    const log = await s.core.readNamespacedPodLog({ name: 'nacked', namespace: mesh, container: 'istio-proxy', tailLines: 200 });
-    assert.match(log, /Didn't find a registered implementation for 'istio\.alpn'/);
-    // Without the filter the next push is accepted again.
-    await s.custom.deleteNamespacedCustomObject({ ...ef, name: 'istio-alpn' });
-    await waitFor(async () => {
-      const x = await xdsHealth('nacked');
-      return allSynced(x.istiod) ? done(x) : notYet(x);
-    }, { what: 'the listeners to be accepted again once the EnvoyFilter is gone', timeoutMs: 30_000, retryErrors: true });
-  });
-
   it('carries in-mesh traffic over mTLS: the server sees the client\'s SPIFFE identity', async function () {
     const before = await envoyStats('server', 'ssl.handshake');
     const o = await until('client -> server through the sidecars', () => podGet(mesh, 'client'), (x) => x.kind === 'ok', Date.now());
@@ -319,7 +295,7 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
       const t0 = await setMode('STRICT');
       const host = await until(`host -> 127.0.0.1:${nodePort} rejected under STRICT`, () => hostHttp(nodePort, '/cgi-bin/env'), rejected, t0);
       const pod = await until('outsider pod -> server rejected under STRICT', () => podGet(plain, 'outsider'), rejected, t0);
-      console.log(`      STRICT enforced: host NodePort ${show(host.outcome)} after ${host.ms} ms; outsider pod ${show(pod.outcome)} after ${pod.ms} ms`);
+      console.log(`      STRICT enforced: host NodePort ${show(host.outcome)} after ${host.ms} ms; outsider pod ${show(pod.outcome)} after ${pod.ms} ms; ${await ldsApplied(t0)}; in between: ${JSON.stringify(oddOnes([...host.trail, ...pod.trail]))}`);
       // Once enforced it stays enforced, and mTLS from inside the mesh still passes.
       assert.ok(rejected(await hostHttp(nodePort, '/cgi-bin/env')), 'still rejected');
       const inMesh = await podGet(mesh, 'client');
@@ -331,7 +307,7 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
       const t0 = await setMode('PERMISSIVE');
       const host = await until(`host -> 127.0.0.1:${nodePort} accepted under PERMISSIVE`, () => hostHttp(nodePort, '/cgi-bin/env'), (x) => x.kind === 'ok', t0);
       const pod = await until('outsider pod -> server accepted under PERMISSIVE', () => podGet(plain, 'outsider'), (x) => x.kind === 'ok', t0);
-      console.log(`      PERMISSIVE enforced: host NodePort ${show(host.outcome)} after ${host.ms} ms; outsider pod after ${pod.ms} ms`);
+      console.log(`      PERMISSIVE enforced: host NodePort ${show(host.outcome)} after ${host.ms} ms; outsider pod after ${pod.ms} ms; ${await ldsApplied(t0)}; in between: ${JSON.stringify(oddOnes([...host.trail, ...pod.trail]))}`);
       assert.equal(host.outcome.kind === 'ok' ? host.outcome.status : 0, 200);
       // Plaintext from outside carries no client identity.
       assert.doesNotMatch(pod.outcome.kind === 'ok' ? pod.outcome.body : '', /URI=spiffe:/);
@@ -345,5 +321,46 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
       if (r.error) continue; // that variant is not installed on this host
       assert.doesNotMatch(r.stdout, /ISTIO_/, `${save} shows Istio chains in the host's network namespace`);
     }
+  });
+
+  // Last (mocha runs a suite's own tests before its child suites, child suites in order): it
+  // breaks one pod's configuration on purpose, away from the PeerAuthentication timings.
+  describe('a configuration Envoy rejects', function () {
+    it('makes a configuration Envoy rejects visible: Istio\'s ALPN filter, which upstream Envoy lacks', async function () {
+      // What PILOT_ENABLE_ALPN_FILTER=false keeps out, put back into one pod's listeners.
+      await s.core.createNamespacedPod({ namespace: mesh, body: podBody('nacked', 'default', IDLE) });
+      await podReady(mesh, 'nacked', 120_000);
+      const filter = {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        metadata: { name: 'istio-alpn', namespace: mesh, labels },
+        spec: {
+          workloadSelector: { labels: { app: 'nacked' } },
+          configPatches: [{
+            applyTo: 'HTTP_FILTER',
+            match: { context: 'SIDECAR_OUTBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } },
+            patch: {
+              operation: 'INSERT_BEFORE',
+              value: { name: 'istio.alpn', typed_config: { '@type': 'type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig', alpn_override: [{ upstream_protocol: 'HTTP11', alpn_override: ['istio-http/1.1', 'istio'] }] } },
+            },
+          }],
+        },
+      };
+      const ef = { group: 'networking.istio.io', version: 'v1alpha3', namespace: mesh, plural: 'envoyfilters' };
+      await s.custom.createNamespacedCustomObject({ ...ef, body: filter });
+      const nack = await waitFor(async () => {
+        const x = await xdsHealth('nacked');
+        return x.rejected.some(([k]) => k === 'listener_manager.lds.update_rejected') && x.istiod['Listener'] === 'ERROR' ? done(x) : notYet(x);
+      }, { what: 'the NACK in Envoy\'s counters and in istioctl proxy-status', timeoutMs: 30_000, retryErrors: true });
+      assert.ok(nack.rejected.length > 0);
+      const log = await s.core.readNamespacedPodLog({ name: 'nacked', namespace: mesh, container: 'istio-proxy', tailLines: 200 });
+      assert.match(log, /Didn't find a registered implementation for 'istio\.alpn'/);
+      // Without the filter the next push is accepted again.
+      await s.custom.deleteNamespacedCustomObject({ ...ef, name: 'istio-alpn' });
+      await waitFor(async () => {
+        const x = await xdsHealth('nacked');
+        return allSynced(x.istiod) ? done(x) : notYet(x);
+      }, { what: 'the listeners to be accepted again once the EnvoyFilter is gone', timeoutMs: 30_000, retryErrors: true });
+    });
   });
 });
