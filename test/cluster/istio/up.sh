@@ -15,7 +15,7 @@ step() { log "[$((SECONDS - T0))s] $*"; }
 if [[ -n "${SHAKEDOWN_ISTIO_FROM_NODE_UP:-}" ]]; then
   KUBECONFIG_FILE="$KUBECONFIG_PATH"
 else
-  KUBECONFIG_FILE="$(bash "$NODE_DIR/up.sh" | tail -n 1)"
+  KUBECONFIG_FILE="$(SHAKEDOWN_ISTIO='' bash "$NODE_DIR/up.sh" | tail -n 1)"   # the layer is added below
 fi
 KUBECTL=("$BIN_DIR/kubectl" --kubeconfig="$KUBECONFIG_FILE" --request-timeout=10s)
 "${KUBECTL[@]}" get node "$NODE_NAME" >/dev/null || die "node $NODE_NAME is not registered; run npm run cluster:up"
