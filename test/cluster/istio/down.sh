@@ -19,7 +19,7 @@ fi
 
 # istioctl knows every object its install made; without a build, delete them by kind and name.
 if [[ -x "$ISTIOCTL" ]]; then
-  "$ISTIOCTL" --kubeconfig "$KUBECONFIG_PATH" uninstall --purge -y >/dev/null 2>&1 || log "istioctl uninstall reported errors (removing the rest by name)"
+  timeout 120 "$ISTIOCTL" --kubeconfig "$KUBECONFIG_PATH" uninstall --purge -y >/dev/null 2>&1 || log "istioctl uninstall reported errors (removing the rest by name)"
 fi
 mapfile -t hooks < <("${KUBECTL[@]}" get mutatingwebhookconfiguration,validatingwebhookconfiguration -o name 2>/dev/null | grep -E '/istio' || true)
 ((${#hooks[@]} == 0)) || "${KUBECTL[@]}" delete "${hooks[@]}" --ignore-not-found >/dev/null
