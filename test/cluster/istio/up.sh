@@ -51,7 +51,7 @@ if [[ "$(installed_mark)" == "$MARK" ]] && istiod_ready && injector_ready; then
 else
   t=$SECONDS
   step "istioctl install ${ISTIO_INSTALL_SETTINGS[*]}"
-  "$ISTIOCTL" --kubeconfig "$KUBECONFIG_FILE" install -y "${ISTIO_INSTALL_SETTINGS[@]}" --readiness-timeout 5m >&2 \
+  timeout 600 "$ISTIOCTL" --kubeconfig "$KUBECONFIG_FILE" install -y "${ISTIO_INSTALL_SETTINGS[@]}" --readiness-timeout 5m >&2 \
     || die "istioctl install failed"
   "${KUBECTL[@]}" -n "$ISTIO_NAMESPACE" rollout status deployment/istiod --timeout=180s >&2 \
     || die "istiod did not become Ready"
