@@ -71,6 +71,18 @@ function orchestrate(only) {
         return { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path }, note: `against ${kc.path} (Ready node present)` };
       },
     },
+    {
+      name: 'istio',
+      dir: 'test/integration-istio',
+      needs: () => {
+        const kc = testKubeconfig();
+        if (!kc.path) return { ok: false, why: kc.why };
+        // The mesh layer is opt-in (`npm run cluster:istio`): it needs istiod Ready.
+        const istiod = spawnSync('bash', ['-c', '. test/cluster/lib.sh && "$BIN_DIR/kubectl" --kubeconfig "$1" --request-timeout=10s -n istio-system get deployment istiod -o jsonpath=\'{.status.readyReplicas}\'', 'istiod', kc.path], { cwd: root, encoding: 'utf8' });
+        if (!/^[1-9]/.test(istiod.stdout ?? '')) return { ok: false, why: `Istio is not installed on the test cluster: no Ready istiod in istio-system (install it with \`npm run cluster:istio\`)${istiod.stderr ? `: ${istiod.stderr.trim()}` : ''}` };
+        return { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path }, note: `against ${kc.path} (istiod Ready)` };
+      },
+    },
   ].filter((t) => only.length === 0 || only.includes(t.name));
 
   const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -62,6 +62,8 @@ node_tool() {
 #    local-path-storage namespace can finalize (waited for, with a deadline).
 KUBECTL=("$BIN_DIR/kubectl" --kubeconfig="$KUBECONFIG_PATH" --request-timeout=10s)
 if [[ -x "$BIN_DIR/kubectl" && -s "$KUBECONFIG_PATH" ]] && "${KUBECTL[@]}" get --raw /readyz >/dev/null 2>&1; then
+  # The opt-in Istio layer first (its webhooks would otherwise outlive istiod).
+  bash "$NODE_DIR/../istio/down.sh" || log "could not remove the Istio layer (istio/down.sh)"
   for m in "$NODE_DIR"/manifests/*.yaml; do
     render "$m" | "${KUBECTL[@]}" delete -f - --ignore-not-found --wait=false >/dev/null 2>&1 \
       || log "could not delete the add-ons of $m"

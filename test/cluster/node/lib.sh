@@ -17,8 +17,8 @@ die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 # Build dir keyed by everything that decides what gets built. Its name must
 # NOT match "$SHAKEDOWN_CACHE/k8s-*": the control plane's down.sh stops any
 # process running a binary from there.
-NODE_BUILD_HASH="$(cat "$NODE_DIR/../versions.env" "$NODE_DIR/build.sh" \
-  "$NODE_DIR/mkimage.sh" "$NODE_DIR/pause/main.go" "$NODE_DIR/cri-clean/main.go" | sha256sum | cut -c1-12)"
+NODE_BUILD_HASH="$({ core_pins; cat "$NODE_DIR/build.sh" "$NODE_DIR/mkimage.sh" \
+  "$NODE_DIR/pause/main.go" "$NODE_DIR/cri-clean/main.go"; } | sha256sum | cut -c1-12)"
 NODE_BUILD_DIR="$SHAKEDOWN_CACHE/node-$NODE_BUILD_HASH"
 NODE_BIN="$NODE_BUILD_DIR/bin"
 NODE_IMAGES="$NODE_BUILD_DIR/images"
@@ -48,4 +48,12 @@ render() {
       -e "s#@SAMPLE_IMAGE@#$SAMPLE_IMAGE#g" \
       -e "s#@CLUSTER_DNS@#$CLUSTER_DNS#g" \
       -e "s#@LOCAL_PATH_DIR@#$NODE_STATE/local-path#g" "$1"
+}
+
+# imported REF TAR: containerd holds REF with the manifest digest TAR (an OCI archive of
+# mkimage.sh) carries.
+imported() {
+  local want
+  want="$(tar -xOf "$2" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -n 1 | cut -d'"' -f4)"
+  [[ -n "$want" ]] && "${CTR[@]}" images ls "name==$1" 2>/dev/null | awk 'NR > 1 {print $3}' | grep -qx "$want"
 }

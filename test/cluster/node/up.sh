@@ -8,6 +8,7 @@
 # SHAKEDOWN_NODE_TAINT (e.g. shakedown.io/isolated=true:NoSchedule) registers
 # the node tainted, so only the add-ons and pods that tolerate it run there
 # (useful while others test "no kubelet" behaviour on the same control plane).
+# SHAKEDOWN_ISTIO=1 adds the opt-in Istio layer (../istio/up.sh) once the node is up.
 # Last line of output: the admin kubeconfig path.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -116,10 +117,18 @@ addons_ready() {
     -o jsonpath='{.status.conditions[?(@.type=="Available")].status}' 2>/dev/null | grep -qx True
 }
 
-if all_healthy; then
-  log "node $NODE_NAME already up and healthy"
+# finish: the opt-in layers on top of a healthy node, then the kubeconfig as the last line.
+finish() {
+  if [[ "${SHAKEDOWN_ISTIO:-}" == 1 ]]; then
+    SHAKEDOWN_ISTIO_FROM_NODE_UP=1 bash "$CLUSTER_DIR/istio/up.sh" >/dev/null || die "the Istio layer failed (istio/up.sh)"
+  fi
   echo "$KUBECONFIG_FILE"
   exit 0
+}
+
+if all_healthy; then
+  log "node $NODE_NAME already up and healthy"
+  finish
 fi
 # Anything half-running (crash, old build, control plane restarted with a
 # fresh etcd) is restarted from a clean node.
@@ -252,13 +261,7 @@ EOF
 start containerd /usr/bin/containerd --config "$NODE_STATE/containerd/config.toml"
 await "containerd answers on $CONTAINERD_SOCK" 30 containerd containerd_ok
 
-# Images are imported, never pulled (no registry is reachable).
-# imported REF TAR: containerd holds REF with the manifest digest TAR carries.
-imported() {
-  local want
-  want="$(tar -xOf "$2" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -n 1 | cut -d'"' -f4)"
-  [[ -n "$want" ]] && "${CTR[@]}" images ls "name==$1" 2>/dev/null | awk 'NR > 1 {print $3}' | grep -qx "$want"
-}
+# Images are imported, never pulled (no registry is reachable; `imported` is in lib.sh).
 IMPORTS=("pause $PAUSE_IMAGE" "sample $SAMPLE_IMAGE" "coredns $COREDNS_IMAGE"
   "metrics-server $METRICS_SERVER_IMAGE" "local-path-provisioner $LOCAL_PATH_PROVISIONER_IMAGE")
 for pair in "${IMPORTS[@]}"; do
@@ -381,4 +384,4 @@ await "APIService v1beta1.metrics.k8s.io available" 120 - apiservice_available
 await "metrics API serves node metrics" 120 - node_metrics
 
 step "node $NODE_NAME up with CoreDNS, metrics-server, StorageClass standard"
-echo "$KUBECONFIG_FILE"
+finish
