@@ -17,9 +17,14 @@ export const builtinDriver: LoadDriver = {
   start: startBuiltin,
 };
 
-export function startBuiltin(options: LoadStartOptions): Promise<RunningLoad> {
+/** Starts the load; rejects with a UsageError naming the field for a bad target or bound. */
+export async function startBuiltin(options: LoadStartOptions): Promise<RunningLoad> {
   const url = loadTarget(options.url).href;
   checkBounds(options);
+  return launch(url, options);
+}
+
+function launch(url: string, options: LoadStartOptions): Promise<RunningLoad> {
   const input: WorkerInput = { url, rate: options.rate, duration: options.duration, timeout: options.timeout };
   const worker = new Worker(workerUrl, { workerData: input });
   const seconds: SecondBucket[] = [];
