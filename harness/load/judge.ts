@@ -48,6 +48,11 @@ export interface LoadLimits {
   recoverWithin: number;
   /** Error rate above the steady one that still counts as "in band" (absolute, 0–1). Default 0.01. */
   bandErrorSlack?: number;
+  /**
+   * The steady p95 used as the reference is at least this many ms (default 10): on loopback a
+   * steady p95 of 1 ms would make a 5 ms blip a "5× slower" finding.
+   */
+  p95FloorMs?: number;
   /** Sent / offered below which the driver is deemed to have failed to deliver the load. Default 0.9. */
   minDelivered?: number;
 }
@@ -89,14 +94,14 @@ export interface Recovery {
  * not recovered.
  */
 export function recovery(seconds: readonly SecondBucket[], windows: PhaseWindows, steady: PhaseStats, limits: LoadLimits): Recovery {
-  const band = { errorRate: steady.errorRate + (limits.bandErrorSlack ?? 0.01), p95: steady.p95 * limits.maxP95Ratio };
+  const band = { errorRate: steady.errorRate + (limits.bandErrorSlack ?? 0.01), p95: referenceP95(steady, limits) * limits.maxP95Ratio };
   const after = seconds.filter((b) => b.at + 1000 > windows.fault.start && b.at < windows.recovery.end).sort((a, b) => a.at - b.at);
   let lastOut: SecondBucket | undefined;
   let outOfBand = 0;
   for (const b of after) {
     const n = requestsOf(b.outcomes);
     if (n === 0) continue;
-    const out = errorsOf(b.outcomes) / n > band.errorRate || (steady.p95 > 0 && b.p95 > band.p95);
+    const out = errorsOf(b.outcomes) / n > band.errorRate || (band.p95 > 0 && b.p95 > band.p95);
     if (out) {
       outOfBand++;
       lastOut = b;
@@ -106,6 +111,8 @@ export function recovery(seconds: readonly SecondBucket[], windows: PhaseWindows
   const recoveredAfter = !lastOut ? 0 : lastOut === last ? undefined : Math.max(0, lastOut.at + 1000 - windows.fault.start);
   return { band, outOfBand, recoveredAfter };
 }
+
+const referenceP95 = (steady: PhaseStats, limits: LoadLimits) => Math.max(steady.p95, limits.p95FloorMs ?? 10);
 
 export interface LoadJudgement {
   phases: PhaseStats[];
@@ -136,7 +143,8 @@ export function judgeLoad(seconds: readonly SecondBucket[], windows: PhaseWindow
     return { phases, recovery: rec, checks: [c], driverProblem };
   }
 
-  const ratio = steady.p95 > 0 ? fault.p95 / steady.p95 : fault.p95 > 0 ? Infinity : 1;
+  const ref = referenceP95(steady, limits);
+  const ratio = fault.p95 / ref;
   const checks: CheckInput[] = [
     {
       name: 'load-errors-during-fault',
@@ -147,10 +155,10 @@ export function judgeLoad(seconds: readonly SecondBucket[], windows: PhaseWindow
     },
     {
       name: 'load-p95-during-fault',
-      expected: `p95 latency during the fault at most ${limits.maxP95Ratio}× the steady p95`,
-      observed: `p95 ${fault.p95}ms during the fault vs ${steady.p95}ms steady (${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}×)`,
+      expected: `p95 latency during the fault at most ${limits.maxP95Ratio}× the steady p95 (at least ${limits.p95FloorMs ?? 10}ms)`,
+      observed: `p95 ${fault.p95}ms during the fault vs ${steady.p95}ms steady (${ratio.toFixed(2)}×${ref > steady.p95 ? ` of the ${ref}ms floor` : ''})`,
       passed: ratio <= limits.maxP95Ratio,
-      evidence: { ...evidence, ratio: Number.isFinite(ratio) ? ratio : null },
+      evidence: { ...evidence, ratio, referenceP95: ref },
     },
     {
       name: 'load-recovered',

@@ -122,3 +122,13 @@ describe('load: per-phase judgement', () => {
     assert.equal(t.rows[0]?.[2], 100);
   });
 });
+
+describe('load: the p95 floor', () => {
+  it('judges a loopback-fast steady state against the floor, not against 1 ms', () => {
+    const fast = (n: number, ms: number): Sec[] => Array.from({ length: n }, () => ({ ok: 20, ms }));
+    const s = series([...fast(5, 1), ...fast(2, 8), ...fast(3, 1)]);
+    const j = judgeLoad(s, win(0, 5, 7, 10), limits);
+    assert.equal(byName(j, 'load-p95-during-fault')?.passed, true, '8 ms is 0.8× the 10 ms floor');
+    assert.equal(byName(judgeLoad(s, win(0, 5, 7, 10), { ...limits, p95FloorMs: 1 }), 'load-p95-during-fault')?.passed, false, 'without the floor it is 8×');
+  });
+});
