@@ -24,7 +24,7 @@ export function loadParams() {
     loadTimeout: duration('2s').describe('per-request timeout; a request without an answer by then counts as a timeout'),
     loadSteadyFor: duration('10s').describe('load before the fault, the steady-state baseline'),
     loadRecoveryFor: duration('15s').describe('load after the fault, the recovery window'),
-    loadMaxErrorRate: z.number().min(0).max(1).default(0.05).describe('largest share of failed requests (0–1) allowed during the fault'),
+    loadMaxErrorRate: z.number().min(0).max(1).default(0.1).describe('largest share of failed requests (0–1) allowed during the fault'),
     loadMaxP95Ratio: z.number().min(1).default(5).describe('largest p95 latency during the fault, as a multiple of the steady p95 (floored at 10 ms)'),
     loadRecoverWithin: duration('60s').describe('bound on fault start → error rate and p95 back in the steady band for good'),
     loadK6: z.string().min(1).default('k6').describe('the k6 binary for load=k6 (a path, or a name on PATH)'),
