@@ -6,6 +6,7 @@ import type { CheckInput, Recorder } from '../engine/experiment.ts';
 import { RunError } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
+import { secondOf } from './buckets.ts';
 import { builtinDriver } from './builtin.ts';
 import { judgeLoad, phaseTable, errorsOf, type LoadJudgement } from './judge.ts';
 import { k6Driver } from './k6.ts';
@@ -64,7 +65,9 @@ export class LoadRun {
   async steady(ms: number, signal: AbortSignal): Promise<void> {
     const load = this.running();
     const want = Math.ceil(ms / 1000);
-    await waitFor(() => (load.seconds().filter((s) => s.sent > 0).length >= want ? done(undefined) : notYet(`${load.seconds().length} s of load`)), {
+    // Whole seconds only: the first one started part-way through.
+    const full = () => load.seconds().filter((s) => s.sent > 0 && s.at >= secondOf(load.startedAt) + 1000).length;
+    await waitFor(() => (full() >= want ? done(undefined) : notYet(`${full()} s of load`)), {
       what: `${want} s of steady-state load`,
       timeoutMs: ms + this.p.loadTimeout + 30_000,
       intervalMs: 250,
@@ -107,7 +110,8 @@ export class LoadRun {
       throw new RunError('OBSERVE', `the ${this.driver.name} load driver broke: ${(err as Error).message}`, { cause: err });
     }
     this.journal(result);
-    const windows = { steady: { start: load.startedAt, end: this.faultStart }, fault: { start: this.faultStart, end: this.faultEnd }, recovery: { start: this.faultEnd, end: until } };
+    // The steady phase starts with the load's first (partial) second.
+    const windows = { steady: { start: secondOf(load.startedAt), end: this.faultStart }, fault: { start: this.faultStart, end: this.faultEnd }, recovery: { start: this.faultEnd, end: until } };
     const j = judgeLoad(result.seconds, windows, { maxFaultErrorRate: this.p.loadMaxErrorRate, maxP95Ratio: this.p.loadMaxP95Ratio, recoverWithin: this.p.loadRecoverWithin });
     this.record.table(phaseTable(j));
     this.measure(j, result);
