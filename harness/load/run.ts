@@ -56,6 +56,8 @@ export class LoadRun {
     try {
       this.result ??= await this.load.stop();
       this.closeLoadWindow?.();
+      // A fault that broke leaves its window open; the rollback closes it with the load.
+      this.closeFaultWindow?.();
     } catch {
       // A driver that broke is reported by finish(); the rollback only has to make sure it stopped.
     }
