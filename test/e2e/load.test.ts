@@ -34,7 +34,10 @@ describe('e2e: load beside statefulset-identity', function () {
     shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=${ns}`, '--set', 'rescale=false', '--set', 'load=builtin', ...sets.flatMap((x) => ['--set', x]), '--report-dir', reports]);
 
   it('passes within its limits; the journal holds per-second series, the load and fault windows and a per-phase table', async () => {
-    const r = await run(`sd-e2e-load-pass-${id}`, 'loadMaxErrorRate=0.3', 'loadRecoverWithin=60s');
+    // Limits this fixture meets: it has no preStop drain, so while kube-proxy still routes to a
+    // deleted pod a few requests are refused or hang to their 2 s timeout (up to 200× the 10 ms
+    // p95 floor). The zero-error case below shows the same traffic as a finding.
+    const r = await run(`sd-e2e-load-pass-${id}`, 'loadMaxErrorRate=0.5', 'loadMaxP95Ratio=250', 'loadRecoverWithin=120s');
     const out = readRun(r.stdout);
     assert.equal(r.exitCode, 0, `${JSON.stringify(out.journal.verdict)}\n${out.failures.join('\n')}`);
     const load = out.journal.checks.filter((c) => c.name.startsWith('load-'));
