@@ -60,7 +60,10 @@ function fire(due: number): void {
     if (stopping) maybeFinish();
   };
   const req = http.request(input.url, { agent, method: 'GET', headers: { 'user-agent': 'shakedown-load' } }, (res) => {
-    res.on('error', (e) => settle(classifyError(e).outcome, classifyError(e).code));
+    res.on('error', (e) => {
+      const c = classifyError(e);
+      settle(c.outcome, c.code);
+    });
     res.on('end', () => settle(classifyStatus(res.statusCode ?? 0)));
     res.resume();
   });

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { SecondBuckets } from './buckets.ts';
 import { classifyStatus } from './classify.ts';
 import { checkBounds, loadTarget } from './target.ts';
-import { LoadDriverError, zeroCounts, type DriverExit, type LoadDriver, type LoadResult, type LoadStartOptions, type Outcome, type RunningLoad, type SecondBucket } from './types.ts';
+import { LoadDriverError, type DriverExit, type LoadDriver, type LoadResult, type LoadStartOptions, type Outcome, type RunningLoad, type SecondBucket } from './types.ts';
 
 // ---- the JSON output format ----
 
@@ -307,5 +307,3 @@ async function startK6(o: K6Options, l: LoadStartOptions): Promise<RunningLoad> 
   done.catch(() => {});
   return { driver: 'k6', startedAt, seconds: () => seconds.slice().sort((a, b) => a.at - b.at), stop, done };
 }
-
-export const emptyTotals = () => ({ offered: 0, sent: 0, outcomes: zeroCounts() });

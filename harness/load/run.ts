@@ -11,7 +11,7 @@ import { builtinDriver } from './builtin.ts';
 import { judgeLoad, phaseTable, errorsOf, type LoadJudgement } from './judge.ts';
 import { k6Driver } from './k6.ts';
 import type { LoadParams } from './params.ts';
-import { LoadDriverError, type LoadDriver, type LoadResult, type RunningLoad, type SecondBucket } from './types.ts';
+import type { LoadDriver, LoadResult, RunningLoad, SecondBucket } from './types.ts';
 
 export function driverFor(p: LoadParams, k6Script: string): LoadDriver {
   return p.load === 'k6' ? k6Driver({ bin: p.loadK6, script: p.loadK6Script ?? k6Script }) : builtinDriver;
@@ -156,5 +156,3 @@ export class LoadRun {
     if (j.recovery.recoveredAfter !== undefined) this.record.measurement({ name: 'load-recovered-after', value: j.recovery.recoveredAfter, unit: 'ms', description: 'fault start → back in the steady band for good' });
   }
 }
-
-export { LoadDriverError };
