@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { verifyPods, verifyRescale } from './checks.ts';
+import * as load from './load.ts';
 import { params, type Params } from './params.ts';
 import { FIXTURE, FIXTURE_MOUNT, initialState } from './state.ts';
 import * as steps from './steps.ts';
@@ -13,11 +14,14 @@ const target = (p: Params) => `StatefulSet ${p.namespace}/${p.statefulset ?? FIX
 const which = (p: Params) => (p.ordinals === 'all' ? 'every ordinal' : `ordinals ${p.ordinals.join(', ')}`);
 const mount = (p: Params) => p.mountPath ?? (p.statefulset ? 'the mount of its volumeClaimTemplate' : FIXTURE_MOUNT);
 
-const manifests = [manifest('headless-service.yaml'), manifest('statefulset.yaml')];
+const manifests = [manifest('headless-service.yaml'), manifest('statefulset.yaml'), manifest('client-service.yaml')];
+// The client Service is only deployed when load goes through it.
+const fixtureManifests = (p: Params) => (p.load === 'off' || p.loadUrl ? manifests.filter((m) => !m.endsWith('client-service.yaml')) : manifests);
 const manifestValues = (p: Params) => ({
   namespace: p.namespace,
   statefulset: p.statefulset ?? FIXTURE,
   service: `${p.statefulset ?? FIXTURE}-headless`,
+  clientService: load.clientService(p.statefulset ?? FIXTURE),
   replicas: p.replicas,
   image: p.image,
   storageClass: p.storageClass,
@@ -44,6 +48,12 @@ export default defineExperiment({
           : `StorageClass "${p.storageClass}" exists for the fixture; the ordinals exist`,
       selectTarget,
     ),
+    step(
+      'probe',
+      'load-driver',
+      (p: Params) => (p.load === 'k6' ? `\`${p.loadK6} version\` is k6 >= 1.0` : p.load === 'builtin' ? 'the built-in load driver needs nothing' : 'skipped (load=off)'),
+      load.loadDriverReady,
+    ),
   ],
   setup: [
     step(
@@ -52,14 +62,20 @@ export default defineExperiment({
       (p: Params) =>
         p.statefulset
           ? 'nothing to deploy: testing an existing StatefulSet'
-          : `server-side apply a headless Service and ${target(p)} (${p.replicas} replicas, image ${p.image}), labelled with the run id`,
-      (ctx: steps.Ctx) => steps.deployFixture(ctx, { manifests, manifestValues }),
+          : `server-side apply a headless Service${fixtureManifests(p).length > 2 ? ', a client NodePort Service' : ''} and ${target(p)} (${p.replicas} replicas, image ${p.image}), labelled with the run id`,
+      (ctx: steps.Ctx) => steps.deployFixture(ctx, { manifests: fixtureManifests(ctx.params), manifestValues }),
     ),
   ],
   steadyState: [
     step('probe', 'statefulset-ready', (p: Params) => `all replicas of ${target(p)} are Ready`, steps.statefulSetReady),
     step('probe', 'record-identity', (p: Params) => `record UID, hostname, node, PVC name and UID, bound PV for ${which(p)}; wait (≤ ${p.dnsWithin / 1000}s) for each FQDN to answer with the pod IP`, steps.recordIdentity),
     step('action', 'write-token', (p: Params) => `write a unique token to ${mount(p)} in each chosen pod${p.rescale ? ' and the highest ordinal' : ''} (synced to disk) and keep its sha256; on a user's volume its removal is journaled first`, steps.writeTokens),
+    step(
+      'action',
+      'start-load',
+      (p: Params) => (p.load === 'off' ? 'skipped (load=off)' : `start ${p.load} load, ${p.loadRate} req/s to ${p.loadUrl ?? "the client Service's NodePort on 127.0.0.1"}, for ${p.loadSteadyFor / 1000}s of steady state before the fault (stopped by rollback)`),
+      load.startLoad,
+    ),
   ],
   observe: [
     {
@@ -73,7 +89,8 @@ export default defineExperiment({
       'fault',
       'delete-pod',
       (p: Params) => `journal the replicas, then delete ${which(p)} one at a time (${p.force ? 'force, grace 0' : `grace ${p.gracePeriodSeconds}s`}), each followed until Ready and resolvable again, and read back`,
-      steps.deletePods,
+      // The load's fault window opens with the first fault and closes after the last.
+      (ctx: steps.Ctx) => load.faultOpens(ctx, steps.deletePods),
     ),
     step(
       'fault',
@@ -82,10 +99,19 @@ export default defineExperiment({
         p.rescale
           ? `scale down by one and back up, observing the highest ordinal's claim and data (not when claims are deleted on scale-down${p.allowDataLoss ? ', unless allowDataLoss — set' : ''})`
           : 'skipped (rescale=false)',
-      steps.rescale,
+      (ctx: steps.Ctx) => load.faultCloses(ctx, steps.rescale),
     ),
   ],
   verify: [
+    step(
+      'check',
+      'load-per-phase',
+      (p: Params) =>
+        p.load === 'off'
+          ? 'skipped (load=off)'
+          : `after ${p.loadRecoveryFor / 1000}s of recovery: errors during the faults ≤ ${p.loadMaxErrorRate * 100}%, p95 ≤ ${p.loadMaxP95Ratio}× steady, back in the steady band within ${p.loadRecoverWithin / 1000}s`,
+      load.judgeLoadPhases,
+    ),
     step('check', 'pods-came-back', (p: Params) => `same name and hostname with a new UID; same PVC UID and PV; token intact; FQDN → new IP within ${p.dnsWithin / 1000}s; Ready within ${p.recoveryWithin / 1000}s`, verifyPods),
     step('check', 'rescale-kept-claims', (p: Params) => (p.rescale ? 'the PVC survived the scale-down, the data is intact, pods returned in ordinal order' : 'skipped (rescale=false)'), verifyRescale),
   ],

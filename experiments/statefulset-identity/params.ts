@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
+import { loadParams } from '../../harness/load/params.ts';
 
 export const params = z
   .strictObject({
@@ -29,6 +30,7 @@ export const params = z
     .boolean()
     .default(false)
     .describe('run the rescale even when the StatefulSet deletes claims on scale-down (whenScaled: Delete), destroying that ordinal\'s data; by default the risk is reported as a finding instead'),
+  ...loadParams(),
   })
   // What can be known without the cluster is checked here, before anything is touched: the
   // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.
@@ -39,6 +41,10 @@ export const params = z
       if (dup.length) ctx.addIssue({ code: 'custom', path: ['ordinals'], message: `ordinal ${dup[0]} is listed twice` });
       const beyond = p.statefulset === undefined ? list.filter((o) => o >= p.replicas) : [];
       if (beyond.length) ctx.addIssue({ code: 'custom', path: ['ordinals'], message: `ordinal(s) ${beyond.join(', ')} do not exist: the fixture has ${p.replicas} replicas (0–${p.replicas - 1})` });
+    }
+    // An existing StatefulSet has no client Service of ours: the URL its clients use must be given.
+    if (p.load !== 'off' && p.statefulset && !p.loadUrl) {
+      ctx.addIssue({ code: 'custom', path: ['loadUrl'], message: 'is required with load on and an existing statefulset (a loopback URL that reaches its pods, e.g. a NodePort on 127.0.0.1)' });
     }
   });
 export type Params = z.output<typeof params>;

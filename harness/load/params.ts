@@ -1,0 +1,47 @@
+// Load parameters any experiment can take: spread `loadParams()` into its z.strictObject.
+import { z } from 'zod';
+import { duration } from '../engine/params.ts';
+import { isLoopbackHost } from './target.ts';
+
+const loopbackUrl = () =>
+  z.string().refine(
+    (u) => {
+      try {
+        const url = new URL(u);
+        return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an http:// URL on loopback (127.0.0.0/8, ::1, localhost), e.g. http://127.0.0.1:30080/' },
+  );
+
+export function loadParams() {
+  return {
+    load: z.enum(['off', 'builtin', 'k6']).default('off').describe('load beside the fault: off, builtin (open-loop HTTP, the default driver) or k6 (a k6 >= 1.0 of your own)'),
+    loadRate: z.number().positive().max(2000).default(20).describe('requests per second, offered at a constant arrival rate'),
+    loadUrl: loopbackUrl().optional().describe('loopback URL the load goes to (default: the fixture\'s client Service on its NodePort at 127.0.0.1)'),
+    loadTimeout: duration('2s').describe('per-request timeout; a request without an answer by then counts as a timeout'),
+    loadSteadyFor: duration('10s').describe('load before the fault, the steady-state baseline'),
+    loadRecoveryFor: duration('15s').describe('load after the fault, the recovery window'),
+    loadMaxErrorRate: z.number().min(0).max(1).default(0.1).describe('largest share of failed requests (0–1) allowed during the fault'),
+    loadMaxP95Ratio: z.number().min(1).default(5).describe('largest p95 latency during the fault, as a multiple of the steady p95 (floored at 10 ms)'),
+    loadRecoverWithin: duration('60s').describe('bound on fault start → error rate and p95 back in the steady band for good'),
+    loadK6: z.string().min(1).default('k6').describe('the k6 binary for load=k6 (a path, or a name on PATH)'),
+    loadK6Script: z.string().optional().describe('the k6 script for load=k6 (default: the experiment\'s k6/load.ts)'),
+  };
+}
+
+export interface LoadParams {
+  load: 'off' | 'builtin' | 'k6';
+  loadRate: number;
+  loadUrl?: string | undefined;
+  loadTimeout: number;
+  loadSteadyFor: number;
+  loadRecoveryFor: number;
+  loadMaxErrorRate: number;
+  loadMaxP95Ratio: number;
+  loadRecoverWithin: number;
+  loadK6: string;
+  loadK6Script?: string | undefined;
+}
