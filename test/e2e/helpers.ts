@@ -1,4 +1,6 @@
 // Shared by the e2e tier: run the real CLI against the local cluster and read what it wrote.
+import type { V1StatefulSet } from '@kubernetes/client-node';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import type { Journal } from '../../harness/journal/schema.ts';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -72,4 +74,56 @@ export async function labelledLeft(s: ClusterSession, runId?: string): Promise<s
   for (const x of (await s.apps.listDeploymentForAllNamespaces({ labelSelector })).items) left.push(`Deployment/${x.metadata?.namespace}/${x.metadata?.name}`);
   for (const x of (await s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items) left.push(`HPA/${x.metadata?.namespace}/${x.metadata?.name}`);
   return left;
+}
+
+/** The layouts of a user's StatefulSet the e2e tests run against. */
+export type StatefulSetVariant = 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir' | 'sidecar-first';
+
+/**
+ * A StatefulSet of the test's own (2 replicas, busybox httpd), in its own namespace: the
+ * "existing workload" a game day would name. `labels` let the test's cleanup find it.
+ */
+export async function deployUserStatefulSet(s: ClusterSession, ns: string, name: string, variant: StatefulSetVariant, labels: Record<string, string>): Promise<string> {
+  await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+  await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
+  const sts: V1StatefulSet = {
+    metadata: { name, labels },
+    spec: {
+      replicas: 2,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name, ...labels } },
+        spec: {
+          containers: [
+            // A user's layout: a sidecar listed first, the claim mounted only in the second container, elsewhere than /data.
+            ...(variant === 'sidecar-first' ? [{ name: 'metrics-sidecar', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 86400 & wait"] }] : []),
+            {
+              name: 'web',
+              image: IMAGE,
+              command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"],
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+              volumeMounts: [{ name: 'data', mountPath: variant === 'sidecar-first' ? '/var/lib/app' : '/data' }],
+            },
+          ],
+          ...(variant === 'emptydir' ? { volumes: [{ name: 'data', emptyDir: {} }] } : {}),
+        },
+      },
+      ...(variant === 'emptydir'
+        ? {}
+        : {
+            volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '16Mi' } } } }],
+          }),
+      ...(variant === 'pvc-deleted-on-scale-down' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } } : {}),
+    },
+  };
+  await s.apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  await waitFor(
+    async () => {
+      const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+      return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
+    },
+    { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  return ns;
 }

@@ -10,7 +10,7 @@ import { execInPod } from '../../harness/cluster/exec.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+import { deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
 
 const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
@@ -40,40 +40,10 @@ describe('e2e: kill matrix (statefulset-identity on a user StatefulSet)', functi
     rmSync(reports, { recursive: true, force: true });
   });
 
-  async function userStatefulSet(name: string): Promise<string> {
-    const ns = `sd-e2e-${name}-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
-    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
-    await s.apps.createNamespacedStatefulSet({
-      namespace: ns,
-      body: {
-        metadata: { name },
-        spec: {
-          replicas: 2,
-          serviceName: name,
-          selector: { matchLabels: { app: name } },
-          template: {
-            metadata: { labels: { app: name } },
-            spec: { containers: [{ name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 }, volumeMounts: [{ name: 'data', mountPath: '/data' }] }] },
-          },
-          volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '16Mi' } } } }],
-        },
-      },
-    });
-    await waitFor(
-      async () => {
-        const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
-        return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
-      },
-      { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
-    );
-    return ns;
-  }
-
   for (const [i, m] of MATRIX.entries()) {
     it(`${m.signal} in ${m.phase}: exit ${EXIT[m.signal]}, replicas Ready, no token left, nothing labelled`, async () => {
       const name = `km-${i}${testId.slice(0, 4)}`;
-      const ns = await userStatefulSet(name);
+      const ns = await deployUserStatefulSet(s, `sd-e2e-${name}-${testId}`, name, 'pvc', labels);
       const child = shakedown(['run', 'statefulset-identity', '--set', `statefulset=${name}`, '--set', `namespace=${ns}`, '--report-dir', reports]);
       let out = '';
       child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

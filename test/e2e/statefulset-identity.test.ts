@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1StatefulSet } from '@kubernetes/client-node';
 import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
 import { execInPod } from '../../harness/cluster/exec.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+import { IMAGE, deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown, type StatefulSetVariant } from './helpers.ts';
 
 describe('e2e: statefulset-identity', function () {
   this.timeout(600_000);
@@ -33,52 +32,7 @@ describe('e2e: statefulset-identity', function () {
     rmSync(reports, { recursive: true, force: true });
   });
 
-  /** A StatefulSet of the test's own, in its own namespace: the "existing workload" a game day would name. */
-  async function deployTarget(name: string, variant: 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir' | 'sidecar-first'): Promise<string> {
-    const ns = `sd-e2e-${name}-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
-    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
-    const sts: V1StatefulSet = {
-      metadata: { name, labels },
-      spec: {
-        replicas: 2,
-        serviceName: name,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name, ...labels } },
-          spec: {
-            containers: [
-              // A user's layout: a sidecar listed first, the claim mounted only in the second container, elsewhere than /data.
-              ...(variant === 'sidecar-first' ? [{ name: 'metrics-sidecar', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; sleep 86400 & wait"] }] : []),
-              {
-                name: 'web',
-                image: IMAGE,
-                command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"],
-                readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
-                volumeMounts: [{ name: 'data', mountPath: variant === 'sidecar-first' ? '/var/lib/app' : '/data' }],
-              },
-            ],
-            ...(variant === 'emptydir' ? { volumes: [{ name: 'data', emptyDir: {} }] } : {}),
-          },
-        },
-        ...(variant === 'emptydir'
-          ? {}
-          : {
-              volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '16Mi' } } } }],
-            }),
-        ...(variant === 'pvc-deleted-on-scale-down' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } } : {}),
-      },
-    };
-    await s.apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
-    await waitFor(
-      async () => {
-        const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
-        return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
-      },
-      { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
-    );
-    return ns;
-  }
+  const deployTarget = (name: string, variant: StatefulSetVariant) => deployUserStatefulSet(s, `sd-e2e-${name}-${testId}`, name, variant, labels);
 
   it('passes on its own fixture: exit 0, four reports, timings measured, nothing left behind', async () => {
     const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-pass-${testId}`, '--report-dir', reports]);
