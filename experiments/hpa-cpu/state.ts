@@ -41,6 +41,9 @@ export interface State {
   closeLoadWindow?: () => void;
 }
 
+/** What target selection decides, all at once (typed, so a misspelt field is a compile error). */
+export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'requestPerPod' | 'scaleDownWindowMs'>;
+
 export const initialState = (): State => ({
   fixture: true,
   target: FIXTURE,

@@ -5,7 +5,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { isNotFound } from '../../harness/cluster/session.ts';
 import { describeError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
 import { millicores } from './formula.ts';
-import { FIXTURE, type Ctx } from './state.ts';
+import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
 // ---------------------------------------------------------------- preflight
 
@@ -33,7 +33,8 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
   if (!p.target) {
-    Object.assign(s, { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 });
+    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 };
+    Object.assign(s, fixture);
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
   }
@@ -62,7 +63,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   if (!hpa) throw targetSelectionError(p.hpa ? `HPA ${p.namespace}/${p.hpa} does not exist` : `no HPA in ${p.namespace} targets ${p.targetKind} ${p.target}`);
   const cpu = hpa.spec?.metrics?.find((m) => m.type === 'Resource' && m.resource?.name === 'cpu' && m.resource.target.type === 'Utilization');
   if (!cpu?.resource?.target.averageUtilization) throw targetSelectionError(`HPA ${hpa.metadata?.name} has no CPU Utilization target; this experiment predicts only that metric`);
-  Object.assign(s, {
+  const selected: Selection = {
     fixture: false,
     target: p.target,
     kind: p.targetKind,
@@ -74,6 +75,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     maxReplicas: hpa.spec?.maxReplicas ?? 1,
     targetUtilization: cpu.resource.target.averageUtilization,
     requestPerPod: (template?.containers ?? []).reduce((a, c) => a + millicores(String(c.resources?.requests?.['cpu'])), 0),
-  });
+  };
+  Object.assign(s, selected);
 }
 
