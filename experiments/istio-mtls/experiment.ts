@@ -1,68 +1,59 @@
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
-import { defineExperiment, pendingStep } from '../../harness/engine/experiment.ts';
-import { duration, imageRef, k8sLabelName } from '../../harness/engine/params.ts';
+import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { istioInstalled } from '../../harness/probes/istio.ts';
+import { params, targetName, type Params } from './params.ts';
+import * as steps from './steps.ts';
+import * as target from './target.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const NOT_BUILT = 'the Istio experiment is not built yet (no issue covers it so far)';
-
-const params = z.strictObject({
-  namespace: k8sLabelName().default('shakedown-mesh').describe('injected namespace of the target service'),
-  outsideNamespace: k8sLabelName().default('shakedown-plain').describe('namespace of the out-of-mesh client (not injected)'),
-  scope: z.enum(['mesh', 'namespace', 'workload']).default('namespace').describe('where STRICT is set'),
-  istioNamespace: k8sLabelName().default('istio-system').describe('Istio root namespace (mesh-wide policies live here)'),
-  service: k8sLabelName().default('shakedown-echo').describe('target Service (the fixture by default)'),
-  port: z.number().int().min(1).max(65535).default(8080).describe('service port'),
-  nodePort: z.number().int().min(30000).max(32767).default(32000).describe('NodePort probed from the host'),
-  image: imageRef().default('busybox:1.36').describe('image of the fixture server and clients (needs httpd, wget)'),
-  enforcedWithin: duration('60s', { min: '5s', max: '30m' }).describe('bound on a policy change taking effect'),
-  probeEvery: duration('2s', { min: '500ms', max: '1m' }).describe('interval between probe rounds'),
-});
-type Params = z.output<typeof params>;
-
-const policyNs = (p: Params) => (p.scope === 'mesh' ? p.istioNamespace : p.namespace);
+const manifests = { namespaces: manifest('namespaces.yaml'), server: manifest('server.yaml'), clients: manifest('clients.yaml') };
+const where = (p: Params) => (p.scope === 'mesh' ? `mesh-wide (root namespace ${p.istioNamespace})` : p.scope === 'namespace' ? `in namespace ${p.namespace}` : `for workload ${targetName(p)} (selector)`);
+const within = (p: Params) => `${p.enforcedWithin / 1000}s`;
 
 export default defineExperiment({
   name: 'istio-mtls',
   description: 'Toggle PeerAuthentication; prove STRICT rejects plaintext from outside the mesh and PERMISSIVE accepts it',
   hypothesis:
-    'Under STRICT, plaintext from outside the mesh is rejected (connection reset) while in-mesh traffic works; under PERMISSIVE plaintext works again; the original policies are restored exactly.',
+    'Under STRICT, plaintext from outside the mesh (a pod without a sidecar, the host through a NodePort) is rejected at the connection (reset or closed) while in-mesh traffic works; under PERMISSIVE plaintext works again; the original policies are restored exactly.',
   params,
-  manifests: [manifest('peerauthentication.yaml'), manifest('server.yaml'), manifest('clients.yaml')],
-  manifestValues: (p: Params) => ({
-    namespace: p.namespace,
-    outsideNamespace: p.outsideNamespace,
-    service: p.service,
-    port: p.port,
-    nodePort: p.nodePort,
-    image: p.image,
-    policyName: p.scope === 'mesh' ? 'default' : `shakedown-${p.scope}`,
-    policyNamespace: policyNs(p),
-    mode: 'STRICT',
-  }),
-  initialState: () => ({}),
+  manifests: Object.values(manifests),
+  manifestValues: target.manifestValues,
+  initialState: target.initialState,
   preflight: [
     clusterReachable(),
     istioInstalled(),
-    pendingStep('probe', 'namespace-injected', (p: Params) => `namespace ${p.namespace} has sidecar injection enabled`, NOT_BUILT),
+    step(
+      'probe',
+      'target',
+      (p: Params) =>
+        p.service
+          ? `Service ${p.namespace}/${p.service} port ${p.port} exists and its pods carry the istio-proxy sidecar; namespace ${p.namespace} is injected, ${p.outsideNamespace} is not`
+          : `namespace ${p.namespace} is injected (or absent: created injected), ${p.outsideNamespace} is not; NodePort ${p.nodePort} is free`,
+      target.selectTarget,
+    ),
   ],
   setup: [
-    pendingStep('fixture', 'deploy-fixture', (p: Params) => `apply server ${p.service} (NodePort ${p.nodePort}) and in-mesh / out-of-mesh clients`, NOT_BUILT),
+    step(
+      'fixture',
+      'deploy-fixture',
+      (p: Params) =>
+        `${p.service ? '' : `server ${targetName(p)} (ClusterIP + NodePort ${p.nodePort}, port ${p.port} named http) in ${p.namespace}, `}an in-mesh client in ${p.namespace} and an out-of-mesh client in ${p.outsideNamespace}; all Ready within ${p.readyWithin / 1000}s`,
+      (ctx: target.Ctx) => target.deploy(ctx, manifests),
+    ),
   ],
   steadyState: [
-    pendingStep('probe', 'record-policies', 'record every PeerAuthentication that applies to the target', NOT_BUILT),
-    pendingStep('probe', 'in-mesh-works', 'in-mesh client → service succeeds', NOT_BUILT),
+    step('probe', 'record-policies', 'journal every PeerAuthentication (mesh, namespace, workload, port-level) and TLS DestinationRule that applies to the target, whole', steps.recordPolicies),
+    step('probe', 'in-mesh-before', (p: Params) => `probe rounds every ${p.probeEvery / 1000}s until in-mesh → service answers and the plaintext paths answer, within ${within(p)}`, steps.baseline),
   ],
   method: [
-    pendingStep('fault', 'set-strict', (p: Params) => `set STRICT at ${p.scope} scope (PeerAuthentication in ${policyNs(p)})`, NOT_BUILT),
-    pendingStep('fault', 'set-permissive', 'set PERMISSIVE after STRICT was verified', NOT_BUILT),
+    step('fault', 'set-strict', (p: Params) => `set mtls.mode STRICT ${where(p)}; probe in-mesh, out-of-mesh and host → NodePort until the matrix holds ${p.consecutiveRounds} rounds in a row, within ${within(p)}`, (ctx: target.Ctx) => steps.applyMode(ctx, 'STRICT')),
+    step('fault', 'set-permissive', (p: Params) => `set mtls.mode PERMISSIVE on the same policy; probe until every path is served ${p.consecutiveRounds} rounds in a row, within ${within(p)}`, (ctx: target.Ctx) => steps.applyMode(ctx, 'PERMISSIVE')),
   ],
-  observe: [],
   verify: [
-    pendingStep('check', 'strict-rejects-plaintext', (p: Params) => `out-of-mesh client and host → NodePort ${p.nodePort} rejected within ${p.enforcedWithin / 1000}s; in-mesh still works`, NOT_BUILT),
-    pendingStep('check', 'permissive-accepts-plaintext', 'plaintext from outside the mesh works again', NOT_BUILT),
-    pendingStep('check', 'policies-restored', 'the recorded policies are back exactly as they were', NOT_BUILT),
+    step('check', 'strict-rejects-plaintext', (p: Params) => `under STRICT: out-of-mesh client and host → NodePort ${p.nodePort} rejected (reset or closed) within ${within(p)}; in-mesh served`, (ctx: target.Ctx) => steps.checkMode(ctx, 'STRICT')),
+    step('check', 'permissive-accepts-plaintext', 'under PERMISSIVE: plaintext from outside the mesh is served again; in-mesh still served', (ctx: target.Ctx) => steps.checkMode(ctx, 'PERMISSIVE')),
+    step('check', 'policies-restored', 'restore the policy (the rollback repeats it) and compare every recorded object with the cluster: same spec, labels, annotations; created ones gone', steps.restoreAndCompare),
+    step('action', 'probe-summary', 'probe outcome counts per stage and path', steps.summarize),
   ],
 });

@@ -1,12 +1,16 @@
 import type { ClusterContext } from './context.ts';
-import { loadManifestFile } from '../manifests/load.ts';
+import { loadManifestFile, type ManifestObject } from '../manifests/load.ts';
 import { applyObjects, ensureNamespace } from './apply.ts';
 import { deleteByLabel } from './cleanup.ts';
 
+const isNamespace = (o: ManifestObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
+
 /**
- * Deploys an experiment's own workload: creates its namespace if needed and server-side applies
- * its manifests with the run's labels. Removal is registered before anything is applied, so a
- * half-applied fixture is removed too (by label, in teardown).
+ * Deploys an experiment's own workload: creates its namespaces if needed and server-side applies
+ * its manifests with the run's labels. A Namespace in the manifests is created, with its labels,
+ * only when it does not exist: an existing namespace (a game day's own) is never applied over,
+ * labelled with the run, or deleted in teardown. Removal is registered before anything is
+ * applied, so a half-applied fixture is removed too (by label, in teardown).
  */
 export async function deployFixture<P extends { namespace: string }>(
   ctx: ClusterContext<P, unknown>,
@@ -23,12 +27,18 @@ export async function deployFixture<P extends { namespace: string }>(
     },
     { timeoutMs: removeWithinMs + 15_000 },
   );
-  const { created } = await ensureNamespace(cluster, ctx.params.namespace, { ...ctx.labels });
   const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
-  const applied = await applyObjects(cluster, objects, ctx.labels);
+  const namespaces = new Map<string, Record<string, string>>([[ctx.params.namespace, {}]]);
+  for (const ns of objects.filter(isNamespace)) namespaces.set(ns.metadata.name, ns.metadata.labels ?? {});
+  const notes: string[] = [];
+  for (const [name, labels] of namespaces) {
+    const { created } = await ensureNamespace(cluster, name, { ...labels, ...ctx.labels });
+    notes.push(`namespace ${name}${created ? ' (created)' : ''}`);
+  }
+  const applied = await applyObjects(cluster, objects.filter((o) => !isNamespace(o)), ctx.labels);
   ctx.record.event({
     source: 'harness',
     type: 'fixture-applied',
-    message: `namespace ${ctx.params.namespace}${created ? ' (created)' : ''}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
+    message: `${notes.join(', ')}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
   });
 }
