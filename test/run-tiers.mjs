@@ -73,7 +73,8 @@ function orchestrate(only) {
     },
     {
       name: 'istio',
-      dir: 'test/integration-istio',
+      // One tier for everything that needs the mesh: the layer's own tests and the experiment's.
+      dir: ['test/integration-istio', 'test/istio'],
       needs: () => {
         const kc = testKubeconfig();
         if (!kc.path) return { ok: false, why: kc.why };
@@ -90,9 +91,10 @@ function orchestrate(only) {
   const statsDir = mkdtempSync(join(tmpdir(), 'shakedown-tiers-'));
   try {
     for (const tier of tiers) {
-      const files = filesOf(tier.dir);
+      const dirs = [tier.dir].flat();
+      const files = dirs.flatMap(filesOf);
       if (files.length === 0) {
-        console.log(`SKIPPED ${tier.name}: no test files in ${tier.dir}`);
+        console.log(`SKIPPED ${tier.name}: no test files in ${dirs.join(', ')}`);
         if (required.has(tier.name)) broken = true;
         continue;
       }

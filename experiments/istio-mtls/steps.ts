@@ -91,7 +91,8 @@ function chooseObject(ctx: Ctx): { ref: { apiVersion: string; kind: string; name
   const rec = ctx.state.recorded!;
   const existing = scope === 'mesh' ? rec.mesh[0] : scope === 'namespace' ? rec.namespace[0] : rec.workload[0];
   const namespace = existing?.metadata.namespace ?? (scope === 'mesh' ? istioNamespace : t.namespace);
-  const name = existing?.metadata.name ?? `shakedown-${t.service}`.slice(0, 63);
+  // A policy the run creates is named for the tool; one run at a time per target.
+  const name = existing?.metadata.name ?? 'shakedown-mtls';
   return { ref: { apiVersion: PA_API.apiVersion, kind: PA_API.kind, namespace, name }, before: existing ?? null };
 }
 

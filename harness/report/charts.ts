@@ -246,13 +246,15 @@ function timelineSpec(journal: Journal): ChartSpec | undefined {
   };
 }
 
-const GOOD = /^(ok|success|succeeded|allowed|connected|pass(ed)?|200)$/i;
-const REJECTED = /^(rejected|reset|refused|denied|blocked|fail(ed|ure)?)$/i;
+// Served (an HTTP status below 500) is green; a connection-level rejection (reset, closed without a
+// response) red; a broken probe (timeout, DNS failure, refused, exec error) orange.
+const GOOD = /^(ok|success|succeeded|allowed|connected|pass(ed)?|[1-4]\d\d)$/i;
+const REJECTED = /^(rejected|reset|closed|denied|blocked|fail(ed|ure)?)$/i;
 
 function outcomeColour(outcome: string): string {
   if (GOOD.test(outcome)) return '#2e9e4f';
   if (REJECTED.test(outcome)) return '#d64541';
-  if (/timeout|error/i.test(outcome)) return '#e8912d';
+  if (/timeout|error|dns|refused/i.test(outcome)) return '#e8912d';
   return '#7f7f7f';
 }
 

@@ -1,0 +1,187 @@
+// istio-mtls end to end on the local cluster with its Istio layer (istiod from source, upstream
+// Envoy sidecars): passes at namespace, workload and mesh scope; a workload policy that leaves the
+// probed port DISABLE is a finding naming it; a user's mesh-wide policy is restored identical; SIGINT
+// while STRICT is applied puts the user's policy back; a namespace without injection stops the run in
+// preflight with nothing touched. Traffic goes only to pods the tests start and to 127.0.0.1.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { newRunId } from '../../harness/engine/run-id.ts';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown, type RunOutput } from '../e2e/helpers.ts';
+
+const PA = { group: 'security.istio.io', version: 'v1', plural: 'peerauthentications' } as const;
+interface Pa {
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+describe('istio: istio-mtls end to end', function () {
+  this.timeout(600_000);
+  const testId = newRunId();
+  const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e-istio' };
+  let s: ClusterSession;
+  let reports: string;
+  let port = 32100;
+  const userPolicies: { namespace: string; name: string }[] = [];
+
+  before(async function () {
+    kubeconfigOrSkip(this);
+    s = session();
+    const istiod = await s.apps.readNamespacedDeployment({ name: 'istiod', namespace: 'istio-system' }).catch(() => undefined);
+    if (!istiod?.status?.readyReplicas) throw new Error('istiod is not Ready in istio-system: this tier needs the Istio layer (npm run cluster:istio)');
+    reports = mkdtempSync(join(tmpdir(), 'shakedown-istio-'));
+  });
+
+  after(async function () {
+    if (!s) return;
+    for (const p of userPolicies) await s.custom.deleteNamespacedCustomObject({ ...PA, ...p }).catch(() => undefined);
+    await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
+    // Each case checks its own run; this checks what the tests made (other runs may share the cluster).
+    assert.deepEqual(await labelledLeft(s, testId), [], 'no object labelled by the tests is left');
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  /** A fresh pair of namespaces and NodePort per case, so cases never share state (injectedNamespace(name) makes the same name). */
+  function fixtureArgs(name: string): { ns: string; outside: string; args: string[] } {
+    const ns = `sd-istio-${name}-${testId}`;
+    const outside = `sd-plain-${name}-${testId}`;
+    port += 1;
+    return { ns, outside, args: ['--set', `image=${IMAGE}`, '--set', `namespace=${ns}`, '--set', `outsideNamespace=${outside}`, '--set', `nodePort=${port}`, '--report-dir', reports] };
+  }
+
+  async function run(args: string[]): Promise<{ exitCode: number | undefined; out: RunOutput; text: string }> {
+    const r = await shakedown(['run', 'istio-mtls', ...args]);
+    return { exitCode: r.exitCode, out: readRun(r.stdout), text: `${r.stdout.slice(-4000)}\n${r.stderr}` };
+  }
+
+  async function policies(namespace: string): Promise<Pa[]> {
+    return ((await s.custom.listNamespacedCustomObject({ ...PA, namespace })) as { items: Pa[] }).items;
+  }
+
+  async function runPolicies(runId: string): Promise<string[]> {
+    const r = (await s.custom.listClusterCustomObject({ ...PA, labelSelector: `shakedown.io/run-id=${runId}` })) as { items: Pa[] };
+    return r.items.map((x) => `${x.metadata.namespace}/${x.metadata.name}`);
+  }
+
+  /** What "restored exactly" compares: spec, labels, annotations. */
+  const shape = (p: Pa | undefined) => p && { spec: p.spec, labels: p.metadata.labels ?? {}, annotations: p.metadata.annotations ?? {} };
+
+  async function userPolicy(namespace: string, name: string, spec: Record<string, unknown>, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): Promise<Pa> {
+    userPolicies.push({ namespace, name });
+    return (await s.custom.createNamespacedCustomObject({ ...PA, namespace, body: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, ...extra }, spec } })) as Pa;
+  }
+
+  async function injectedNamespace(name: string): Promise<string> {
+    const ns = `sd-istio-${name}-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels: { ...labels, 'istio-injection': 'enabled' } } } });
+    return ns;
+  }
+
+  function assertPassed(r: { exitCode: number | undefined; out: RunOutput; text: string }) {
+    assert.equal(r.out.journal.verdict.kind, 'passed', `${JSON.stringify(r.out.journal.verdict)}\n${r.out.failures.join('\n')}\n${r.text}`);
+    assert.equal(r.exitCode, 0);
+    const names = r.out.journal.checks.map((c) => `${c.name}:${c.status}`);
+    assert.deepEqual(names, ['in-mesh-before:passed', 'strict-rejects-plaintext:passed', 'permissive-accepts-plaintext:passed', 'policies-restored:passed']);
+    const m = Object.fromEntries(r.out.journal.measurements.map((x) => [x.name, x.value]));
+    for (const k of ['strict-enforced', 'strict-enforced-out-of-mesh', 'strict-enforced-host', 'permissive-enforced', 'permissive-enforced-host']) assert.ok(typeof m[k] === 'number', `measurement ${k}`);
+    console.log(`      STRICT enforced after ${m['strict-enforced']} ms (out-of-mesh ${m['strict-enforced-out-of-mesh']}, host ${m['strict-enforced-host']}); PERMISSIVE after ${m['permissive-enforced']} ms; ${m['probes']} probes`);
+  }
+
+  it('passes on the fixture at namespace scope, and leaves nothing behind', async () => {
+    const f = fixtureArgs('ns');
+    const r = await run(f.args);
+    assertPassed(r);
+    assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+    assert.deepEqual(await runPolicies(r.out.journal.runId), []);
+  });
+
+  it('passes at workload scope (a selector policy of its own, deleted after)', async () => {
+    const r = await run([...fixtureArgs('wl').args, '--set', 'scope=workload']);
+    assertPassed(r);
+    assert.deepEqual(await runPolicies(r.out.journal.runId), []);
+  });
+
+  it('passes at mesh scope (a root-namespace policy of its own, deleted after)', async () => {
+    const before = await policies('istio-system');
+    const r = await run([...fixtureArgs('mesh').args, '--set', 'scope=mesh']);
+    assertPassed(r);
+    assert.deepEqual((await policies('istio-system')).map(shape), before.map(shape));
+  });
+
+  it('restores a user\'s mesh-wide PERMISSIVE policy, with its own labels and annotations, identical', async () => {
+    const mine = await userPolicy('istio-system', 'default', { mtls: { mode: 'PERMISSIVE' } }, { labels: { team: 'platform', tier: 'mesh' }, annotations: { 'example.com/owner': 'sre' } });
+    const r = await run([...fixtureArgs('meshuser').args, '--set', 'scope=mesh']);
+    assertPassed(r);
+    const after = (await policies('istio-system')).find((p) => p.metadata.name === 'default');
+    assert.deepEqual(shape(after), shape(mine));
+    const change = (r.out.journal as unknown as { changes: { undo: { before: Pa | null }; status: string }[] }).changes;
+    assert.equal(change.length, 1);
+    assert.deepEqual(shape(change[0]!.undo.before ?? undefined), shape(mine), 'the journal holds the whole recorded policy');
+    assert.equal(change[0]!.status, 'undone');
+  });
+
+  it('fails with a finding naming the workload policy that leaves the probed port DISABLE (portLevelMtls)', async () => {
+    const ns = await injectedNamespace('port');
+    const f = fixtureArgs('port');
+    await userPolicy(ns, 'port-disable', { selector: { matchLabels: { 'app.kubernetes.io/name': 'shakedown-echo' } }, portLevelMtls: { '8080': { mode: 'DISABLE' } } });
+    const before = await policies(ns);
+    const r = await run([...f.args, '--set', 'enforcedWithin=15s']);
+    assert.equal(r.out.journal.verdict.kind, 'failed', `${JSON.stringify(r.out.journal.verdict)}\n${r.text}`);
+    assert.equal(r.exitCode, 1);
+    const findings = r.out.journal.verdict.findings ?? [];
+    assert.ok(findings.includes('strict-rejects-plaintext'), findings.join(', '));
+    assert.ok(findings.some((x) => x.includes(`PeerAuthentication ${ns}/port-disable`) && x.includes('port 8080') && x.includes('DISABLE')), findings.join(', '));
+    const status = Object.fromEntries(r.out.journal.checks.map((c) => [c.name, c.status]));
+    assert.equal(status['permissive-accepts-plaintext'], 'passed');
+    assert.equal(status['policies-restored'], 'passed');
+    // The user's policy is untouched; the run's own namespace-wide policy is gone.
+    assert.deepEqual((await policies(ns)).map(shape), before.map(shape));
+    assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+  });
+
+  it('on SIGINT while STRICT is applied: exit 130, the user\'s policy back as it was, nothing labelled left', async () => {
+    const ns = await injectedNamespace('sigint');
+    const f = fixtureArgs('sigint');
+    const mine = await userPolicy(ns, 'default', { mtls: { mode: 'PERMISSIVE' } }, { labels: { owner: 'shop' } });
+    // A long bound and more rounds keep the run in its STRICT stage while the signal is sent.
+    const child = shakedown(['run', 'istio-mtls', ...f.args, '--set', 'consecutiveRounds=20']);
+    await waitFor(
+      async () => {
+        const p = (await policies(ns)).find((x) => x.metadata.name === 'default');
+        const mode = (p?.spec?.['mtls'] as { mode?: string } | undefined)?.mode;
+        return mode === 'STRICT' ? done(undefined) : notYet(mode);
+      },
+      { what: 'the run to set STRICT on the user\'s policy', timeoutMs: 300_000, intervalMs: 200 },
+    );
+    child.kill('SIGINT');
+    const r = await child;
+    assert.equal(r.exitCode, 130, r.stdout.slice(-3000) + r.stderr);
+    const out = readRun(r.stdout);
+    assert.equal(out.journal.verdict.reason, 'SIGINT');
+    assert.ok(out.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(out.journal.rollbacks));
+    assert.deepEqual(shape((await policies(ns)).find((x) => x.metadata.name === 'default')), shape(mine));
+    assert.deepEqual(await labelledLeft(s, out.journal.runId), []);
+    assert.deepEqual(await runPolicies(out.journal.runId), []);
+  });
+
+  it('stops in preflight with an error when the target namespace is not injected, touching nothing', async () => {
+    const ns = `sd-istio-noinj-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    const f = fixtureArgs('noinj');
+    const r = await run(f.args);
+    assert.equal(r.exitCode, 3, r.text);
+    const v = r.out.journal.verdict as { kind: string; phase?: string; code?: string; summary?: string };
+    assert.deepEqual([v.kind, v.phase, v.code], ['error', 'preflight', 'PREFLIGHT']);
+    assert.match(v.summary ?? '', new RegExp(`namespace ${ns} is not injected`));
+    assert.deepEqual(r.out.journal.rollbacks, []);
+    assert.deepEqual((r.out.journal as unknown as { changes: unknown[] }).changes, []);
+    assert.deepEqual(await policies(ns), []);
+    await assert.rejects(s.core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
+    assert.equal((await s.core.readNamespace({ name: ns })).metadata?.labels?.['istio-injection'], undefined, 'the namespace was not labelled');
+    assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+  });
+});
