@@ -81,14 +81,15 @@ describe('istio: istio-mtls end to end', function () {
     return ns;
   }
 
-  function assertPassed(r: { exitCode: number | undefined; out: RunOutput; text: string }) {
+  function assertPassed(r: { exitCode: number | undefined; out: RunOutput; text: string }, o: { host: boolean } = { host: true }) {
     assert.equal(r.out.journal.verdict.kind, 'passed', `${JSON.stringify(r.out.journal.verdict)}\n${r.out.failures.join('\n')}\n${r.text}`);
     assert.equal(r.exitCode, 0);
     const names = r.out.journal.checks.map((c) => `${c.name}:${c.status}`);
     assert.deepEqual(names, ['in-mesh-before:passed', 'strict-rejects-plaintext:passed', 'permissive-accepts-plaintext:passed', 'policies-restored:passed']);
     const m = Object.fromEntries(r.out.journal.measurements.map((x) => [x.name, x.value]));
-    for (const k of ['strict-enforced', 'strict-enforced-out-of-mesh', 'strict-enforced-host', 'permissive-enforced', 'permissive-enforced-host']) assert.ok(typeof m[k] === 'number', `measurement ${k}`);
-    console.log(`      STRICT enforced after ${m['strict-enforced']} ms (out-of-mesh ${m['strict-enforced-out-of-mesh']}, host ${m['strict-enforced-host']}); PERMISSIVE after ${m['permissive-enforced']} ms; ${m['probes']} probes`);
+    for (const k of ['strict-enforced', 'strict-enforced-out-of-mesh', 'permissive-enforced', 'permissive-enforced-out-of-mesh']) assert.ok(typeof m[k] === 'number', `measurement ${k}`);
+    for (const k of ['strict-enforced-host', 'permissive-enforced-host']) assert.equal(typeof m[k] === 'number', o.host, `measurement ${k} ${o.host ? 'present' : 'absent'}`);
+    console.log(`      STRICT enforced after ${m['strict-enforced']} ms (out-of-mesh ${m['strict-enforced-out-of-mesh']}, host ${m['strict-enforced-host'] ?? 'not probed'}); PERMISSIVE after ${m['permissive-enforced']} ms; ${m['probes']} probes`);
   }
 
   it('passes on the fixture at namespace scope, and leaves nothing behind', async () => {
@@ -166,6 +167,61 @@ describe('istio: istio-mtls end to end', function () {
     assert.deepEqual(shape((await policies(ns)).find((x) => x.metadata.name === 'default')), shape(mine));
     assert.deepEqual(await labelledLeft(s, out.journal.runId), []);
     assert.deepEqual(await runPolicies(out.journal.runId), []);
+  });
+
+  /** A user's own workload: a Deployment behind a ClusterIP Service (port 80 → named port "web"), no NodePort. */
+  async function userWorkload(ns: string, name: string): Promise<void> {
+    await s.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name, labels },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: name } },
+          template: {
+            metadata: { labels: { app: name, ...labels } },
+            spec: {
+              terminationGracePeriodSeconds: 2,
+              containers: [{ name: 'web', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', 'mkdir -p /tmp/w && echo shop > /tmp/w/index.html && exec httpd -f -p 8081 -h /tmp/w'], ports: [{ name: 'web', containerPort: 8081 }], readinessProbe: { tcpSocket: { port: 8081 }, periodSeconds: 2 } }],
+            },
+          },
+        },
+      },
+    });
+    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] } } });
+    await waitFor(
+      async () => {
+        const pods = (await s.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items;
+        return pods.length > 0 && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? done(undefined) : notYet(pods.map((p) => p.status?.phase));
+      },
+      { what: `${ns}/${name} Ready`, timeoutMs: 180_000, retryErrors: true },
+    );
+  }
+
+  it('passes on an existing Service named with service= (named targetPort, no NodePort: two paths)', async () => {
+    const ns = await injectedNamespace('user');
+    await userWorkload(ns, 'shop-web');
+    const f = fixtureArgs('user');
+    const r = await run([...f.args, '--set', 'service=shop-web', '--set', 'port=80']);
+    assertPassed(r, { host: false });
+    // The user's workload is untouched; only the run's client pod was added and removed.
+    assert.equal((await s.apps.readNamespacedDeployment({ name: 'shop-web', namespace: ns })).status?.readyReplicas, 1);
+    assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+  });
+
+  it('stops in preflight when the existing Service\'s pods carry no sidecar (namespace labelled after they started)', async () => {
+    const ns = `sd-istio-bare-${testId}`;
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await userWorkload(ns, 'bare-web');
+    await s.core.patchNamespace({ name: ns, body: [{ op: 'add', path: '/metadata/labels/istio-injection', value: 'enabled' }] });
+    const f = fixtureArgs('bare');
+    const r = await run([...f.args, '--set', 'service=bare-web', '--set', 'port=80']);
+    assert.equal(r.exitCode, 3, r.text);
+    const v = r.out.journal.verdict as { kind: string; phase?: string; summary?: string };
+    assert.deepEqual([v.kind, v.phase], ['error', 'preflight']);
+    assert.match(v.summary ?? '', /carry no istio-proxy sidecar/);
+    assert.deepEqual(await policies(ns), []);
+    await assert.rejects(s.core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
   });
 
   it('stops in preflight with an error when the target namespace is not injected, touching nothing', async () => {
