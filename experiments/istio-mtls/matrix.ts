@@ -44,6 +44,8 @@ export interface StageResult {
   enforcedAt?: number | undefined;
   /** Per path: from `since` to the first probe after which the path held until the end. */
   perPath: Partial<Record<PathId, number>>;
+  /** Per path: from `since` to the last probe that did not hold yet (the change took effect between the two). */
+  lastMiss: Partial<Record<PathId, number>>;
 }
 
 export interface RoundOptions {
@@ -73,7 +75,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
  */
 export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions): Promise<StageResult> {
   const expect = EXPECT[o.stage];
-  const result: StageResult = { stage: o.stage, since: o.since, rounds: [], perPath: {} };
+  const result: StageResult = { stage: o.stage, since: o.since, rounds: [], perPath: {}, lastMiss: {} };
   const deadline = o.since + o.boundMs;
   let streak = 0;
   for (;;) {
@@ -101,6 +103,7 @@ export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions):
         let i = result.rounds.length - 1;
         while (i > 0 && meets(result.rounds[i - 1]!.outcomes[p.id]!, expect[p.id])) i--;
         result.perPath[p.id] = Math.max(0, result.rounds[i]!.at - o.since);
+        if (i > 0) result.lastMiss[p.id] = Math.max(0, result.rounds[i - 1]!.at - o.since);
       }
       return result;
     }

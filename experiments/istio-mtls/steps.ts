@@ -144,7 +144,9 @@ export async function applyMode(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): Promis
     ctx.record.measurement({ name: `${name}-enforced`, value: r.enforcedAt - since, unit: 'ms', description: `API server's answer to ${mode} → first of ${ctx.params.consecutiveRounds} rounds in a row where the whole matrix held` });
     for (const id of PATHS) {
       const ms = r.perPath[id];
-      if (ms !== undefined) ctx.record.measurement({ name: `${name}-enforced-${id}`, value: ms, unit: 'ms', description: `API server's answer to ${mode} → the ${id} path held from then on` });
+      const miss = r.lastMiss[id];
+      const before = miss === undefined ? 'no earlier probe missed' : `the probe at +${miss} ms still saw the old policy`;
+      if (ms !== undefined) ctx.record.measurement({ name: `${name}-enforced-${id}`, value: ms, unit: 'ms', description: `API server's answer to ${mode} → the probe from which the ${id} path held (${before}; resolution: probeEvery)` });
     }
     return;
   }
