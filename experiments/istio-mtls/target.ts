@@ -26,10 +26,12 @@ export interface State {
   /** The policy the run sets, and its recorded copy (null: the run creates it). */
   policy?: { ref: { apiVersion: string; kind: string; namespace: string; name: string }; before: Record<string, unknown> | null; changed: boolean };
   stages: StageResult[];
+  /** What decided the port when a mode did not hold, read while that mode was applied. */
+  explanations: Partial<Record<'STRICT' | 'PERMISSIVE', { overrides: string[]; effective: string }>>;
   closeWindow?: (() => void) | undefined;
 }
 
-export const initialState = (): State => ({ clients: { mesh: '', plain: '' }, stages: [] });
+export const initialState = (): State => ({ clients: { mesh: '', plain: '' }, stages: [], explanations: {} });
 export type Ctx = ClusterContext<Params, State>;
 
 export const manifestValues = (p: Params) => ({

@@ -136,14 +136,32 @@ describe('istio: istio-mtls end to end', function () {
     assert.equal(r.out.journal.verdict.kind, 'failed', `${JSON.stringify(r.out.journal.verdict)}\n${r.text}`);
     assert.equal(r.exitCode, 1);
     const findings = r.out.journal.verdict.findings ?? [];
-    assert.ok(findings.includes('strict-rejects-plaintext'), findings.join(', '));
-    assert.ok(findings.some((x) => x.includes(`PeerAuthentication ${ns}/port-disable`) && x.includes('port 8080') && x.includes('DISABLE')), findings.join(', '));
+    assert.deepEqual(findings, ['strict-rejects-plaintext', `strict-overridden (PeerAuthentication ${ns}/port-disable sets port 8080 to DISABLE (portLevelMtls))`]);
     const status = Object.fromEntries(r.out.journal.checks.map((c) => [c.name, c.status]));
     assert.equal(status['permissive-accepts-plaintext'], 'passed');
     assert.equal(status['policies-restored'], 'passed');
     // The user's policy is untouched; the run's own namespace-wide policy is gone.
     assert.deepEqual((await policies(ns)).map(shape), before.map(shape));
     assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+  });
+
+  it('fails with a finding naming a DestinationRule that sends plaintext to the service (in-mesh broken under STRICT)', async () => {
+    const ns = await injectedNamespace('dr');
+    const f = fixtureArgs('dr');
+    await s.custom.createNamespacedCustomObject({
+      group: 'networking.istio.io',
+      version: 'v1',
+      plural: 'destinationrules',
+      namespace: ns,
+      body: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'plain' }, spec: { host: 'shakedown-echo', trafficPolicy: { tls: { mode: 'DISABLE' } } } },
+    });
+    const r = await run([...f.args, '--set', 'enforcedWithin=15s']);
+    assert.equal(r.out.journal.verdict.kind, 'failed', `${JSON.stringify(r.out.journal.verdict)}\n${r.text}`);
+    const findings = r.out.journal.verdict.findings ?? [];
+    // Only the DestinationRule is named: the run's own STRICT policy, read while applied, is not an override.
+    assert.deepEqual(findings, ['strict-rejects-plaintext', `strict-overridden (DestinationRule ${ns}/plain sets client TLS for port 8080 to DISABLE)`]);
+    const strict = r.out.journal.checks.find((c) => c.name === 'strict-rejects-plaintext');
+    assert.match(strict?.observed ?? '', /in-mesh client → [^;]*: HTTP 503/);
   });
 
   it('on SIGINT while STRICT is applied: exit 130, the user\'s policy back as it was, nothing labelled left', async () => {
