@@ -1,6 +1,6 @@
 // istio-mtls: record the policies that decide mTLS for the target, set STRICT then PERMISSIVE at
 // the chosen scope while probing the matrix, and put every policy back exactly.
-import { RunError } from '../../harness/engine/errors.ts';
+import { RunError, throwIfAborted } from '../../harness/engine/errors.ts';
 import { changeObject, describeRef, objectDiff, readObject, restorable, restoreObject, type ObjectUndo } from '../../harness/faults/object-change.ts';
 import { probeHttp } from '../../harness/probes/http-probe.ts';
 import { clientTlsOverrides, effectiveMtls, allPolicies, nameOf, PA_API, readMeshPolicies, type PeerAuthentication } from '../../harness/probes/istio-policies.ts';
@@ -124,6 +124,7 @@ async function setMode(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): Promise<number>
     const live = await readObject(ctx.cluster, pol.ref);
     if (!live) throw new RunError('INJECT', `${describeRef(pol.ref)} disappeared during the run`);
     const body = { ...withMode(live as Record<string, unknown>), metadata: { ...(restorable(live) as { metadata: object }).metadata, resourceVersion: live.metadata?.resourceVersion } };
+    throwIfAborted(ctx.signal);
     await ctx.cluster.objects.replace(body as never);
     answeredAt = Date.now();
   }

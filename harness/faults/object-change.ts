@@ -6,7 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterContext } from '../cluster/context.ts';
 import { isNotFound, type ClusterSession } from '../cluster/session.ts';
 import { LABEL_RUN_ID } from '../engine/run-id.ts';
-import { revertError } from '../engine/errors.ts';
+import { revertError, throwIfAborted } from '../engine/errors.ts';
 import type { UndoSpec } from '../journal/schema.ts';
 
 export type ObjectUndo = Extract<UndoSpec, { kind: 'object' }>;
@@ -71,11 +71,14 @@ export async function changeObject<P, S>(
   await ctx.change(change.description, spec, () => restoreObject(session, spec, { runId: ctx.runId }).then(() => undefined), { timeoutMs: change.timeoutMs ?? 60_000 });
   const body = restorable(change.desired) as Obj;
   let object: KubernetesObject;
+  // An aborted run never sends the change: its rollback may already be running.
+  throwIfAborted(ctx.signal);
   if (change.before) {
     // A replace carries the resourceVersion read now: a concurrent edit fails instead of being overwritten.
     const live = await readObject(session, ref);
     if (!live) throw revertError(`${describeRef(ref)} disappeared before the change could be made`);
     body.metadata = { ...body.metadata, resourceVersion: live.metadata?.resourceVersion };
+    throwIfAborted(ctx.signal);
     object = await session.objects.replace(body);
   } else {
     const md = (body.metadata ??= {});
