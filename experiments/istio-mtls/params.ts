@@ -21,7 +21,9 @@ export const params = z
     readyWithin: duration('3m', { min: '10s', max: '30m' }).describe('bound on the fixture\'s pods (with their sidecars) becoming Ready'),
   })
   .refine((p) => p.outsideNamespace !== p.namespace, { message: 'must differ from namespace (the out-of-mesh client needs a namespace without injection)', path: ['outsideNamespace'] })
-  .refine((p) => p.outsideNamespace !== p.istioNamespace, { message: 'must not be Istio\'s root namespace', path: ['outsideNamespace'] });
+  .refine((p) => p.outsideNamespace !== p.istioNamespace, { message: 'must not be Istio\'s root namespace', path: ['outsideNamespace'] })
+  // The clients are named and labelled "<service>-client-plain": a label value holds 63 characters.
+  .refine((p) => (p.service ?? '').length <= 63 - '-client-plain'.length, { message: `must be at most ${63 - '-client-plain'.length} characters (the clients are named <service>-client-plain)`, path: ['service'] });
 export type Params = z.output<typeof params>;
 
 /** The fixture's server, when no `service` is given. */

@@ -1,9 +1,13 @@
-// The probe matrix's judgement: N rounds in a row, per-path times, bounded rounds, broken probes.
+// The probe matrix's judgement (N rounds in a row, per-path times, bounded rounds, broken probes)
+// and the parameters refused before the cluster is touched.
 import assert from 'node:assert/strict';
 import type { Recorder } from '../../../harness/engine/experiment.ts';
 import type { EventRecord } from '../../../harness/journal/schema.ts';
 import type { ProbeOutcome } from '../../../harness/probes/outcome.ts';
 import { brokenPaths, outcomeCounts, probeRounds, type PathId, type ProbePath } from '../../../experiments/istio-mtls/matrix.ts';
+import { params } from '../../../experiments/istio-mtls/params.ts';
+import { UsageError } from '../../../harness/engine/errors.ts';
+import { validateParams } from '../../../harness/engine/params.ts';
 
 const ok: ProbeOutcome = { kind: 'http', status: 200, detail: 'HTTP/1.1 200 OK' };
 const reset: ProbeOutcome = { kind: 'reset', detail: 'reset' };
@@ -70,5 +74,23 @@ describe('istio-mtls probe matrix', () => {
     const r = await probeRounds(paths, { stage: 'STRICT', ...opts([], 50) });
     assert.equal(r.enforcedAt, undefined);
     assert.deepEqual(brokenPaths(paths, r), []);
+  });
+});
+
+describe('istio-mtls parameters', () => {
+  const bad = (raw: Record<string, unknown>, field: RegExp) => assert.throws(() => validateParams('istio-mtls', params, raw), (e: Error) => e instanceof UsageError && field.test(e.message));
+
+  it('refuses, naming the field, what would break the run after it touched the cluster', () => {
+    bad({ outsideNamespace: 'shakedown-mesh' }, /"outsideNamespace": must differ from namespace/);
+    bad({ outsideNamespace: 'istio-system' }, /"outsideNamespace": must not be Istio's root namespace/);
+    bad({ service: 'a'.repeat(51) }, /"service": must be at most 50 characters/);
+    bad({ path: '/a b' }, /"path": must be an absolute URL path/);
+    bad({ scope: 'cluster' }, /"scope"/);
+    bad({ consecutiveRounds: 0 }, /"consecutiveRounds"/);
+  });
+
+  it('defaults to the fixture at namespace scope', () => {
+    const p = validateParams('istio-mtls', params, {});
+    assert.deepEqual([p.service, p.scope, p.nodePort, p.probeEvery, p.enforcedWithin], [undefined, 'namespace', 32000, 1000, 60_000]);
   });
 });
