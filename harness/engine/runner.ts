@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import {
   JOURNAL_SCHEMA,
   type ChangeRecord,
-  type CheckRecord,
   type EnvironmentRecord,
   type ErrorCode,
   type Journal,
@@ -19,12 +18,12 @@ import { AbortedError, RunError, describeError } from './errors.ts';
 import type {
   AnyExperiment,
   Observer,
-  Recorder,
   RunContext,
   Step,
 } from './experiment.ts';
 import { displayParams, type ParamsSchema } from './params.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
+import { journalRecorder } from './recorder.ts';
 import { UndoStack } from './undo.ts';
 import { runLabels } from './run-id.ts';
 import { nowIso } from './time.ts';
@@ -132,60 +131,7 @@ export async function runExperiment(
    */
   let abandoned: Promise<void> | undefined;
 
-  const recorder: Recorder = {
-    event(e) {
-      const rec = { at: nowIso(), ...e };
-      journal.events.push(rec);
-      writer.touch();
-      return rec;
-    },
-    check(c) {
-      const rec: CheckRecord = {
-        name: c.name,
-        phase,
-        status: c.passed === 'error' ? 'error' : c.passed ? 'passed' : 'failed',
-        expected: c.expected,
-        observed: c.observed,
-        evidence: c.evidence ?? {},
-        at: nowIso(),
-      };
-      if (c.target !== undefined) rec.target = c.target;
-      journal.checks.push(rec);
-      progress.check(rec);
-      writer.touch();
-      return rec;
-    },
-    point(series, value, at) {
-      let s = journal.series.find((x) => x.name === series.name && x.group === series.group);
-      if (!s) {
-        s = { ...series, points: [] };
-        journal.series.push(s);
-      }
-      s.points.push({ at: at ?? nowIso(), value });
-      writer.touch();
-    },
-    window(name) {
-      const w: { name: string; start: string; end?: string } = { name, start: nowIso() };
-      journal.windows.push(w);
-      writer.touch();
-      return () => {
-        w.end ??= nowIso();
-        writer.touch();
-      };
-    },
-    measurement(m) {
-      journal.measurements = journal.measurements.filter((x) => x.name !== m.name).concat(m);
-      writer.touch();
-    },
-    table(t) {
-      journal.tables.push(t);
-      writer.touch();
-    },
-    environment(patch) {
-      Object.assign(journal.environment, patch);
-      writer.touch();
-    },
-  };
+  const recorder = journalRecorder(journal, writer, progress, () => phase);
 
   const ctx: RunContext<unknown, unknown, unknown> = {
     runId: opts.runId,
