@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { isIP } from 'node:net';
+import { homedir, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../engine/errors.ts';
@@ -7,9 +8,61 @@ import { UsageError } from '../engine/errors.ts';
 /** The context of the project's own local test cluster (test/cluster/up.sh writes it). */
 export const LOCAL_TEST_CONTEXT = 'shakedown-local';
 
-/** kind contexts and the local test cluster are targets by default; anything else must be named. */
-export function isContextAllowed(context: string, allowed: readonly string[] = []): boolean {
-  return context.startsWith('kind-') || context === LOCAL_TEST_CONTEXT || allowed.includes(context);
+/**
+ * kind contexts and the local test cluster are targets by default, but only when their API
+ * server is on this machine: a context named `kind-*` that points elsewhere is not trusted by
+ * its name alone. Anything else must be named with --allow-context.
+ */
+export function isContextAllowed(context: string, allowed: readonly string[] = [], server?: string, interfaces?: LocalInterfaces): boolean {
+  if (allowed.includes(context)) return true;
+  if (!(context.startsWith('kind-') || context === LOCAL_TEST_CONTEXT)) return false;
+  return server === undefined || isLocalServer(server, interfaces);
+}
+
+type LocalInterfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
+
+/** Interfaces whose subnet is a local container network (docker's bridge, kind's `br-*` network, CNI, podman). */
+const CONTAINER_BRIDGE = /^(docker\d*|br-[0-9a-f]+|cni\d*|podman\d*|kind\w*)$/;
+
+/**
+ * Whether an API server URL is on this machine: loopback (127.0.0.0/8, ::1, localhost), an
+ * address of a local interface, or an address inside the subnet of a local container bridge
+ * (a kind node on docker's network). Host names other than localhost are not resolved: a name
+ * could point anywhere, so it is not local.
+ */
+export function isLocalServer(server: string, interfaces: LocalInterfaces = networkInterfaces()): boolean {
+  let host: string;
+  try {
+    host = new URL(server).hostname;
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = isIP(host);
+  if (family === 0) return false;
+  if (family === 4 && host.startsWith('127.')) return true;
+  if (host === '::1' || host.startsWith('::ffff:127.')) return true;
+  for (const [name, addrs] of Object.entries(interfaces)) {
+    for (const a of addrs ?? []) {
+      if (a.address.toLowerCase() === host) return true;
+      if (family === 4 && a.family === 'IPv4' && CONTAINER_BRIDGE.test(name) && a.cidr && inCidr4(host, a.cidr)) return true;
+    }
+  }
+  return false;
+}
+
+function ip4(addr: string): number {
+  return addr.split('.').reduce((n, part) => (n << 8) + Number(part), 0) >>> 0;
+}
+
+/** Whether an IPv4 address lies in a CIDR such as 172.18.0.1/16. */
+export function inCidr4(addr: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const bits = Number(bitsText);
+  if (!base || isIP(base) !== 4 || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return ((ip4(addr) & mask) >>> 0) === ((ip4(base) & mask) >>> 0);
 }
 
 export interface ResolvedKubeConfig {
@@ -51,14 +104,20 @@ export function loadKubeConfig(opts: { context?: string | undefined; allowContex
     const known = kc.getContexts().map((c) => c.name);
     throw new UsageError(`context "${context}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`, { field: '--context' });
   }
+  const cluster = kc.getCluster(ctxObj.cluster);
+  if (!cluster?.server) throw new UsageError(`context "${context}" names cluster "${ctxObj.cluster}", which has no server`, { field: '--context' });
   if (!isContextAllowed(context, opts.allowContexts)) {
     throw new UsageError(
-      `context "${context}" is not a kind or local test cluster; shakedown refuses it unless you pass --allow-context ${context}`,
+      `context "${context}" is not a kind or local test cluster (server ${cluster.server}); shakedown refuses it unless you pass --allow-context ${context}`,
+      { field: '--context' },
+    );
+  }
+  if (!isContextAllowed(context, opts.allowContexts, cluster.server)) {
+    throw new UsageError(
+      `context "${context}" looks like a kind or local test cluster, but its server ${cluster.server} is not on this machine; shakedown refuses it unless you pass --allow-context ${context}`,
       { field: '--context' },
     );
   }
   kc.setCurrentContext(context);
-  const cluster = kc.getCluster(ctxObj.cluster);
-  if (!cluster?.server) throw new UsageError(`context "${context}" names cluster "${ctxObj.cluster}", which has no server`, { field: '--context' });
   return { kubeConfig: kc, context, server: cluster.server, source: present.join(delimiter) };
 }

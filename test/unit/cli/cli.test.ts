@@ -92,6 +92,19 @@ describe('cli', function () {
     assert.match(r.stderr, /context "prod" is not a kind or local test cluster.*--allow-context prod/);
   });
 
+  it('a kind-* context whose server is not on this machine is refused, naming context and server', async () => {
+    const kc = join(tmp, 'remote-kind-kubeconfig');
+    writeFileSync(
+      kc,
+      'apiVersion: v1\nkind: Config\ncurrent-context: kind-prod\nclusters: [{name: p, cluster: {server: "https://203.0.113.7:6443"}}]\n' +
+        'users: [{name: u, user: {token: secret-token}}]\ncontexts: [{name: kind-prod, context: {cluster: p, user: u}}]\n',
+    );
+    const r = await shakedown(['run', 'hpa-cpu'], { KUBECONFIG: kc });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /context "kind-prod" .*server https:\/\/203\.0\.113\.7:6443 is not on this machine.*--allow-context kind-prod/);
+    assert.doesNotMatch(r.stderr, /secret-token/);
+  });
+
   it('report on a missing journal exits 2 and names the file', async () => {
     const r = await shakedown(['report', join(tmp, 'nope.json'), '--report-dir', join(tmp, 'out')]);
     assert.equal(r.code, 2);
