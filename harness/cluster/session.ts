@@ -41,11 +41,16 @@ export class ClusterSession {
   readonly version: VersionApi;
   readonly objects: KubernetesObjectApi;
 
-  constructor(resolved: ResolvedKubeConfig) {
+  /** Bound on each API request (watches and execs have their own). */
+  readonly requestTimeoutMs: number;
+
+  constructor(resolved: ResolvedKubeConfig, opts: { requestTimeoutMs?: number } = {}) {
     this.kubeConfig = resolved.kubeConfig;
     this.context = resolved.context;
     this.server = resolved.server;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const counter = this.requests;
+    const timeoutMs = this.requestTimeoutMs;
     const config = createConfiguration({
       baseServer: new ServerConfiguration(resolved.server, {}),
       authMethods: { default: resolved.kubeConfig },
@@ -53,6 +58,9 @@ export class ClusterSession {
         {
           pre: (ctx: RequestContext) => {
             counter.count(ctx.getHttpMethod());
+            // Every request gets its own bound: a server that stops answering fails the request
+            // (and the wait polling it moves on) instead of hanging it forever.
+            ctx.setSignal(withTimeout(ctx.getSignal(), timeoutMs));
             return Promise.resolve(ctx);
           },
           post: (ctx: ResponseContext) => Promise.resolve(ctx),
@@ -68,6 +76,15 @@ export class ClusterSession {
     // KubernetesObjectApi takes a configuration the same way, so generic applies are counted too.
     this.objects = new KubernetesObjectApi(config);
   }
+}
+
+/** Default bound on one API request; long enough for a large list on a slow control plane. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** A signal that fires at the timeout or when the caller's own signal does. */
+export function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const t = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, t]) : t;
 }
 
 /** The HTTP status of a Kubernetes API error, or undefined for anything else. */

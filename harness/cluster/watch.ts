@@ -1,5 +1,6 @@
 import { Watch } from '@kubernetes/client-node';
 import { describeError } from '../engine/errors.ts';
+import { WATCH_BACKOFF, backoffDelay } from './backoff.ts';
 import type { ClusterSession } from './session.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -56,7 +57,9 @@ type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string 
  * Lists, then watches from the list's resourceVersion, and keeps watching: client-node's watch
  * neither reconnects nor survives 410 Gone, so this resumes from the last resourceVersion seen
  * when the server closes the stream, and relists (emitting what changed meanwhile) on 410.
- * Objects present at the start are delivered as ADDED.
+ * Objects present at the start are delivered as ADDED. When the API server goes away it retries
+ * with capped exponential backoff and jitter, and tells onNotice once when the gap starts and
+ * once when it ends.
  */
 export async function watchResilient<T extends Obj>(session: ClusterSession, target: WatchTarget, opts: WatchOptions<T>): Promise<WatchHandle> {
   const path = watchPath(target);
@@ -94,9 +97,56 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
     resourceVersion = res.metadata?.resourceVersion ?? '';
   }
 
+  // Consecutive failed tries, and when the current outage began: the gap is journaled once
+  // when it starts and once when it ends, not on every try.
+  let failures = 0;
+  let gapStartedAt: number | undefined;
+  let pauseTimer: NodeJS.Timeout | undefined;
+  let wake: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((r) => {
+      wake = r;
+      pauseTimer = setTimeout(r, ms);
+    });
+
+  function connected(): void {
+    if (gapStartedAt !== undefined) {
+      opts.onNotice?.(`watch ${path}: reconnected after ${((Date.now() - gapStartedAt) / 1000).toFixed(1)} s and ${failures} failed ${failures === 1 ? 'try' : 'tries'}`);
+    }
+    failures = 0;
+    gapStartedAt = undefined;
+  }
+
+  /** Starts the watch again: at once after a normal close, after a backoff after a failure, relisting first after 410 Gone. */
+  async function restart(failed: unknown, relist: boolean): Promise<void> {
+    if (stopped) return;
+    if (failed !== undefined) {
+      if (gapStartedAt === undefined) {
+        gapStartedAt = Date.now();
+        opts.onNotice?.(`watch ${path}: lost the API server (${describeError(failed)}); reconnecting with backoff (${WATCH_BACKOFF.baseMs / 1000} s to ${WATCH_BACKOFF.capMs / 1000} s)`);
+      }
+      await pause(backoffDelay(failures++));
+      if (stopped) return;
+    }
+    try {
+      if (relist) {
+        relists++;
+        opts.onNotice?.(`watch ${path}: resourceVersion too old (410 Gone); relisting`);
+        await list();
+      } else {
+        reconnects++;
+      }
+      await start();
+    } catch (e) {
+      void restart(e, relist);
+    }
+  }
+
   async function start(): Promise<void> {
     if (stopped) return;
     let gone = false;
+    let ended = false;
     session.requests.count('WATCH');
     current = await watch.watch(
       path,
@@ -115,28 +165,15 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
         emit(phase as WatchEventType, obj);
       },
       (err: unknown) => {
+        ended = true;
         if (stopped) return;
         const tooOld = gone || /410|too old|Expired/i.test(err ? describeError(err) : '');
-        void (async () => {
-          // Reconnect at once after a normal close; back off a little after an error.
-          if (err && !tooOld) await new Promise((r) => setTimeout(r, 500));
-          try {
-            if (tooOld) {
-              relists++;
-              opts.onNotice?.(`watch ${path}: resourceVersion too old (410 Gone); relisting`);
-              await list();
-            } else {
-              reconnects++;
-              if (err) opts.onNotice?.(`watch ${path}: reconnecting after ${describeError(err)}`);
-            }
-            await start();
-          } catch (e) {
-            opts.onNotice?.(`watch ${path}: restart failed (${describeError(e)}); retrying`);
-            setTimeout(() => void start().catch(() => {}), 1000);
-          }
-        })();
+        // A 410 is not an outage: relist at once. Any other error backs off.
+        void restart(err && !tooOld ? err : undefined, tooOld);
       },
     );
+    // The done callback runs before watch() returns when the request failed outright.
+    if (!ended) connected();
   }
 
   await list();
@@ -144,6 +181,8 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
   return {
     stop() {
       stopped = true;
+      clearTimeout(pauseTimer);
+      wake?.();
       current?.abort();
     },
     get reconnects() {
