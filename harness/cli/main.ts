@@ -90,6 +90,8 @@ const kubeconfig = () => import('../cluster/kubeconfig.ts');
 const engine = () => import('../engine/runner.ts');
 const cluster = () => import('../cluster/session.ts');
 const sweeper = () => import('../cluster/cleanup.ts');
+const leases = () => import('../cluster/lease.ts');
+const undoer = () => import('../undo/changes.ts');
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -254,6 +256,25 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         const runId = newRunId();
         // One session per run, so each run's request count is its own.
         const session = new ClusterSession(kube);
+        // The run's Lease: visible to others while it lives, and refused when another live run holds the target.
+        const { RunLease, RunRefusedError, targetOf } = await leases();
+        const lease = new RunLease(session, runId, targetOf(def.name, params));
+        try {
+          await lease.acquire();
+        } catch (err) {
+          if (err instanceof RunRefusedError) {
+            io.stderr(`shakedown: ${def.name}: refused: ${err.message}\n`);
+            verdicts.push({ kind: 'error', summary: 'target busy', phase: 'preflight', code: 'PREFLIGHT', message: err.message });
+            continue;
+          }
+          // An unreachable server is preflight's to report (as an error verdict, with reports);
+          // any answer from the server that refuses the Lease stops the run here.
+          if (apiStatusOf(err) !== undefined || !/fetch failed|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|timed? ?out|abort/i.test(describeError(err))) {
+            io.stderr(`shakedown: ${def.name}: could not take the run's Lease ${lease.name} in namespace default: ${describeError(err)}\n`);
+            verdicts.push({ kind: 'error', summary: 'no lease', phase: 'preflight', code: 'PREFLIGHT', message: describeError(err) });
+            continue;
+          }
+        }
         const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name, description: def.description }, runId } as Parameters<typeof reportDirName>[0]));
         const result = await runExperiment(def, params, {
           runId,
@@ -263,7 +284,15 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           cluster: session,
           environment: { context: kube.context, server: kube.server },
           progress,
+          onChanges: (changes) => lease.setChanges(changes),
         });
+        const released = await lease.release().catch((err: unknown) => {
+          io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
+          return false;
+        });
+        if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
+          io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
+        }
         result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
         const files = await writeReports(result.journal, dir);
         verdicts.push(result.verdict);
@@ -298,23 +327,89 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   clusterOptions(
     program
       .command('cleanup')
-      .summary('delete what a crashed run left behind, by label')
-      .description('Delete every object a run left behind, selected by its shakedown.io/run-id label.')
-      .option('--run-id <id>', 'only the objects of this run (default: every shakedown run)'),
+      .summary("undo a crashed run's changes and delete what it left, by label")
+      .description(
+        "Undo a crashed run's recorded changes (replicas, objects, files, processes) and delete every object it labelled " +
+          '(shakedown.io/run-id), found through API discovery. Without --run-id, runs whose Lease is live are left alone.',
+      )
+      .option('--run-id <id>', 'only this run: undo its changes (from its Lease, else its journal), then delete its objects')
+      .option('--journal <path>', "the run's journal.json, when its Lease is gone and it is not under --report-dir")
+      .option('--force', 'also act on runs whose Lease is still live'),
   )
+    .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
     .option('--timeout <duration>', 'how long to wait for the deletions', '30m')
-    .addHelpText('after', examples(['shakedown cleanup', 'shakedown cleanup --run-id <id> --context kind-ci'], 'Exit codes: 0 nothing left, 2 bad kubeconfig or context, 3 a deletion failed'))
-    .action(async (opts: ClusterOptions & { runId?: string; timeout: string }) => {
+    .addHelpText(
+      'after',
+      examples(
+        ['shakedown cleanup', 'shakedown cleanup --run-id <id> --context kind-ci', 'shakedown cleanup --run-id <id> --journal reports/<dir>/journal.json'],
+        'Exit codes: 0 nothing left, 2 bad kubeconfig, context or flag, 3 a change could not be undone, a deletion failed, or the run is live',
+      ),
+    )
+    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string }) => {
     const { loadKubeConfig } = await kubeconfig();
     const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
     const { ClusterSession } = await cluster();
     const { deleteByLabel } = await sweeper();
+    const { changesOf, isLeaseLive, listRunLeases, runIdOf } = await leases();
+    const { undoChanges } = await undoer();
     const timeoutMs = parseDuration(opts.timeout);
     if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 5m, 90s)`, { field: '--timeout' });
+    if (opts.runId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.runId)) throw new UsageError(`--run-id "${opts.runId}" is not a run id`, { field: '--run-id' });
+    if (opts.journal && !opts.runId) throw new UsageError('--journal needs --run-id', { field: '--journal' });
     const session = new ClusterSession(kube);
+    const started = Date.now();
     try {
-      const r = await deleteByLabel(session, { runId: opts.runId, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
-      out(r.deleted.length ? `cleanup: ${r.deleted.length} object(s) deleted, none left` : 'cleanup: nothing labelled by shakedown was found');
+      const runLeases = await listRunLeases(session, opts.runId);
+      const live = new Set(runLeases.filter((l) => isLeaseLive(l)).map((l) => runIdOf(l) ?? ''));
+      if (opts.runId && live.has(opts.runId) && !opts.force) {
+        exitCode = EXIT.error;
+        io.stderr(`shakedown: cleanup: run ${opts.runId} is live (its Lease was renewed within ${30} s by ${runLeases[0]?.spec?.holderIdentity ?? 'unknown'}); pass --force if it is dead\n`);
+        return;
+      }
+      // What to undo: each run's changes from its Lease; for --run-id without one, from its journal.
+      const plans: { runId: string; source: string; changes: import('../journal/schema.ts').ChangeRecord[] }[] = [];
+      for (const l of runLeases) {
+        const id = runIdOf(l) ?? '';
+        if (live.has(id) && !opts.force) continue;
+        plans.push({ runId: id, source: `Lease default/${l.metadata?.name ?? ''}`, changes: changesOf(l) });
+      }
+      if (opts.runId && !plans.some((p) => p.changes.length > 0)) {
+        const found = await findJournal(opts.runId, opts.journal, opts.reportDir);
+        if (found) plans.splice(0, plans.length, { runId: opts.runId, source: found.path, changes: found.changes });
+      }
+      let undoFailed = 0;
+      const keepLeasesOf = new Set<string>();
+      for (const plan of plans) {
+        const pending = plan.changes.filter((c) => c.status !== 'undone');
+        if (plan.changes.length === 0) continue;
+        out(`run ${plan.runId}: ${plan.changes.length} recorded change(s) (from ${plan.source}), ${pending.length} to undo`);
+        const results = await undoChanges(session, plan.changes, {
+          timeoutMs: Math.min(timeoutMs, 120_000),
+          onResult: (r) => {
+            if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
+            else if (r.status === 'ok') out(`  undone #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
+            else out(`  FAILED #${r.change.id} ${r.change.description}: ${r.error ?? ''}`);
+          },
+        });
+        const failed = results.filter((r) => r.status === 'failed').length;
+        if (failed) {
+          undoFailed += failed;
+          keepLeasesOf.add(plan.runId);
+        }
+      }
+      // A run whose undo failed keeps its Lease, so the next cleanup still knows what to undo.
+      const skipRunIds = new Set([...(opts.force ? [] : live), ...keepLeasesOf]);
+      const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
+      for (const id of r.skippedRuns) out(live.has(id) && !opts.force ? `left run ${id} alone: it is live (pass --force to clean it anyway)` : `kept the objects of run ${id}: some of its changes could not be undone`);
+      for (const g of r.unreachable) out(`warning: could not look in API group ${g} (its discovery failed)`);
+      const undone = plans.reduce((n, p) => n + p.changes.filter((c) => c.status !== 'undone').length, 0) - undoFailed;
+      const took = ((Date.now() - started) / 1000).toFixed(1);
+      if (r.deleted.length === 0 && undone === 0 && undoFailed === 0) out(`cleanup: nothing labelled by shakedown and no recorded change to undo was found (${took} s)`);
+      else out(`cleanup: ${undone} change(s) undone, ${r.deleted.length} object(s) deleted${undoFailed ? `, ${undoFailed} undo(s) FAILED` : ', none left'} (${took} s)`);
+      if (undoFailed) {
+        exitCode = EXIT.error;
+        io.stderr(`shakedown: cleanup: ${undoFailed} change(s) could not be undone (listed above); fix the cause and run cleanup again\n`);
+      }
     } catch (err) {
       exitCode = EXIT.error;
       io.stderr(`shakedown: cleanup failed on context ${kube.context}: ${describeError(err)}\n`);
@@ -360,6 +455,33 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (process.env['SHAKEDOWN_DEBUG']) io.stderr(`${(err as Error).stack ?? ''}\n`);
     return EXIT.error;
   }
+}
+
+/** The HTTP status of an API error, if it is one. */
+function apiStatusOf(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
+}
+
+/** A run's journal: the one named, else the one under the report dir whose runId matches. */
+async function findJournal(runId: string, path: string | undefined, reportDir: string): Promise<{ path: string; changes: import('../journal/schema.ts').ChangeRecord[] } | undefined> {
+  const { readJournal } = await reports();
+  if (path) {
+    const j = await readJournal(path).catch((err: unknown) => {
+      throw new UsageError(describeError(err), { field: '--journal', cause: err });
+    });
+    if (j.runId !== runId) throw new UsageError(`--journal ${path} is the journal of run ${j.runId}, not ${runId}`, { field: '--journal' });
+    return { path, changes: j.changes };
+  }
+  const { readdirSync, existsSync } = await import('node:fs');
+  if (!existsSync(reportDir)) return undefined;
+  // Report dirs end with the run id: reports/<time>-<experiment>-<run id>/.
+  for (const d of readdirSync(reportDir).filter((n) => n.endsWith(`-${runId}`))) {
+    const p = join(reportDir, d, 'journal.json');
+    if (!existsSync(p)) continue;
+    const j = await readJournal(p).catch(() => undefined);
+    if (j?.runId === runId) return { path: p, changes: j.changes };
+  }
+  return undefined;
 }
 
 /** Experiments named on the command line, or all of them; an unknown name is bad input. */

@@ -2,115 +2,138 @@ import { LABEL_RUN_ID } from '../engine/run-id.ts';
 import { waitFor, done, notYet } from '../engine/wait.ts';
 import { isNotFound, type ClusterSession } from './session.ts';
 
-/** One kind of object cleanup knows how to find and delete by label. */
-interface Sweepable {
+/** A resource type the server serves that can be listed and deleted. */
+export interface Sweepable {
+  apiVersion: string;
   kind: string;
-  list(s: ClusterSession, labelSelector: string): Promise<{ name: string; namespace?: string | undefined }[]>;
-  remove(s: ClusterSession, name: string, namespace: string | undefined): Promise<unknown>;
+  namespaced: boolean;
 }
 
-const names = (items: { metadata?: { name?: string; namespace?: string } }[]) =>
-  items.map((i) => ({ name: i.metadata?.name ?? '', namespace: i.metadata?.namespace }));
+/** Controllers first (so they do not recreate what is deleted next); Leases and namespaces last. */
+const FIRST = ['HorizontalPodAutoscaler', 'CronJob', 'Job', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
+const LAST = ['Lease', 'Namespace'];
 
-const background = { propagationPolicy: 'Background' };
+export function sweepOrder(kinds: readonly Sweepable[]): Sweepable[] {
+  const rank = (k: Sweepable) => {
+    const f = FIRST.indexOf(k.kind);
+    if (f >= 0) return f;
+    const l = LAST.indexOf(k.kind);
+    return l >= 0 ? 1000 + l : 500;
+  };
+  return [...kinds].sort((a, b) => rank(a) - rank(b) || a.apiVersion.localeCompare(b.apiVersion) || a.kind.localeCompare(b.kind));
+}
 
-/** Controllers first (so they do not recreate what is deleted next), namespaces last. */
-const SWEEP: Sweepable[] = [
-  {
-    kind: 'HorizontalPodAutoscaler',
-    list: async (s, labelSelector) => names((await s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name, namespace: namespace! }),
-  },
-  {
-    kind: 'Deployment',
-    list: async (s, labelSelector) => names((await s.apps.listDeploymentForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.apps.deleteNamespacedDeployment({ name, namespace: namespace!, body: background }),
-  },
-  {
-    kind: 'StatefulSet',
-    list: async (s, labelSelector) => names((await s.apps.listStatefulSetForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.apps.deleteNamespacedStatefulSet({ name, namespace: namespace!, body: background }),
-  },
-  {
-    kind: 'Pod',
-    list: async (s, labelSelector) => names((await s.core.listPodForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.core.deleteNamespacedPod({ name, namespace: namespace! }),
-  },
-  {
-    kind: 'Service',
-    list: async (s, labelSelector) => names((await s.core.listServiceForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.core.deleteNamespacedService({ name, namespace: namespace! }),
-  },
-  {
-    kind: 'ConfigMap',
-    list: async (s, labelSelector) => names((await s.core.listConfigMapForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.core.deleteNamespacedConfigMap({ name, namespace: namespace! }),
-  },
-  {
-    kind: 'PersistentVolumeClaim',
-    list: async (s, labelSelector) => names((await s.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector })).items),
-    remove: (s, name, namespace) => s.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: namespace! }),
-  },
-  {
-    kind: 'PeerAuthentication',
-    list: async (s, labelSelector) => {
-      try {
-        const r = (await s.custom.listClusterCustomObject({ group: 'security.istio.io', version: 'v1', plural: 'peerauthentications', labelSelector })) as {
-          items: { metadata?: { name?: string; namespace?: string } }[];
-        };
-        return names(r.items);
-      } catch (err) {
-        if (isNotFound(err)) return []; // Istio is not installed: nothing of this kind can exist
-        throw err;
-      }
-    },
-    remove: (s, name, namespace) =>
-      s.custom.deleteNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', plural: 'peerauthentications', name, namespace: namespace! }),
-  },
-  {
-    kind: 'Namespace',
-    list: async (s, labelSelector) => names((await s.core.listNamespace({ labelSelector })).items),
-    remove: (s, name) => s.core.deleteNamespace({ name }),
-  },
-];
+interface DiscoveredResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+/** Keeps the listable, deletable top-level resources of one group version (no subresources like pods/exec). */
+export function sweepableOf(apiVersion: string, resources: readonly DiscoveredResource[]): Sweepable[] {
+  return resources
+    .filter((r) => !r.name.includes('/') && r.verbs.includes('list') && r.verbs.includes('delete'))
+    .map((r) => ({ apiVersion, kind: r.kind, namespaced: r.namespaced }));
+}
+
+/**
+ * Every resource type the server serves that supports list and delete, namespaced and cluster
+ * scoped, found through API discovery (the preferred version of each group), so a kind added
+ * later (a CRD, Istio's policies) is never missed. A group whose discovery fails (an aggregated
+ * API that is down) is skipped and named in `unreachable`.
+ */
+export async function discoverSweepable(session: ClusterSession): Promise<{ kinds: Sweepable[]; unreachable: string[] }> {
+  const kinds: Sweepable[] = sweepableOf('v1', (await session.core.getAPIResources()).resources);
+  const unreachable: string[] = [];
+  const groups = (await session.apis.getAPIVersions()).groups;
+  for (const g of groups) {
+    const version = g.preferredVersion?.version ?? g.versions[0]?.version;
+    if (!version) continue;
+    try {
+      const list = await session.custom.getAPIResources({ group: g.name, version });
+      kinds.push(...sweepableOf(`${g.name}/${version}`, list.resources));
+    } catch {
+      unreachable.push(`${g.name}/${version}`);
+    }
+  }
+  // Events are never labelled by shakedown and are served twice (core and events.k8s.io).
+  return { kinds: sweepOrder(kinds.filter((k) => k.kind !== 'Event')), unreachable };
+}
+
+export interface LabelledObject {
+  ref: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+  runId: string;
+}
+
+type Listed = { items: { metadata?: { name?: string; namespace?: string; labels?: Record<string, string> } }[] };
+
+/** Every object carrying the run-id label (or one run's), across every discovered kind, in sweep order. */
+export async function findLabelled(session: ClusterSession, kinds: readonly Sweepable[], runId?: string): Promise<LabelledObject[]> {
+  const labelSelector = runId ? `${LABEL_RUN_ID}=${runId}` : LABEL_RUN_ID;
+  const found: LabelledObject[] = [];
+  for (const k of kinds) {
+    let res: Listed;
+    try {
+      res = await session.objects.list(k.apiVersion, k.kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+    } catch (err) {
+      if (isNotFound(err)) continue; // served a moment ago, gone now (a CRD removed)
+      throw err;
+    }
+    for (const i of res.items) {
+      const name = i.metadata?.name ?? '';
+      const namespace = i.metadata?.namespace;
+      found.push({ ref: `${k.kind}/${namespace ? `${namespace}/` : ''}${name}`, apiVersion: k.apiVersion, kind: k.kind, name, namespace, runId: i.metadata?.labels?.[LABEL_RUN_ID] ?? '' });
+    }
+  }
+  return found;
+}
 
 export interface CleanupResult {
   /** "Kind/namespace/name" of every object a delete was sent for. */
   deleted: string[];
+  /** Run ids whose objects were left alone (live runs). */
+  skippedRuns: string[];
+  /** API groups whose discovery failed (their objects could not be looked for). */
+  unreachable: string[];
 }
 
-const ref = (kind: string, o: { name: string; namespace?: string | undefined }) => `${kind}/${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
-
 /**
- * Deletes every object labelled by shakedown (or by one run) and waits until none is left, so
- * the cluster is as it was. Objects already gone are fine; any other failure is thrown.
+ * Deletes every object labelled by shakedown (or by one run), except those of the runs in
+ * `skipRunIds`, and waits until none is left, so the cluster is as it was. Objects already gone
+ * are fine; any other failure is thrown.
  */
 export async function deleteByLabel(
   session: ClusterSession,
-  opts: { runId?: string | undefined; timeoutMs: number; signal?: AbortSignal; onDelete?: (ref: string) => void },
+  opts: { runId?: string | undefined; skipRunIds?: ReadonlySet<string>; timeoutMs: number; signal?: AbortSignal; onDelete?: (ref: string) => void },
 ): Promise<CleanupResult> {
-  const labelSelector = opts.runId ? `${LABEL_RUN_ID}=${opts.runId}` : LABEL_RUN_ID;
+  const { kinds, unreachable } = await discoverSweepable(session);
+  const skip = opts.skipRunIds ?? new Set<string>();
+  const all = await findLabelled(session, kinds, opts.runId);
+  const targets = all.filter((o) => !skip.has(o.runId));
+  const skippedRuns = [...new Set(all.filter((o) => skip.has(o.runId)).map((o) => o.runId))];
   const deleted: string[] = [];
-  for (const kind of SWEEP) {
-    for (const o of await kind.list(session, labelSelector)) {
-      try {
-        await kind.remove(session, o.name, o.namespace);
-        deleted.push(ref(kind.kind, o));
-        opts.onDelete?.(ref(kind.kind, o));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
+  for (const o of targets) {
+    try {
+      await session.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } }, undefined, undefined, undefined, undefined, 'Background');
+      deleted.push(o.ref);
+      opts.onDelete?.(o.ref);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
   }
-  // Only the kinds something was deleted of can still be there (others were listed empty).
-  const pending = SWEEP.filter((k) => deleted.some((d) => d.startsWith(`${k.kind}/`)));
+  // Only the kinds something was deleted of can still be there.
+  const pending = kinds.filter((k) => targets.some((o) => o.kind === k.kind && o.apiVersion === k.apiVersion));
   await waitFor(
     async () => {
-      const left: string[] = [];
-      for (const kind of pending) for (const o of await kind.list(session, labelSelector)) left.push(ref(kind.kind, o));
+      const left = (await findLabelled(session, pending, opts.runId)).filter((o) => !skip.has(o.runId)).map((o) => o.ref);
       return left.length === 0 ? done(undefined) : notYet(left);
     },
-    { what: `no object labelled ${labelSelector} left`, timeoutMs: opts.timeoutMs, intervalMs: 2000, signal: opts.signal },
+    { what: `no object labelled ${opts.runId ? `${LABEL_RUN_ID}=${opts.runId}` : LABEL_RUN_ID} left`, timeoutMs: opts.timeoutMs, intervalMs: 2000, signal: opts.signal },
   );
-  return { deleted };
+  return { deleted, skippedRuns, unreachable };
 }

@@ -1,6 +1,8 @@
 import {
+  ApisApi,
   AppsV1Api,
   AutoscalingV2Api,
+  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
@@ -39,6 +41,9 @@ export class ClusterSession {
   readonly storage: StorageV1Api;
   readonly custom: CustomObjectsApi;
   readonly version: VersionApi;
+  readonly coordination: CoordinationV1Api;
+  /** API discovery (the groups the server serves). */
+  readonly apis: ApisApi;
   readonly objects: KubernetesObjectApi;
 
   /** Bound on each API request (watches and execs have their own). */
@@ -73,6 +78,8 @@ export class ClusterSession {
     this.storage = new StorageV1Api(config);
     this.custom = new CustomObjectsApi(config);
     this.version = new VersionApi(config);
+    this.coordination = new CoordinationV1Api(config);
+    this.apis = new ApisApi(config);
     // KubernetesObjectApi takes a configuration the same way, so generic applies are counted too.
     this.objects = new KubernetesObjectApi(config);
   }

@@ -1,0 +1,39 @@
+import type { ChangeRecord } from '../journal/schema.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+import { describeError } from '../engine/errors.ts';
+import { describeUndo, undoChange, type UndoOutcome } from './execute.ts';
+
+export interface ChangeUndoResult {
+  change: ChangeRecord;
+  /** `skipped`: the run's own rollback had undone it already. */
+  status: 'ok' | 'skipped' | 'failed';
+  outcome?: UndoOutcome;
+  error?: string;
+}
+
+/**
+ * Undoes a run's recorded changes in reverse order, skipping those its rollback already undid.
+ * Every change is tried even when an earlier one fails; failures are returned, never swallowed.
+ */
+export async function undoChanges(
+  session: ClusterSession,
+  changes: readonly ChangeRecord[],
+  opts: { signal?: AbortSignal; timeoutMs?: number; onResult?: (r: ChangeUndoResult) => void } = {},
+): Promise<ChangeUndoResult[]> {
+  const results: ChangeUndoResult[] = [];
+  for (const change of [...changes].sort((a, b) => b.id - a.id)) {
+    let r: ChangeUndoResult;
+    if (change.status === 'undone') {
+      r = { change, status: 'skipped' };
+    } else {
+      try {
+        r = { change, status: 'ok', outcome: await undoChange(session, change.undo, { signal: opts.signal, timeoutMs: opts.timeoutMs }) };
+      } catch (err) {
+        r = { change, status: 'failed', error: `${describeUndo(change.undo)}: ${describeError(err)}` };
+      }
+    }
+    results.push(r);
+    opts.onResult?.(r);
+  }
+  return results;
+}

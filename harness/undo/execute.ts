@@ -1,0 +1,191 @@
+// Undoes one journaled change from its data alone (an UndoSpec), with no live state of the run
+// that made it: what `shakedown cleanup --run-id` runs after a crash or SIGKILL. Every undo is
+// idempotent: undoing twice, or undoing what is already gone, is "nothing to do", not an error.
+import type { UndoSpec } from '../journal/schema.ts';
+import { execInPod } from '../cluster/exec.ts';
+import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
+import { AbortedError } from '../engine/errors.ts';
+
+export interface UndoOutcome {
+  /** `done`: the change was reverted now; `unchanged`: it was already reverted; `gone`: its target no longer exists. */
+  result: 'done' | 'unchanged' | 'gone';
+  /** One line for the user: what was found and what was done. */
+  detail: string;
+}
+
+export interface UndoChangeOptions {
+  signal?: AbortSignal | undefined;
+  /** Bound on the whole undo (its requests and execs). */
+  timeoutMs?: number;
+}
+
+/** Metadata the server owns: a re-created or replaced object must not carry them. */
+const SERVER_FIELDS = ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const;
+
+type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
+
+/** The object as recorded, minus what the server owns and its status: what can be written back. */
+export function restorable(before: Readonly<Record<string, unknown>>): Obj {
+  const copy = structuredClone(before) as Obj;
+  delete copy['status'];
+  const meta = { ...(copy.metadata ?? {}) };
+  for (const f of SERVER_FIELDS) delete meta[f];
+  copy.metadata = meta;
+  return copy;
+}
+
+/** Whether the live object differs from the recorded one in anything a user set (not status, not server metadata). */
+export function differs(before: Readonly<Record<string, unknown>>, live: Readonly<Record<string, unknown>>): boolean {
+  return stableJson(restorable(before)) !== stableJson(restorable(live));
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/**
+ * Kills every process whose full command line (argv joined by spaces) equals $1, and its direct
+ * children (so `timeout N cmd` takes its `cmd` with it). The pattern is an argument, never part
+ * of the script. Prints the pids it killed. Busybox has no pkill, so it walks /proc.
+ */
+export const KILL_BY_COMMAND_LINE = [
+  'want="$1"; me=$$; pids=""',
+  'for d in /proc/[0-9]*; do',
+  '  p=${d#/proc/}; [ "$p" = "$me" ] && continue',
+  '  c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue',
+  '  [ "${c% }" = "$want" ] && pids="$pids $p"',
+  'done',
+  'kids=""',
+  'if [ -n "$pids" ]; then',
+  '  for d in /proc/[0-9]*; do',
+  '    pp=$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status" 2>/dev/null) || continue',
+  '    for p in $pids; do [ "$pp" = "$p" ] && kids="$kids ${d#/proc/}"; done',
+  '  done',
+  '  kill -KILL $pids $kids 2>/dev/null',
+  'fi',
+  'echo killed:$pids $kids',
+].join('\n');
+
+const ref = (s: UndoSpec): string => {
+  switch (s.kind) {
+    case 'replicas':
+      return `${s.workload}/${s.namespace}/${s.name}`;
+    case 'object':
+      return `${s.objectKind}/${s.namespace ? `${s.namespace}/` : ''}${s.name}`;
+    case 'file':
+    case 'process':
+      return `Pod/${s.namespace}/${s.pod}`;
+  }
+};
+
+/** A short description of the undo, for progress lines and errors. */
+export function describeUndo(s: UndoSpec): string {
+  switch (s.kind) {
+    case 'replicas':
+      return `set ${ref(s)} back to ${s.replicas} replica(s)`;
+    case 'object':
+      return s.before === null ? `delete ${ref(s)} (it did not exist before)` : `restore ${ref(s)} as recorded`;
+    case 'file':
+      return `remove ${s.path} in ${ref(s)} (container ${s.container})`;
+    case 'process':
+      return `kill "${s.commandLine}" in ${ref(s)} (container ${s.container})`;
+  }
+}
+
+/** Undoes one change. Resolves with what it did; rejects when the undo could not be done. */
+export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: UndoChangeOptions = {}): Promise<UndoOutcome> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const signal = withTimeout(opts.signal, timeoutMs);
+  const check = () => {
+    if (signal.aborted) throw opts.signal?.aborted ? (opts.signal.reason instanceof AbortedError ? opts.signal.reason : new AbortedError('SIGINT')) : new Error(`${describeUndo(spec)}: did not finish within ${Math.round(timeoutMs / 1000)} s`);
+  };
+  check();
+  switch (spec.kind) {
+    case 'replicas':
+      return undoReplicas(session, spec, check);
+    case 'object':
+      return undoObject(session, spec, check);
+    case 'file':
+    case 'process':
+      return undoInPod(session, spec, Math.max(1000, timeoutMs), check);
+  }
+}
+
+async function undoReplicas(session: ClusterSession, s: Extract<UndoSpec, { kind: 'replicas' }>, check: () => void): Promise<UndoOutcome> {
+  const args = { name: s.name, namespace: s.namespace };
+  const api = session.apps;
+  let scale;
+  try {
+    scale = s.workload === 'StatefulSet' ? await api.readNamespacedStatefulSetScale(args) : await api.readNamespacedDeploymentScale(args);
+  } catch (err) {
+    if (isNotFound(err)) return { result: 'gone', detail: `${ref(s)} no longer exists; nothing to scale` };
+    throw err;
+  }
+  const now = scale.spec?.replicas ?? 0;
+  if (now === s.replicas) return { result: 'unchanged', detail: `${ref(s)} already has ${s.replicas} replica(s)` };
+  check();
+  const body = { ...scale, spec: { ...scale.spec, replicas: s.replicas } };
+  if (s.workload === 'StatefulSet') await api.replaceNamespacedStatefulSetScale({ ...args, body });
+  else await api.replaceNamespacedDeploymentScale({ ...args, body });
+  return { result: 'done', detail: `${ref(s)} scaled from ${now} back to ${s.replicas} replica(s)` };
+}
+
+async function undoObject(session: ClusterSession, s: Extract<UndoSpec, { kind: 'object' }>, check: () => void): Promise<UndoOutcome> {
+  const header = { apiVersion: s.apiVersion, kind: s.objectKind, metadata: { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) } };
+  let live: Obj | undefined;
+  try {
+    live = (await session.objects.read(header)) as unknown as Obj;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  check();
+  if (s.before === null) {
+    if (!live) return { result: 'unchanged', detail: `${ref(s)} does not exist, as before the run` };
+    try {
+      await session.objects.delete(header);
+    } catch (err) {
+      if (isNotFound(err)) return { result: 'unchanged', detail: `${ref(s)} does not exist, as before the run` };
+      throw err;
+    }
+    return { result: 'done', detail: `${ref(s)} deleted (it did not exist before the run)` };
+  }
+  const body = restorable(s.before);
+  if (!live) {
+    await session.objects.create(body as never);
+    return { result: 'done', detail: `${ref(s)} re-created as recorded` };
+  }
+  if (!differs(s.before, live)) return { result: 'unchanged', detail: `${ref(s)} is as recorded` };
+  // Replace carries the live resourceVersion: a concurrent writer makes this fail (409) rather than be overwritten blindly.
+  const liveMeta = live.metadata ?? {};
+  await session.objects.replace({ ...body, metadata: { ...body.metadata, resourceVersion: liveMeta['resourceVersion'] } } as never);
+  return { result: 'done', detail: `${ref(s)} restored as recorded` };
+}
+
+async function undoInPod(session: ClusterSession, s: Extract<UndoSpec, { kind: 'file' | 'process' }>, timeoutMs: number, check: () => void): Promise<UndoOutcome> {
+  let pod;
+  try {
+    pod = await session.core.readNamespacedPod({ name: s.pod, namespace: s.namespace });
+  } catch (err) {
+    if (isNotFound(err)) return { result: 'gone', detail: `${ref(s)} no longer exists; nothing to ${s.kind === 'file' ? 'remove' : 'kill'}` };
+    throw err;
+  }
+  const running = pod.status?.containerStatuses?.find((c) => c.name === s.container)?.state?.running;
+  if (s.kind === 'process' && !running) return { result: 'gone', detail: `container ${s.container} of ${ref(s)} is not running; no process of the run can be left in it` };
+  if (!running) throw new Error(`${describeUndo(s)}: container ${s.container} is not running (phase ${pod.status?.phase ?? 'unknown'}); try again once it runs`);
+  check();
+  if (s.kind === 'file') {
+    // `test -e` first to tell "removed" from "was not there"; the path is an argument, never part of the script.
+    const r = await execInPod(session, { namespace: s.namespace, pod: s.pod, container: s.container, command: ['sh', '-c', 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; else echo absent; fi', 'sh', s.path], timeoutMs });
+    if (r.exitCode !== 0) throw new Error(`${describeUndo(s)}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout.includes('removed') ? { result: 'done', detail: `${s.path} removed in ${ref(s)}` } : { result: 'unchanged', detail: `${s.path} is not in ${ref(s)}` };
+  }
+  const r = await execInPod(session, { namespace: s.namespace, pod: s.pod, container: s.container, command: ['sh', '-c', KILL_BY_COMMAND_LINE, 'sh', s.commandLine], timeoutMs });
+  if (r.exitCode !== 0) throw new Error(`${describeUndo(s)}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
+  const killed = r.stdout.replace(/^killed:/, '').trim().split(/\s+/).filter(Boolean);
+  return killed.length ? { result: 'done', detail: `killed ${killed.length} process(es) in ${ref(s)} (pids ${killed.join(', ')})` } : { result: 'unchanged', detail: `no "${s.commandLine}" running in ${ref(s)}` };
+}
