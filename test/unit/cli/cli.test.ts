@@ -136,8 +136,8 @@ describe('cli', function () {
   });
 
   it('each command\'s --help has its usage line, examples and exit codes, and only the flags it uses', async () => {
-    const flags = { run: ['--set', '--context', '--timeout', '--dry-run', '--all', '--json', '--report-dir'], validate: ['--set', '--namespace'], cleanup: ['--run-id', '--context', '--timeout'], report: ['--report-dir'], list: ['--json'] };
-    const notUsed = { validate: ['--context', '--timeout', '--report-dir', '--json'], cleanup: ['--set', '--namespace', '--report-dir', '--json'] };
+    const flags = { run: ['--set', '--context', '--timeout', '--dry-run', '--all', '--json', '--report-dir'], validate: ['--set', '--namespace'], cleanup: ['--run-id', '--context', '--timeout', '--force', '--journal', '--report-dir'], report: ['--report-dir'], list: ['--json'] };
+    const notUsed = { validate: ['--context', '--timeout', '--report-dir', '--json'], cleanup: ['--set', '--namespace', '--json'] };
     for (const [cmd, expected] of Object.entries(flags)) {
       const r = await shakedown([cmd, '--help']);
       assert.equal(r.code, 0, cmd);
