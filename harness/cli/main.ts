@@ -378,6 +378,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         if (found) plans.splice(0, plans.length, { runId: opts.runId, source: found.path, changes: found.changes });
       }
       let undoFailed = 0;
+      const outcomes = { done: 0, unchanged: 0, gone: 0 };
       const keepLeasesOf = new Set<string>();
       for (const plan of plans) {
         const pending = plan.changes.filter((c) => c.status !== 'undone');
@@ -387,10 +388,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
           timeoutMs: Math.min(timeoutMs, 120_000),
           onResult: (r) => {
             if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
-            else if (r.status === 'ok') out(`  undone #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
+            else if (r.status === 'ok') out(`  ${r.outcome?.result === 'done' ? 'undone' : r.outcome?.result === 'gone' ? 'target gone' : 'already as before'} #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
             else out(`  FAILED #${r.change.id} ${r.change.description}: ${r.error ?? ''}`);
           },
         });
+        for (const x of results) if (x.outcome) outcomes[x.outcome.result]++;
         const failed = results.filter((r) => r.status === 'failed').length;
         if (failed) {
           undoFailed += failed;
@@ -402,10 +404,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
       for (const id of r.skippedRuns) out(live.has(id) && !opts.force ? `left run ${id} alone: it is live (pass --force to clean it anyway)` : `kept the objects of run ${id}: some of its changes could not be undone`);
       for (const g of r.unreachable) out(`warning: could not look in API group ${g} (its discovery failed)`);
-      const undone = plans.reduce((n, p) => n + p.changes.filter((c) => c.status !== 'undone').length, 0) - undoFailed;
+      const undone = outcomes.done + outcomes.unchanged + outcomes.gone;
       const took = ((Date.now() - started) / 1000).toFixed(1);
       if (r.deleted.length === 0 && undone === 0 && undoFailed === 0) out(`cleanup: nothing labelled by shakedown and no recorded change to undo was found (${took} s)`);
-      else out(`cleanup: ${undone} change(s) undone, ${r.deleted.length} object(s) deleted${undoFailed ? `, ${undoFailed} undo(s) FAILED` : ', none left'} (${took} s)`);
+      else out(`cleanup: ${outcomes.done} change(s) undone (${outcomes.unchanged} already as before, ${outcomes.gone} on targets gone), ${r.deleted.length} object(s) deleted${undoFailed ? `, ${undoFailed} undo(s) FAILED` : ', none left'} (${took} s)`);
       if (undoFailed) {
         exitCode = EXIT.error;
         io.stderr(`shakedown: cleanup: ${undoFailed} change(s) could not be undone (listed above); fix the cause and run cleanup again\n`);

@@ -79,6 +79,15 @@ export function changesOf(lease: V1Lease): ChangeRecord[] {
 
 export const runIdOf = (lease: V1Lease): string | undefined => lease.metadata?.labels?.[LABEL_RUN_ID];
 
+/**
+ * A Lease time as the API server parses it (RFC 3339 with exactly six fractional digits). The
+ * client would send a Date as toISOString()'s three digits, which the server rejects; a string
+ * is passed through as it is.
+ */
+export function microTime(d: Date): Date {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
 /** A run refused before anything is touched (the CLI exits 3 with the message). */
 export class RunRefusedError extends Error {
   override name = 'RunRefusedError';
@@ -126,7 +135,7 @@ export class RunLease {
   }
 
   private body(): V1Lease {
-    const now = new Date();
+    const now = microTime(new Date());
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -184,7 +193,8 @@ export class RunLease {
     const api = this.session.coordination;
     for (let attempt = 0; ; attempt++) {
       const body = this.body();
-      body.spec!.acquireTime = this.lease?.spec?.acquireTime;
+      const acquired = this.lease?.spec?.acquireTime;
+      if (acquired) body.spec!.acquireTime = microTime(new Date(acquired));
       body.metadata!.resourceVersion = this.lease?.metadata?.resourceVersion;
       try {
         this.lease = await api.replaceNamespacedLease({ name: this.name, namespace: LEASE_NAMESPACE, body });

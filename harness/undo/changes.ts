@@ -1,7 +1,6 @@
 import type { ChangeRecord } from '../journal/schema.ts';
 import type { ClusterSession } from '../cluster/session.ts';
-import { describeError } from '../engine/errors.ts';
-import { describeUndo, undoChange, type UndoOutcome } from './execute.ts';
+import { describeApiError, describeUndo, undoChange, type UndoOutcome } from './execute.ts';
 
 export interface ChangeUndoResult {
   change: ChangeRecord;
@@ -29,7 +28,7 @@ export async function undoChanges(
       try {
         r = { change, status: 'ok', outcome: await undoChange(session, change.undo, { signal: opts.signal, timeoutMs: opts.timeoutMs }) };
       } catch (err) {
-        r = { change, status: 'failed', error: `${describeUndo(change.undo)}: ${describeError(err)}` };
+        r = { change, status: 'failed', error: `${describeUndo(change.undo)}: ${describeApiError(err)}` };
       }
     }
     results.push(r);

@@ -4,7 +4,7 @@
 import type { UndoSpec } from '../journal/schema.ts';
 import { execInPod } from '../cluster/exec.ts';
 import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
-import { AbortedError } from '../engine/errors.ts';
+import { AbortedError, describeError } from '../engine/errors.ts';
 
 export interface UndoOutcome {
   /** `done`: the change was reverted now; `unchanged`: it was already reverted; `gone`: its target no longer exists. */
@@ -49,21 +49,39 @@ function stableJson(v: unknown): string {
 }
 
 /**
- * Kills every process whose full command line (argv joined by spaces) equals $1, and its direct
- * children (so `timeout N cmd` takes its `cmd` with it). The pattern is an argument, never part
- * of the script. Prints the pids it killed. Busybox has no pkill, so it walks /proc.
+ * Kills every process whose full command line (argv joined by spaces) equals $1, with its direct
+ * children (GNU `timeout N cmd` runs cmd as its child). Busybox `timeout N cmd` instead execs cmd
+ * in the original process and watches it from a detached grandchild, so for a `timeout` command
+ * line it also kills processes running the wrapped command that started within a second of a
+ * matched watcher (same launch). The pattern is an argument, never part of the script. Busybox
+ * has no pkill, so it walks /proc. Prints the pids it killed.
  */
 export const KILL_BY_COMMAND_LINE = [
-  'want="$1"; me=$$; pids=""',
+  'want="$1"; me=$$; pids=""; starts=""',
+  'cmdline() { tr "\\000" " " < "/proc/$1/cmdline" 2>/dev/null; }',
+  'ppid() { sed -n "s/^PPid:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null; }',
+  // Field 22 of /proc/<pid>/stat (start time in clock ticks), counted after the ") " that ends the name.
+  'started() { s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }',
   'for d in /proc/[0-9]*; do',
   '  p=${d#/proc/}; [ "$p" = "$me" ] && continue',
-  '  c=$(tr "\\000" " " < "$d/cmdline" 2>/dev/null) || continue',
-  '  [ "${c% }" = "$want" ] && pids="$pids $p"',
+  '  c=$(cmdline "$p") || continue',
+  '  [ "${c% }" = "$want" ] || continue',
+  '  pids="$pids $p"; starts="$starts $(started "$p")"',
   'done',
+  'inner=$(echo "$want" | sed -n "s/^timeout \\(-s [^ ]* \\)\\{0,1\\}[0-9][^ ]* //p")',
+  'if [ -n "$inner" ] && [ -n "$pids" ]; then',
+  '  for d in /proc/[0-9]*; do',
+  '    p=${d#/proc/}; [ "$p" = "$me" ] || [ "$p" = 1 ] && continue',
+  '    c=$(cmdline "$p") || continue',
+  '    [ "${c% }" = "$inner" ] || continue',
+  '    t=$(started "$p") || continue',
+  '    for w in $starts; do dt=$((t - w)); [ "$dt" -lt 0 ] && dt=$((0 - dt)); [ "$dt" -le 100 ] && { pids="$pids $p"; break; }; done',
+  '  done',
+  'fi',
   'kids=""',
   'if [ -n "$pids" ]; then',
   '  for d in /proc/[0-9]*; do',
-  '    pp=$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status" 2>/dev/null) || continue',
+  '    pp=$(ppid "${d#/proc/}") || continue',
   '    for p in $pids; do [ "$pp" = "$p" ] && kids="$kids ${d#/proc/}"; done',
   '  done',
   '  kill -KILL $pids $kids 2>/dev/null',
@@ -156,6 +174,7 @@ async function undoObject(session: ClusterSession, s: Extract<UndoSpec, { kind: 
   }
   const body = restorable(s.before);
   if (!live) {
+    if (s.namespace && !(await namespaceExists(session, s.namespace))) return { result: 'gone', detail: `namespace ${s.namespace} no longer exists; ${ref(s)} is not re-created in it` };
     await session.objects.create(body as never);
     return { result: 'done', detail: `${ref(s)} re-created as recorded` };
   }
@@ -164,6 +183,31 @@ async function undoObject(session: ClusterSession, s: Extract<UndoSpec, { kind: 
   const liveMeta = live.metadata ?? {};
   await session.objects.replace({ ...body, metadata: { ...body.metadata, resourceVersion: liveMeta['resourceVersion'] } } as never);
   return { result: 'done', detail: `${ref(s)} restored as recorded` };
+}
+
+async function namespaceExists(session: ClusterSession, name: string): Promise<boolean> {
+  try {
+    await session.core.readNamespace({ name });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** One line for an API error: the server's own message, not the client's dump of body and headers. */
+export function describeApiError(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && 'body' in err && typeof err.code === 'number') {
+    const body = err.body;
+    try {
+      const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+      if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return `HTTP ${err.code}: ${parsed.message}`;
+    } catch {
+      // not JSON: fall through
+    }
+    return `HTTP ${err.code}`;
+  }
+  return describeError(err);
 }
 
 async function undoInPod(session: ClusterSession, s: Extract<UndoSpec, { kind: 'file' | 'process' }>, timeoutMs: number, check: () => void): Promise<UndoOutcome> {
