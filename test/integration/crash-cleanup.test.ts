@@ -23,7 +23,6 @@ import { waitFor } from './wait.ts';
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/crashing-run.ts', import.meta.url));
 const IMAGE = process.env['SHAKEDOWN_TEST_IMAGE'] ?? pinned('SAMPLE_IMAGE');
-const LOAD = 'timeout 300 sha256sum /dev/zero';
 
 describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
   this.timeout(300_000);
@@ -96,7 +95,7 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     assert.match(await processes(), /^timeout 300 sha256sum \/dev\/zero $/m);
     const [lease] = await listRunLeases(session, runId);
     assert.ok(lease, 'the live run holds a Lease');
-    assert.equal(JSON.parse(lease.metadata?.annotations?.['shakedown.io/changes'] ?? '[]').length, 5, 'the Lease mirrors the five changes');
+    assert.equal((JSON.parse(lease.metadata?.annotations?.['shakedown.io/changes'] ?? '[]') as unknown[]).length, 5, 'the Lease mirrors the five changes');
 
     // A second run against the same target is refused before anything is touched.
     const second = await cli(['run', 'statefulset-identity', '--set', `namespace=${ns}`, '--set', 'statefulset=web', '--report-dir', reports]);
