@@ -17,6 +17,7 @@ for a in "$@"; do
   esac
 done
 [[ $EUID -eq 0 ]] || die "the node needs root to be taken down"
+. "$(dirname "${BASH_SOURCE[0]}")/host-settings.sh"
 
 # our_pids: processes of this node, found by executable path or by their
 # containerd address argument, never by name alone.
@@ -170,6 +171,15 @@ for cmd in iptables ip6tables; do
   command -v "$cmd" >/dev/null || continue
   for t in filter nat mangle; do clean_table "$cmd" "$t"; done
 done
+# Say what is left that was not there before the first up (never expected).
+mapfile -t added < <(host_rules_added)
+if ((${#added[@]})); then
+  log "iptables rules left that were not there before cluster:up (not removed):"
+  printf '  %s\n' "${added[@]}" >&2
+fi
+# 7b. Host sysctls and modules back to what they were before the first up
+#    (ip_forward, bridge-nf-call-iptables, br_netfilter), after the bridge is gone.
+host_restore
 
 # 8. Files: pod logs, kubelet dir, IPAM leases, volumes, container log links.
 for l in /var/log/containers/*.log; do

@@ -17,6 +17,7 @@ T0=$SECONDS
 step() { log "[$((SECONDS - T0))s] $*"; }
 
 [[ $EUID -eq 0 ]] || die "the node needs root (containerd, CNI, iptables, mounts)"
+. "$(dirname "${BASH_SOURCE[0]}")/host-settings.sh"
 
 bash "$NODE_DIR/build.sh" >/dev/null
 KUBECONFIG_FILE="$(bash "$CLUSTER_DIR/up.sh" | tail -n 1)"
@@ -178,18 +179,24 @@ ip link set "$BRIDGE" up
 # host (no forwarding out of the bridge).
 ip route replace "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
 ip route replace unreachable "$CLUSTER_CIDR"
+host_snapshot_rules   # before the node's first rule
 iptables -N SHAKEDOWN-EGRESS 2>/dev/null || iptables -F SHAKEDOWN-EGRESS
 iptables -A SHAKEDOWN-EGRESS -m comment --comment "shakedown: pods reach only pods and this host" \
   -j REJECT --reject-with icmp-net-prohibited
 iptables -C FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j SHAKEDOWN-EGRESS 2>/dev/null \
   || iptables -I FORWARD 1 -i "$BRIDGE" ! -o "$BRIDGE" -j SHAKEDOWN-EGRESS
-sysctl -qw net.ipv4.ip_forward=1
+# Every host-wide setting below is recorded first (host-settings.sh) and put
+# back by down.sh. The CNI bridge plugin (isGateway) turns on ip_forward
+# itself; it is set here so that it is recorded before.
+host_set_sysctl net.ipv4.ip_forward 1
 # Pod traffic through the bridge must see iptables (Service DNAT, hairpin).
-[[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]] || modprobe br_netfilter 2>/dev/null || true
-sysctl -qw net.bridge.bridge-nf-call-iptables=1
+host_load_module br_netfilter
+host_set_sysctl net.bridge.bridge-nf-call-iptables 1
 # Pods reach the API server (bound to 127.0.0.1) through the `kubernetes`
-# Service: DNAT to 127.0.0.1 from the bridge needs route_localnet.
-sysctl -qw net.ipv4.conf.all.route_localnet=1 "net.ipv4.conf.$BRIDGE.route_localnet=1"
+# Service: DNAT to 127.0.0.1 from the bridge needs route_localnet, on the
+# bridge only (the routing input device of bridged traffic, and the output
+# device of the replies); the bridge, and its setting, go away on down.
+sysctl -qw "net.ipv4.conf.$BRIDGE.route_localnet=1"
 
 cat >"$NODE_STATE/cni/net.d/10-shakedown.conflist" <<EOF
 {
@@ -312,6 +319,10 @@ serverTLSBootstrap: false
 maxPods: 110
 EOF
 KUBELET_STARTED=$(($(date +%s) - 1))
+# The kubelet (protectKernelDefaults: false) sets these kernel tunables itself;
+# recorded first so down.sh puts them back.
+host_record_sysctl vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops \
+  kernel.keys.root_maxkeys kernel.keys.root_maxbytes
 start kubelet "$NODE_BIN/kubelet" \
   --config="$NODE_STATE/kubelet-config.yaml" \
   --kubeconfig="$NODE_STATE/kubelet.kubeconfig" \
@@ -357,6 +368,9 @@ iptables: {localhostNodePorts: true, syncPeriod: 30s, minSyncPeriod: 1s}
 # Leave the host's conntrack sysctls alone.
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
 EOF
+# kube-proxy sets all.route_localnet=1 itself for NodePorts on 127.0.0.1
+# (localhostNodePorts); recorded first so down.sh puts it back.
+host_record_sysctl net.ipv4.conf.all.route_localnet
 start kube-proxy "$NODE_BIN/kube-proxy" --config="$NODE_STATE/kube-proxy-config.yaml" --v=1
 await "kube-proxy /healthz ok" 60 kube-proxy proxy_healthy
 
