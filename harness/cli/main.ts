@@ -385,6 +385,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         if (plan.changes.length === 0) continue;
         out(`run ${plan.runId}: ${plan.changes.length} recorded change(s) (from ${plan.source}), ${pending.length} to undo`);
         const results = await undoChanges(session, plan.changes, {
+          runId: plan.runId,
           timeoutMs: Math.min(timeoutMs, 120_000),
           onResult: (r) => {
             if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);

@@ -17,7 +17,7 @@ export interface ChangeUndoResult {
 export async function undoChanges(
   session: ClusterSession,
   changes: readonly ChangeRecord[],
-  opts: { signal?: AbortSignal; timeoutMs?: number; onResult?: (r: ChangeUndoResult) => void } = {},
+  opts: { runId: string; signal?: AbortSignal; timeoutMs?: number; onResult?: (r: ChangeUndoResult) => void },
 ): Promise<ChangeUndoResult[]> {
   const results: ChangeUndoResult[] = [];
   for (const change of [...changes].sort((a, b) => b.id - a.id)) {
@@ -26,7 +26,7 @@ export async function undoChanges(
       r = { change, status: 'skipped' };
     } else {
       try {
-        r = { change, status: 'ok', outcome: await undoChange(session, change.undo, { signal: opts.signal, timeoutMs: opts.timeoutMs }) };
+        r = { change, status: 'ok', outcome: await undoChange(session, change.undo, { runId: opts.runId, signal: opts.signal, timeoutMs: opts.timeoutMs }) };
       } catch (err) {
         r = { change, status: 'failed', error: `${describeUndo(change.undo)}: ${describeApiError(err)}` };
       }

@@ -5,6 +5,7 @@ import type { UndoSpec } from '../journal/schema.ts';
 import { execInPod } from '../cluster/exec.ts';
 import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
 import { AbortedError, describeError } from '../engine/errors.ts';
+import { restoreObject } from '../faults/object-change.ts';
 
 export interface UndoOutcome {
   /** `done`: the change was reverted now; `unchanged`: it was already reverted; `gone`: its target no longer exists. */
@@ -14,38 +15,11 @@ export interface UndoOutcome {
 }
 
 export interface UndoChangeOptions {
+  /** The run that made the change: an object it created is deleted only if it carries this run's label. */
+  runId: string;
   signal?: AbortSignal | undefined;
   /** Bound on the whole undo (its requests and execs). */
   timeoutMs?: number;
-}
-
-/** Metadata the server owns: a re-created or replaced object must not carry them. */
-const SERVER_FIELDS = ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink'] as const;
-
-type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
-
-/** The object as recorded, minus what the server owns and its status: what can be written back. */
-export function restorable(before: Readonly<Record<string, unknown>>): Obj {
-  const copy = structuredClone(before) as Obj;
-  delete copy['status'];
-  const meta = { ...(copy.metadata ?? {}) };
-  for (const f of SERVER_FIELDS) delete meta[f];
-  copy.metadata = meta;
-  return copy;
-}
-
-/** Whether the live object differs from the recorded one in anything a user set (not status, not server metadata). */
-export function differs(before: Readonly<Record<string, unknown>>, live: Readonly<Record<string, unknown>>): boolean {
-  return stableJson(restorable(before)) !== stableJson(restorable(live));
-}
-
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /**
@@ -116,7 +90,7 @@ export function describeUndo(s: UndoSpec): string {
 }
 
 /** Undoes one change. Resolves with what it did; rejects when the undo could not be done. */
-export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: UndoChangeOptions = {}): Promise<UndoOutcome> {
+export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: UndoChangeOptions): Promise<UndoOutcome> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const signal = withTimeout(opts.signal, timeoutMs);
   const check = () => {
@@ -127,7 +101,7 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
     case 'replicas':
       return undoReplicas(session, spec, check);
     case 'object':
-      return undoObject(session, spec, check);
+      return undoObject(session, spec, opts.runId, check);
     case 'file':
     case 'process':
       return undoInPod(session, spec, Math.max(1000, timeoutMs), check);
@@ -153,36 +127,26 @@ async function undoReplicas(session: ClusterSession, s: Extract<UndoSpec, { kind
   return { result: 'done', detail: `${ref(s)} scaled from ${now} back to ${s.replicas} replica(s)` };
 }
 
-async function undoObject(session: ClusterSession, s: Extract<UndoSpec, { kind: 'object' }>, check: () => void): Promise<UndoOutcome> {
-  const header = { apiVersion: s.apiVersion, kind: s.objectKind, metadata: { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) } };
-  let live: Obj | undefined;
-  try {
-    live = (await session.objects.read(header)) as unknown as Obj;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+async function undoObject(session: ClusterSession, s: Extract<UndoSpec, { kind: 'object' }>, runId: string, check: () => void): Promise<UndoOutcome> {
+  // Re-creating into a namespace that was deleted meanwhile would fail; its objects went with it.
+  if (s.before !== null && s.namespace && !(await namespaceExists(session, s.namespace))) {
+    return { result: 'gone', detail: `namespace ${s.namespace} no longer exists; ${ref(s)} is not re-created in it` };
   }
   check();
-  if (s.before === null) {
-    if (!live) return { result: 'unchanged', detail: `${ref(s)} does not exist, as before the run` };
-    try {
-      await session.objects.delete(header);
-    } catch (err) {
-      if (isNotFound(err)) return { result: 'unchanged', detail: `${ref(s)} does not exist, as before the run` };
-      throw err;
-    }
-    return { result: 'done', detail: `${ref(s)} deleted (it did not exist before the run)` };
+  // The same restore the run's own rollback does: replaced, re-created, or deleted if the run made it.
+  const action = await restoreObject(session, s, { runId });
+  switch (action) {
+    case 'unchanged':
+      return { result: 'unchanged', detail: `${ref(s)} is as recorded` };
+    case 'absent':
+      return { result: 'unchanged', detail: `${ref(s)} does not exist, as before the run` };
+    case 'deleted':
+      return { result: 'done', detail: `${ref(s)} deleted (it did not exist before the run)` };
+    case 'recreated':
+      return { result: 'done', detail: `${ref(s)} re-created as recorded` };
+    case 'replaced':
+      return { result: 'done', detail: `${ref(s)} restored as recorded` };
   }
-  const body = restorable(s.before);
-  if (!live) {
-    if (s.namespace && !(await namespaceExists(session, s.namespace))) return { result: 'gone', detail: `namespace ${s.namespace} no longer exists; ${ref(s)} is not re-created in it` };
-    await session.objects.create(body as never);
-    return { result: 'done', detail: `${ref(s)} re-created as recorded` };
-  }
-  if (!differs(s.before, live)) return { result: 'unchanged', detail: `${ref(s)} is as recorded` };
-  // Replace carries the live resourceVersion: a concurrent writer makes this fail (409) rather than be overwritten blindly.
-  const liveMeta = live.metadata ?? {};
-  await session.objects.replace({ ...body, metadata: { ...body.metadata, resourceVersion: liveMeta['resourceVersion'] } } as never);
-  return { result: 'done', detail: `${ref(s)} restored as recorded` };
 }
 
 async function namespaceExists(session: ClusterSession, name: string): Promise<boolean> {

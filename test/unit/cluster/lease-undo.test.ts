@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { V1Lease } from '@kubernetes/client-node';
 import { sweepOrder, sweepableOf } from '../../../harness/cluster/cleanup.ts';
 import { changesOf, holderIdentity, isLeaseLive, leaseNameFor, microTime, targetOf } from '../../../harness/cluster/lease.ts';
-import { describeApiError, differs, restorable } from '../../../harness/undo/execute.ts';
+import { describeApiError } from '../../../harness/undo/execute.ts';
 
 const lease = (renewMsAgo: number, holder: string, now = 1_000_000_000_000): V1Lease => ({
   spec: { holderIdentity: holder, leaseDurationSeconds: 30, renewTime: new Date(now - renewMsAgo).toISOString() as unknown as Date },
@@ -53,27 +53,7 @@ describe('run lease', () => {
   });
 });
 
-describe('offline undo: restoring an object', () => {
-  const before = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'settings', namespace: 'n', labels: { team: 'a' }, uid: 'u1', resourceVersion: '10', creationTimestamp: 't', managedFields: [{}], generation: 1 },
-    data: { mode: 'PERMISSIVE' },
-  };
-  it('drops what the server owns and the status', () => {
-    const r = restorable({ ...before, status: { x: 1 } });
-    assert.deepEqual(r, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'n', labels: { team: 'a' } }, data: { mode: 'PERMISSIVE' } });
-    assert.equal(before.metadata.uid, 'u1', 'the record itself is not changed');
-  });
-
-  it('differs only in what a user set, not in server metadata, status or key order', () => {
-    const same = { data: { mode: 'PERMISSIVE' }, kind: 'ConfigMap', apiVersion: 'v1', metadata: { namespace: 'n', name: 'settings', labels: { team: 'a' }, uid: 'u2', resourceVersion: '99' }, status: {} };
-    assert.ok(!differs(before, same));
-    assert.ok(differs(before, { ...same, data: { mode: 'STRICT' } }));
-    assert.ok(differs(before, { ...same, metadata: { ...same.metadata, labels: { team: 'a', edited: 'yes' } } }));
-    assert.ok(differs(before, { ...same, metadata: { ...same.metadata, annotations: { a: 'b' } } }));
-  });
-
+describe('offline undo', () => {
   it('names an API error by the server message, in one line', () => {
     const err = Object.assign(new Error('HTTP-Code: 404\nMessage: Unsuccessful\nBody: ...\nHeaders: ...'), { code: 404, body: '{"kind":"Status","message":"namespaces \\"x\\" not found"}' });
     assert.equal(describeApiError(err), 'HTTP 404: namespaces "x" not found');
