@@ -402,7 +402,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         }
         // A run whose undo failed keeps its Lease, so the next cleanup still knows what to undo.
         const skipRunIds = new Set([...(opts.force ? [] : live), ...keepLeasesOf]);
-        const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
+        const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, includeRunLeases: true, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
         for (const id of r.skippedRuns) out(live.has(id) && !opts.force ? `left run ${id} alone: it is live (pass --force to clean it anyway)` : `kept the objects of run ${id}: some of its changes could not be undone`);
         for (const g of r.unreachable) out(`warning: could not look in API group ${g} (its discovery failed)`);
         const undone = outcomes.done + outcomes.unchanged + outcomes.gone;

@@ -109,9 +109,19 @@ export interface CleanupResult {
  */
 export async function deleteByLabel(
   session: ClusterSession,
-  opts: { runId?: string | undefined; skipRunIds?: ReadonlySet<string>; timeoutMs: number; signal?: AbortSignal; onDelete?: (ref: string) => void },
+  opts: {
+    runId?: string | undefined;
+    skipRunIds?: ReadonlySet<string>;
+    /** Also delete run Leases: only `shakedown cleanup` does; a run's own fixture teardown must not drop the Lease it holds. */
+    includeRunLeases?: boolean;
+    timeoutMs: number;
+    signal?: AbortSignal;
+    onDelete?: (ref: string) => void;
+  },
 ): Promise<CleanupResult> {
-  const { kinds, unreachable } = await discoverSweepable(session);
+  const discovered = await discoverSweepable(session);
+  const unreachable = discovered.unreachable;
+  const kinds = opts.includeRunLeases ? discovered.kinds : discovered.kinds.filter((k) => !(k.kind === 'Lease' && k.apiVersion.startsWith('coordination.k8s.io/')));
   const skip = opts.skipRunIds ?? new Set<string>();
   const all = await findLabelled(session, kinds, opts.runId);
   const targets = all.filter((o) => !skip.has(o.runId));
