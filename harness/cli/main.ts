@@ -89,9 +89,7 @@ const reports = () => import('../report/index.ts');
 const kubeconfig = () => import('../cluster/kubeconfig.ts');
 const engine = () => import('../engine/runner.ts');
 const cluster = () => import('../cluster/session.ts');
-const sweeper = () => import('../cluster/cleanup.ts');
 const leases = () => import('../cluster/lease.ts');
-const undoer = () => import('../undo/changes.ts');
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -346,77 +344,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       ),
     )
     .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string }) => {
-      const { loadKubeConfig } = await kubeconfig();
-      const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
-      const { ClusterSession } = await cluster();
-      const { deleteByLabel } = await sweeper();
-      const { changesOf, isLeaseLive, listRunLeases, runIdOf } = await leases();
-      const { undoChanges } = await undoer();
-      const timeoutMs = parseDuration(opts.timeout);
-      if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 5m, 90s)`, { field: '--timeout' });
-      if (opts.runId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.runId)) throw new UsageError(`--run-id "${opts.runId}" is not a run id`, { field: '--run-id' });
-      if (opts.journal && !opts.runId) throw new UsageError('--journal needs --run-id', { field: '--journal' });
-      const session = new ClusterSession(kube);
-      const started = Date.now();
-      try {
-        const runLeases = await listRunLeases(session, opts.runId);
-        const live = new Set(runLeases.filter((l) => isLeaseLive(l)).map((l) => runIdOf(l) ?? ''));
-        if (opts.runId && live.has(opts.runId) && !opts.force) {
-          exitCode = EXIT.error;
-          io.stderr(`shakedown: cleanup: run ${opts.runId} is live (its Lease was renewed within ${30} s by ${runLeases[0]?.spec?.holderIdentity ?? 'unknown'}); pass --force if it is dead\n`);
-          return;
-        }
-        // What to undo: each run's changes from its Lease; for --run-id without one, from its journal.
-        const plans: { runId: string; source: string; changes: import('../journal/schema.ts').ChangeRecord[] }[] = [];
-        for (const l of runLeases) {
-          const id = runIdOf(l) ?? '';
-          if (live.has(id) && !opts.force) continue;
-          plans.push({ runId: id, source: `Lease default/${l.metadata?.name ?? ''}`, changes: changesOf(l) });
-        }
-        if (opts.runId && !plans.some((p) => p.changes.length > 0)) {
-          const found = await findJournal(opts.runId, opts.journal, opts.reportDir);
-          if (found) plans.splice(0, plans.length, { runId: opts.runId, source: found.path, changes: found.changes });
-        }
-        let undoFailed = 0;
-        const outcomes = { done: 0, unchanged: 0, gone: 0 };
-        const keepLeasesOf = new Set<string>();
-        for (const plan of plans) {
-          const pending = plan.changes.filter((c) => c.status !== 'undone');
-          if (plan.changes.length === 0) continue;
-          out(`run ${plan.runId}: ${plan.changes.length} recorded change(s) (from ${plan.source}), ${pending.length} to undo`);
-          const results = await undoChanges(session, plan.changes, {
-            runId: plan.runId,
-            timeoutMs: Math.min(timeoutMs, 120_000),
-            onResult: (r) => {
-              if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
-              else if (r.status === 'ok') out(`  ${r.outcome?.result === 'done' ? 'undone' : r.outcome?.result === 'gone' ? 'target gone' : 'already as before'} #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
-              else out(`  FAILED #${r.change.id} ${r.change.description}: ${r.error ?? ''}`);
-            },
-          });
-          for (const x of results) if (x.outcome) outcomes[x.outcome.result]++;
-          const failed = results.filter((r) => r.status === 'failed').length;
-          if (failed) {
-            undoFailed += failed;
-            keepLeasesOf.add(plan.runId);
-          }
-        }
-        // A run whose undo failed keeps its Lease, so the next cleanup still knows what to undo.
-        const skipRunIds = new Set([...(opts.force ? [] : live), ...keepLeasesOf]);
-        const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, includeRunLeases: true, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
-        for (const id of r.skippedRuns) out(live.has(id) && !opts.force ? `left run ${id} alone: it is live (pass --force to clean it anyway)` : `kept the objects of run ${id}: some of its changes could not be undone`);
-        for (const g of r.unreachable) out(`warning: could not look in API group ${g} (its discovery failed)`);
-        const undone = outcomes.done + outcomes.unchanged + outcomes.gone;
-        const took = ((Date.now() - started) / 1000).toFixed(1);
-        if (r.deleted.length === 0 && undone === 0 && undoFailed === 0) out(`cleanup: nothing labelled by shakedown and no recorded change to undo was found (${took} s)`);
-        else out(`cleanup: ${outcomes.done} change(s) undone (${outcomes.unchanged} already as before, ${outcomes.gone} on targets gone), ${r.deleted.length} object(s) deleted${undoFailed ? `, ${undoFailed} undo(s) FAILED` : ', none left'} (${took} s)`);
-        if (undoFailed) {
-          exitCode = EXIT.error;
-          io.stderr(`shakedown: cleanup: ${undoFailed} change(s) could not be undone (listed above); fix the cause and run cleanup again\n`);
-        }
-      } catch (err) {
-        exitCode = EXIT.error;
-        io.stderr(`shakedown: cleanup failed on context ${kube.context}: ${describeError(err)}\n`);
-      }
+      exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 
   for (const name of ['up', 'down'] as const) {
@@ -463,28 +391,6 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 /** The HTTP status of an API error, if it is one. */
 function apiStatusOf(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
-}
-
-/** A run's journal: the one named, else the one under the report dir whose runId matches. */
-async function findJournal(runId: string, path: string | undefined, reportDir: string): Promise<{ path: string; changes: import('../journal/schema.ts').ChangeRecord[] } | undefined> {
-  const { readJournal } = await reports();
-  if (path) {
-    const j = await readJournal(path).catch((err: unknown) => {
-      throw new UsageError(describeError(err), { field: '--journal', cause: err });
-    });
-    if (j.runId !== runId) throw new UsageError(`--journal ${path} is the journal of run ${j.runId}, not ${runId}`, { field: '--journal' });
-    return { path, changes: j.changes };
-  }
-  const { readdirSync, existsSync } = await import('node:fs');
-  if (!existsSync(reportDir)) return undefined;
-  // Report dirs end with the run id: reports/<time>-<experiment>-<run id>/.
-  for (const d of readdirSync(reportDir).filter((n) => n.endsWith(`-${runId}`))) {
-    const p = join(reportDir, d, 'journal.json');
-    if (!existsSync(p)) continue;
-    const j = await readJournal(p).catch(() => undefined);
-    if (j?.runId === runId) return { path: p, changes: j.changes };
-  }
-  return undefined;
 }
 
 /** Experiments named on the command line, or all of them; an unknown name is bad input. */
