@@ -47,7 +47,7 @@ describe('harness cluster layer on the local control plane', function () {
     const before = session.requests.total;
     const applied = await applyObjects(session, objects, labels);
     assert.ok(session.requests.total > before, 'requests are counted');
-    assert.deepEqual(applied.map((o) => o.kind), ['Service', 'StatefulSet']);
+    assert.deepEqual(applied.map((o) => o.kind), ['Service', 'StatefulSet', 'Service']);
     const sts = await session.apps.readNamespacedStatefulSet({ name: 'shakedown-web', namespace: ns });
     assert.equal(sts.metadata?.labels?.['shakedown.io/run-id'], runId);
     assert.equal(sts.spec?.template.metadata?.labels?.['shakedown.io/run-id'], runId);
