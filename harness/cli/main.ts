@@ -1,55 +1,19 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { experiments, findExperiment } from '../../experiments/index.ts';
-import { AbortedError, UsageError, describeError } from '../engine/errors.ts';
+import { UsageError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { describeParams, parseSetFlags, validateParams } from '../engine/params.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { parseDuration } from '../engine/time.ts';
-import { EXIT, exitCodeFor } from '../engine/verdict.ts';
+import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { loadManifestFile } from '../manifests/load.ts';
-import type { Verdict } from '../journal/schema.ts';
+import { defaultIo, type CliIo } from './io.ts';
 import { planOf, renderPlan } from './plan.ts';
-import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
+import { runExperiments } from './run.ts';
 
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-  /** Where SIGINT/SIGTERM/SIGHUP handlers are installed; tests pass their own emitter. */
-  signals?: NodeJS.EventEmitter;
-  /**
-   * Calls `fn` once when the output goes away (a closed pipe, a lost terminal) and returns a
-   * function that stops listening. A run then rolls back and ends instead of dying mid-fault.
-   */
-  onOutputClosed?: (fn: () => void) => () => void;
-}
-
-const defaultIo = (): CliIo => {
-  // Once a stream has failed, writing to it again only raises more errors: drop what follows.
-  const closed = new Set<NodeJS.WriteStream>();
-  const write = (stream: NodeJS.WriteStream) => (t: string) => {
-    if (!closed.has(stream) && !stream.destroyed) stream.write(t);
-  };
-  return {
-    stdout: write(process.stdout),
-    stderr: write(process.stderr),
-    isTTY: Boolean(process.stdout.isTTY) && !process.env['CI'],
-    signals: process,
-    onOutputClosed(fn) {
-      const handlers = [process.stdout, process.stderr].map((stream) => {
-        const h = (err: NodeJS.ErrnoException) => {
-          closed.add(stream);
-          if (err.code === 'EPIPE' || err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED') fn();
-        };
-        stream.on('error', h);
-        return () => stream.off('error', h);
-      });
-      return () => handlers.forEach((off) => off());
-    },
-  };
-};
+export type { CliIo };
 
 interface ParamOptions {
   set?: string[];
@@ -84,12 +48,8 @@ const EXIT_CODES = `Exit codes:
 const examples = (lines: string[], ...more: string[]) => ['', 'Examples:', ...lines.map((l) => `  ${l}`), ...more.flatMap((m) => ['', m])].join('\n');
 
 // Heavy modules (the Kubernetes client, the chart renderer) load only for the commands that use
-// them, so `list`, `validate` and `--help` start fast.
+// them (here and in run.ts, cleanup.ts), so `list`, `validate` and `--help` start faster.
 const reports = () => import('../report/index.ts');
-const kubeconfig = () => import('../cluster/kubeconfig.ts');
-const engine = () => import('../engine/runner.ts');
-const cluster = () => import('../cluster/session.ts');
-const leases = () => import('../cluster/lease.ts');
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -218,90 +178,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return;
     }
 
-    // Bad kubeconfig or a forbidden context is bad input: found before anything is contacted.
-    const { loadKubeConfig } = await kubeconfig();
-    const { runExperiment } = await engine();
-    const { reportDirName, writeReports } = await reports();
-    const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
-    const { ClusterSession } = await cluster();
-    const write = (line: string) => io.stdout(line + '\n');
-    const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
-
-    const controller = new AbortController();
-    let interrupts = 0;
-    // SIGHUP (a dropped SSH session during a game day) is handled like SIGTERM: roll back, then exit.
-    const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
-      interrupts++;
-      if (interrupts > 1 && sig !== 'SIGHUP') {
-        io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
-        process.exit(EXIT[sig]);
-      }
-      if (interrupts > 1) return; // a hang-up repeats itself; it never cuts the rollback short
-      io.stderr(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
-      controller.abort(new AbortedError(sig));
-    };
-    const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
-    for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
-    // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
-    const stopWatchingOutput = io.onOutputClosed?.(() => {
-      if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
-    });
-
-    const verdicts: Verdict[] = [];
-    try {
-      for (const { def, params } of prepared) {
-        if (controller.signal.aborted) break;
-        const runId = newRunId();
-        // One session per run, so each run's request count is its own.
-        const session = new ClusterSession(kube);
-        // The run's Lease: visible to others while it lives, and refused when another live run holds the target.
-        const { RunLease, RunRefusedError, targetOf } = await leases();
-        const lease = new RunLease(session, runId, targetOf(def.name, params));
-        try {
-          await lease.acquire();
-        } catch (err) {
-          if (err instanceof RunRefusedError) {
-            io.stderr(`shakedown: ${def.name}: refused: ${err.message}\n`);
-            verdicts.push({ kind: 'error', summary: 'target busy', phase: 'preflight', code: 'PREFLIGHT', message: err.message });
-            continue;
-          }
-          // An unreachable server is preflight's to report (as an error verdict, with reports);
-          // any answer from the server that refuses the Lease stops the run here.
-          if (apiStatusOf(err) !== undefined || !/fetch failed|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|timed? ?out|abort/i.test(describeError(err))) {
-            io.stderr(`shakedown: ${def.name}: could not take the run's Lease ${lease.name} in namespace default: ${describeError(err)}\n`);
-            verdicts.push({ kind: 'error', summary: 'no lease', phase: 'preflight', code: 'PREFLIGHT', message: describeError(err) });
-            continue;
-          }
-        }
-        const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name, description: def.description }, runId } as Parameters<typeof reportDirName>[0]));
-        const result = await runExperiment(def, params, {
-          runId,
-          journalDir: dir,
-          timeoutMs,
-          signal: controller.signal,
-          cluster: session,
-          environment: { context: kube.context, server: kube.server },
-          progress,
-          onChanges: (changes) => lease.setChanges(changes),
-        });
-        const released = await lease.release().catch((err: unknown) => {
-          io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
-          return false;
-        });
-        if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
-          io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
-        }
-        result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
-        const files = await writeReports(result.journal, dir);
-        verdicts.push(result.verdict);
-        if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
-        else write(`reports: ${dir}`);
-      }
-    } finally {
-      for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
-      stopWatchingOutput?.();
-    }
-    exitCode = exitCodeFor(verdicts);
+    exitCode = await runExperiments(prepared, { ...opts, timeoutMs }, io);
   });
 
   program
@@ -386,11 +263,6 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (process.env['SHAKEDOWN_DEBUG']) io.stderr(`${(err as Error).stack ?? ''}\n`);
     return EXIT.error;
   }
-}
-
-/** The HTTP status of an API error, if it is one. */
-function apiStatusOf(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
 }
 
 /** Experiments named on the command line, or all of them; an unknown name is bad input. */

@@ -1,0 +1,109 @@
+// `shakedown run`: each prepared experiment in turn against the cluster, under one set of signal
+// handlers (SIGINT, SIGTERM, SIGHUP and a closed output all roll back), each holding its run's
+// Lease, each ending in its reports.
+import { resolve } from 'node:path';
+import { AbortedError, describeError } from '../engine/errors.ts';
+import type { AnyExperiment } from '../engine/experiment.ts';
+import { newRunId } from '../engine/run-id.ts';
+import { EXIT, exitCodeFor } from '../engine/verdict.ts';
+import type { Verdict } from '../journal/schema.ts';
+import type { CliIo } from './io.ts';
+import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
+
+export interface RunCommandOptions {
+  context?: string | undefined;
+  allowContext?: string[] | undefined;
+  reportDir: string;
+  json?: boolean | undefined;
+  timeoutMs: number;
+}
+
+/** Runs the experiments and resolves to the exit code of their verdicts. */
+export async function runExperiments(prepared: readonly { def: AnyExperiment; params: Record<string, unknown> }[], opts: RunCommandOptions, io: CliIo): Promise<number> {
+  const timeoutMs = opts.timeoutMs;
+  // Bad kubeconfig or a forbidden context is bad input: found before anything is contacted.
+  // Loaded here, not at start-up: `list`, `validate` and `--help` need none of them.
+  const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
+  const { runExperiment } = await import('../engine/runner.ts');
+  const { reportDirName, writeReports } = await import('../report/index.ts');
+  const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+  const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
+  const write = (line: string) => io.stdout(line + '\n');
+  const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  // SIGHUP (a dropped SSH session during a game day) is handled like SIGTERM: roll back, then exit.
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
+    interrupts++;
+    if (interrupts > 1 && sig !== 'SIGHUP') {
+      io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
+      process.exit(EXIT[sig]);
+    }
+    if (interrupts > 1) return; // a hang-up repeats itself; it never cuts the rollback short
+    io.stderr(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
+    controller.abort(new AbortedError(sig));
+  };
+  const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
+  for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
+  // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
+  const stopWatchingOutput = io.onOutputClosed?.(() => {
+    if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
+  });
+
+  const verdicts: Verdict[] = [];
+  try {
+    for (const { def, params } of prepared) {
+      if (controller.signal.aborted) break;
+      const runId = newRunId();
+      // One session per run, so each run's request count is its own.
+      const session = new ClusterSession(kube);
+      // The run's Lease: visible to others while it lives, and refused when another live run holds the target.
+      const { RunLease, RunRefusedError, targetOf } = await import('../cluster/lease.ts');
+      const lease = new RunLease(session, runId, targetOf(def.name, params));
+      try {
+        await lease.acquire();
+      } catch (err) {
+        if (err instanceof RunRefusedError) {
+          io.stderr(`shakedown: ${def.name}: refused: ${err.message}\n`);
+          verdicts.push({ kind: 'error', summary: 'target busy', phase: 'preflight', code: 'PREFLIGHT', message: err.message });
+          continue;
+        }
+        // An unreachable server is preflight's to report (as an error verdict, with reports);
+        // any answer from the server that refuses the Lease stops the run here.
+        if (apiStatus(err) !== undefined || !/fetch failed|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|timed? ?out|abort/i.test(describeError(err))) {
+          io.stderr(`shakedown: ${def.name}: could not take the run's Lease ${lease.name} in namespace default: ${describeError(err)}\n`);
+          verdicts.push({ kind: 'error', summary: 'no lease', phase: 'preflight', code: 'PREFLIGHT', message: describeError(err) });
+          continue;
+        }
+      }
+      const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name, description: def.description }, runId } as Parameters<typeof reportDirName>[0]));
+      const result = await runExperiment(def, params, {
+        runId,
+        journalDir: dir,
+        timeoutMs,
+        signal: controller.signal,
+        cluster: session,
+        environment: { context: kube.context, server: kube.server },
+        progress,
+        onChanges: (changes) => lease.setChanges(changes),
+      });
+      const released = await lease.release().catch((err: unknown) => {
+        io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
+        return false;
+      });
+      if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
+        io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
+      }
+      result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
+      const files = await writeReports(result.journal, dir);
+      verdicts.push(result.verdict);
+      if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
+      else write(`reports: ${dir}`);
+    }
+  } finally {
+    for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
+    stopWatchingOutput?.();
+  }
+  return exitCodeFor(verdicts);
+}
