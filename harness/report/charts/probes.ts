@@ -1,8 +1,7 @@
 // The probe matrix over time: one lane per client → target path, coloured by outcome.
 import type { Journal } from '../../journal/schema.ts';
-import { journalEndMs } from '../format.ts';
-import { LANE_CHART_WIDTH, MAX_TIMELINE_EVENTS, timeDomain, xEncoding, windowRows, phaseRows, windowLayers, phaseLayers, base, type ChartSpec } from './layout.ts';
-import { probeLane, laneNamer, eventRows, laneHeight } from './timeline.ts';
+import { LANE_CHART_WIDTH, MAX_TIMELINE_EVENTS, xEncoding, windowLayers, phaseLayers, base, type ChartSpec } from './layout.ts';
+import { bands, probeLane, laneNamer, eventRows, laneHeight } from './timeline.ts';
 
 // Served (an HTTP status below 500) is green; a connection-level rejection (reset, closed without a
 // response) red; a broken probe (timeout, DNS failure, refused, exec error) orange.
@@ -23,13 +22,7 @@ export function probeSpec(journal: Journal): ChartSpec | undefined {
   const rows = eventRows(probes, laneNamer(undefined)).slice(0, MAX_TIMELINE_EVENTS);
   if (rows.length === 0) return undefined;
   for (const r of rows) if (r.outcome === '') r.outcome = r.type as string;
-  const windows = windowRows(journal, journalEndMs(journal));
-  const phases = phaseRows(journal);
-  const domain = timeDomain([
-    ...rows.map((r) => r.t as number),
-    ...windows.flatMap((w) => [w.start as number, w.end as number]),
-    ...phases.map((p) => p.t as number),
-  ]);
+  const { windows, phases, domain } = bands(journal, rows);
   if (!domain) return undefined;
   const lanes = [...new Set(rows.map((r) => r.lane as string))].sort();
   const outcomes = [...new Set(rows.map((r) => r.outcome as string))].sort();

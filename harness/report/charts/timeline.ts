@@ -1,7 +1,7 @@
 // The event timeline: one lane per object, the run's phases and windows as bands.
 import type { EventRecord, Journal } from '../../journal/schema.ts';
 import { journalEndMs, toMs, truncate } from '../format.ts';
-import { LANE_CHART_WIDTH, LANE_HEIGHT, MAX_TIMELINE_EVENTS, MAX_LANES, timeDomain, xEncoding, windowRows, phaseRows, windowLayers, phaseLayers, base, type ChartSpec, type Row } from './layout.ts';
+import { LANE_CHART_WIDTH, LANE_HEIGHT, MAX_TIMELINE_EVENTS, MAX_LANES, timeDomain, xEncoding, windowRows, phaseRows, windowLayers, phaseLayers, base, type ChartSpec, type Domain, type Row } from './layout.ts';
 
 export function probeLane(e: EventRecord): string | undefined {
   const client = e.data?.['client'];
@@ -67,14 +67,7 @@ export function timelineSpec(journal: Journal): ChartSpec | undefined {
     firstLanes.add(r.lane as string);
   }
   const rows = all.filter((r) => firstLanes.has(r.lane as string)).slice(0, MAX_TIMELINE_EVENTS);
-  const end = journalEndMs(journal);
-  const windows = windowRows(journal, end);
-  const phases = phaseRows(journal);
-  const domain = timeDomain([
-    ...rows.map((r) => r.t as number),
-    ...windows.flatMap((w) => [w.start as number, w.end as number]),
-    ...phases.map((p) => p.t as number),
-  ]);
+  const { windows, phases, domain } = bands(journal, rows);
   if (!domain) return undefined;
   const lanes = [...new Set(rows.map((r) => r.lane as string))].sort();
   const height = laneHeight(lanes.length);
@@ -111,3 +104,14 @@ export function timelineSpec(journal: Journal): ChartSpec | undefined {
   };
 }
 
+/** The run's windows and phases as bands, and the time domain that holds them and the lane rows. */
+export function bands(journal: Journal, rows: Row[]): { windows: Row[]; phases: Row[]; domain: Domain | undefined } {
+  const windows = windowRows(journal, journalEndMs(journal));
+  const phases = phaseRows(journal);
+  const domain = timeDomain([
+    ...rows.map((r) => r.t as number),
+    ...windows.flatMap((w) => [w.start as number, w.end as number]),
+    ...phases.map((p) => p.t as number),
+  ]);
+  return { windows, phases, domain };
+}
