@@ -3,6 +3,7 @@ import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { istioInstalled } from '../../harness/probes/istio.ts';
 import { params, targetName, type Params } from './params.ts';
+import * as load from './load.ts';
 import * as steps from './steps.ts';
 import * as target from './target.ts';
 
@@ -32,6 +33,12 @@ export default defineExperiment({
           : `namespace ${p.namespace} is injected (or absent: created injected), ${p.outsideNamespace} is not; NodePort ${p.nodePort} is free`,
       target.selectTarget,
     ),
+    step(
+      'probe',
+      'load-driver',
+      (p: Params) => (p.load === 'off' ? 'skipped (load=off)' : `${p.load === 'k6' ? `\`${p.loadK6} version\` is k6 >= 1.0; ` : ''}plaintext load has a target: ${load.describeTarget(p)}`),
+      load.loadReady,
+    ),
   ],
   setup: [
     step(
@@ -45,12 +52,27 @@ export default defineExperiment({
   steadyState: [
     step('probe', 'record-policies', 'journal every PeerAuthentication (mesh, namespace, workload, port-level) and TLS DestinationRule that applies to the target, whole', steps.recordPolicies),
     step('probe', 'in-mesh-before', (p: Params) => `probe rounds every ${p.probeEvery / 1000}s until in-mesh → service answers and the plaintext paths answer, within ${within(p)}`, steps.baseline),
+    step(
+      'action',
+      'start-load',
+      (p: Params) => (p.load === 'off' ? 'skipped (load=off)' : `start ${p.load} plaintext load from the host, ${p.loadRate} req/s to ${load.describeTarget(p)}, for ${p.loadSteadyFor / 1000}s before the change (stopped by rollback)`),
+      load.startLoad,
+    ),
   ],
   method: [
-    step('fault', 'set-strict', (p: Params) => `set mtls.mode STRICT ${where(p)}; probe in-mesh, out-of-mesh and host → NodePort until the matrix holds ${p.consecutiveRounds} rounds in a row, within ${within(p)}`, (ctx: target.Ctx) => steps.applyMode(ctx, 'STRICT')),
+    step('fault', 'set-strict', (p: Params) => `set mtls.mode STRICT ${where(p)}; probe in-mesh, out-of-mesh and host → NodePort until the matrix holds ${p.consecutiveRounds} rounds in a row${p.load === 'off' ? '' : ' and the load has 2 s of requests all turned away'}, within ${within(p)}`, (ctx: target.Ctx) => steps.applyMode(ctx, 'STRICT')),
     step('fault', 'set-permissive', (p: Params) => `set mtls.mode PERMISSIVE on the same policy; probe until every path is served ${p.consecutiveRounds} rounds in a row, within ${within(p)}`, (ctx: target.Ctx) => steps.applyMode(ctx, 'PERMISSIVE')),
   ],
   verify: [
+    step(
+      'check',
+      'load-per-phase',
+      (p: Params) =>
+        p.load === 'off'
+          ? 'skipped (load=off)'
+          : `after ${p.loadRecoveryFor / 1000}s under PERMISSIVE: the plaintext load stopped being served within ${within(p)} of STRICT and none was served until PERMISSIVE; served again (≤ ${p.loadMaxErrorRate * 100}% errors a second) within ${p.loadRecoverWithin / 1000}s of PERMISSIVE`,
+      load.judgeLoad,
+    ),
     step('check', 'strict-rejects-plaintext', (p: Params) => `under STRICT: out-of-mesh client and host → NodePort ${p.nodePort} rejected (reset or closed) within ${within(p)}; in-mesh served`, (ctx: target.Ctx) => steps.checkMode(ctx, 'STRICT')),
     step('check', 'permissive-accepts-plaintext', 'under PERMISSIVE: plaintext from outside the mesh is served again; in-mesh still served', (ctx: target.Ctx) => steps.checkMode(ctx, 'PERMISSIVE')),
     step('check', 'policies-restored', 'restore the policy (the rollback repeats it) and compare every recorded object with the cluster: same spec, labels, annotations; created ones gone', steps.restoreAndCompare),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, imageRef, k8sLabelName } from '../../harness/engine/params.ts';
+import { rejectingLoadParams } from '../../harness/load/params.ts';
 
 export const params = z
   .strictObject({
@@ -19,6 +20,8 @@ export const params = z
     probeEvery: duration('1s', { min: '500ms', max: '1m' }).describe('interval between probe rounds'),
     probeTimeout: duration('5s', { min: '1s', max: '1m' }).describe('bound on one probe (whole seconds for the pods\' `timeout`)'),
     readyWithin: duration('3m', { min: '10s', max: '30m' }).describe('bound on the fixture\'s pods (with their sidecars) becoming Ready'),
+    // Plaintext load from the host through the NodePort: turned away under STRICT, served again under PERMISSIVE.
+    ...rejectingLoadParams(),
   })
   .refine((p) => p.outsideNamespace !== p.namespace, { message: 'must differ from namespace (the out-of-mesh client needs a namespace without injection)', path: ['outsideNamespace'] })
   .refine((p) => p.outsideNamespace !== p.istioNamespace, { message: 'must not be Istio\'s root namespace', path: ['outsideNamespace'] })

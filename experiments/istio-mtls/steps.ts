@@ -6,6 +6,7 @@ import { probeHttp } from '../../harness/probes/http-probe.ts';
 import { clientTlsOverrides, effectiveMtls, allPolicies, nameOf, PA_API, readMeshPolicies, type PeerAuthentication } from '../../harness/probes/istio-policies.ts';
 import { probeFromPod } from '../../harness/probes/pod-http.ts';
 import { brokenPaths, lastRound, outcomeCounts, probeRounds, type PathId, type ProbePath, type Stage, type StageResult } from './matrix.ts';
+import * as load from './load.ts';
 import type { Ctx } from './target.ts';
 
 const bound = (ctx: Ctx) => `${ctx.params.enforcedWithin / 1000}s`;
@@ -139,7 +140,9 @@ const PATHS: PathId[] = ['in-mesh', 'out-of-mesh', 'host'];
 /** Method: set a mode, then probe until the matrix holds or the bound runs out. A broken probe is an error. */
 export async function applyMode(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): Promise<void> {
   const since = await setMode(ctx, mode);
+  load.modeSet(ctx, mode);
   const r = await stage(ctx, mode, since);
+  if (mode === 'STRICT') await load.holdUntilRejected(ctx, since);
   const name = mode.toLowerCase();
   if (r.enforcedAt !== undefined) {
     ctx.record.measurement({ name: `${name}-enforced`, value: r.enforcedAt - since, unit: 'ms', description: `API server's answer to ${mode} → first of ${ctx.params.consecutiveRounds} rounds in a row where the whole matrix held` });

@@ -3,6 +3,7 @@
 // checks out. A breached limit is a finding (passed: false); a driver that did not deliver the
 // load it was asked for is reported as `driverProblem`, which the caller turns into an error.
 import type { CheckInput } from '../engine/experiment.ts';
+import type { MeasurementRecord } from '../journal/schema.ts';
 import { formatDuration } from '../engine/time.ts';
 import { merge, percentiles } from './histogram.ts';
 import { OUTCOMES, SERVED, zeroCounts, type OutcomeCounts, type SecondBucket } from './types.ts';
@@ -120,6 +121,8 @@ export interface LoadJudgement {
   checks: CheckInput[];
   /** Set when the driver did not deliver the load: the run broke, its figures prove nothing. */
   driverProblem?: string;
+  /** The judge's own figures; when absent the runner records its default ones (recovery time). */
+  measurements?: MeasurementRecord[];
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(x && x < 0.001 ? 3 : 1)}%`;
@@ -183,10 +186,10 @@ function describeErrors(o: OutcomeCounts): string {
 }
 
 /** The per-phase table of the report. */
-export function phaseTable(j: LoadJudgement): { title: string; columns: string[]; rows: (string | number | null)[][] } {
+export function phaseTable(j: LoadJudgement, labels: Partial<Record<PhaseName, string>> = {}): { title: string; columns: string[]; rows: (string | number | null)[][] } {
   return {
     title: 'Load per phase (what the service\'s users saw)',
     columns: ['phase', 'seconds', 'offered', 'sent', 'errors', 'error rate', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
-    rows: j.phases.map((p) => [p.phase, p.seconds, p.offered, p.sent, p.errors, pct(p.errorRate), p.p50, p.p95, p.p99, p.max]),
+    rows: j.phases.map((p) => [labels[p.phase] ?? p.phase, p.seconds, p.offered, p.sent, p.errors, pct(p.errorRate), p.p50, p.p95, p.p99, p.max]),
   };
 }

@@ -32,6 +32,19 @@ export function loadParams() {
   };
 }
 
+/**
+ * For an experiment whose fault is meant to turn the load away (judge-rejection.ts): the limits
+ * speak of being served again after the fault, and there is no p95 ratio.
+ */
+export function rejectingLoadParams() {
+  const { loadMaxP95Ratio: _noRatio, ...rest } = loadParams();
+  return {
+    ...rest,
+    loadMaxErrorRate: z.number().min(0).max(1).default(0.05).describe('largest share of failed requests (0–1) a second may have and count as served again after the fault'),
+    loadRecoverWithin: duration('60s').describe("bound on the fault's end → every second served again (at most loadMaxErrorRate errors)"),
+  };
+}
+
 export interface LoadParams {
   load: 'off' | 'builtin' | 'k6';
   loadRate: number;
@@ -40,7 +53,8 @@ export interface LoadParams {
   loadSteadyFor: number;
   loadRecoveryFor: number;
   loadMaxErrorRate: number;
-  loadMaxP95Ratio: number;
+  /** Absent for a rejecting experiment (see loadParams). */
+  loadMaxP95Ratio?: number;
   loadRecoverWithin: number;
   loadK6: string;
   loadK6Script?: string | undefined;

@@ -8,7 +8,7 @@ import { formatDuration } from '../engine/time.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import { secondOf } from './buckets.ts';
 import { builtinDriver } from './builtin.ts';
-import { judgeLoad, phaseTable, errorsOf, type LoadJudgement } from './judge.ts';
+import { judgeLoad, phaseTable, errorsOf, type LoadJudgement, type PhaseName, type PhaseWindows } from './judge.ts';
 import { k6Driver } from './k6.ts';
 import type { LoadParams } from './params.ts';
 import type { LoadDriver, LoadResult, RunningLoad, SecondBucket } from './types.ts';
@@ -18,6 +18,13 @@ export function driverFor(p: LoadParams, k6Script: string): LoadDriver {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** How a run's load is judged: judge.ts by default; an experiment whose fault turns requests away passes judge-rejection.ts. */
+export interface FinishOptions {
+  judge?: (seconds: readonly SecondBucket[], windows: PhaseWindows) => LoadJudgement;
+  /** Names of the phases in the report's table (e.g. STRICT for the fault). */
+  labels?: Partial<Record<PhaseName, string>>;
+}
 
 export class LoadRun {
   private load?: RunningLoad;
@@ -77,10 +84,15 @@ export class LoadRun {
     });
   }
 
-  /** Marks the fault window; call the result when the fault is over. */
-  faultStarted(): () => void {
+  /** The complete seconds so far (empty before the start). */
+  seconds(): SecondBucket[] {
+    return this.load?.seconds() ?? [];
+  }
+
+  /** Marks the fault window (journaled as `window`, unless the experiment marks its own: null); call the result when the fault is over. */
+  faultStarted(window: string | null = 'fault'): () => void {
     this.faultStart = Date.now();
-    this.closeFaultWindow = this.record.window('fault');
+    this.closeFaultWindow = window === null ? undefined : this.record.window(window);
     return () => {
       this.faultEnd ??= Date.now();
       this.closeFaultWindow?.();
@@ -91,7 +103,7 @@ export class LoadRun {
    * Waits until the recovery window after the fault is covered by complete seconds, stops the
    * load, journals its series and table, and judges it per phase.
    */
-  async finish(signal: AbortSignal): Promise<CheckInput[]> {
+  async finish(signal: AbortSignal, opts: FinishOptions = {}): Promise<CheckInput[]> {
     const load = this.running();
     if (this.faultStart === undefined || this.faultEnd === undefined) throw new RunError('INTERNAL', 'the load was judged before the fault was marked');
     const until = this.faultEnd + this.p.loadRecoveryFor;
@@ -114,9 +126,12 @@ export class LoadRun {
     this.journal(result);
     // The steady phase starts with the load's first (partial) second.
     const windows = { steady: { start: secondOf(load.startedAt), end: this.faultStart }, fault: { start: this.faultStart, end: this.faultEnd }, recovery: { start: this.faultEnd, end: until } };
-    const j = judgeLoad(result.seconds, windows, { maxFaultErrorRate: this.p.loadMaxErrorRate, maxP95Ratio: this.p.loadMaxP95Ratio, recoverWithin: this.p.loadRecoverWithin });
-    this.record.table(phaseTable(j));
+    const j = opts.judge
+      ? opts.judge(result.seconds, windows)
+      : judgeLoad(result.seconds, windows, { maxFaultErrorRate: this.p.loadMaxErrorRate, maxP95Ratio: this.p.loadMaxP95Ratio ?? 5, recoverWithin: this.p.loadRecoverWithin });
+    this.record.table(phaseTable(j, opts.labels));
     this.measure(j, result);
+    for (const m of j.measurements ?? []) this.record.measurement(m);
     if (result.exit.kind === 'thresholds') this.record.event({ source: 'load', type: 'k6-thresholds', message: result.exit.message });
     for (const c of j.checks) this.record.check(c);
     if (j.driverProblem) throw new RunError('OBSERVE', j.driverProblem);
@@ -153,6 +168,6 @@ export class LoadRun {
     this.record.measurement({ name: 'load-offered', value: r.totals.offered, unit: 'requests', description: `${r.rate} req/s offered by the ${r.driver} driver` });
     if (fault) this.record.measurement({ name: 'load-fault-error-rate', value: Number(fault.errorRate.toFixed(4)), unit: 'ratio', description: 'share of requests that failed during the fault' });
     if (steady && fault) this.record.measurement({ name: 'load-fault-p95', value: fault.p95, unit: 'ms', description: `p95 during the fault (steady ${steady.p95} ms)` });
-    if (j.recovery.recoveredAfter !== undefined) this.record.measurement({ name: 'load-recovered-after', value: j.recovery.recoveredAfter, unit: 'ms', description: 'fault start → back in the steady band for good' });
+    if (j.recovery.recoveredAfter !== undefined && !j.measurements) this.record.measurement({ name: 'load-recovered-after', value: j.recovery.recoveredAfter, unit: 'ms', description: 'fault start → back in the steady band for good' });
   }
 }

@@ -113,6 +113,27 @@ describe('istio: istio-mtls end to end', function () {
     assert.deepEqual((await policies('istio-system')).map(shape), before.map(shape));
   });
 
+  it('with plaintext load from the host: turned away under STRICT, served again under PERMISSIVE (per-phase table, series, measurements)', async () => {
+    const r = await run([...fixtureArgs('load').args, '--set', 'load=builtin', '--set', 'loadRate=25']);
+    assert.equal(r.out.journal.verdict.kind, 'passed', `${JSON.stringify(r.out.journal.verdict)}\n${r.out.failures.join('\n')}\n${r.text}`);
+    const names = r.out.journal.checks.map((c) => `${c.name}:${c.status}`);
+    assert.deepEqual(names, ['in-mesh-before:passed', 'load-rejected-during-fault:passed', 'load-served-after-fault:passed', 'strict-rejects-plaintext:passed', 'permissive-accepts-plaintext:passed', 'policies-restored:passed']);
+    const table = r.out.journal.tables.find((t) => t.title.startsWith('Load per phase'));
+    assert.ok(table, 'the per-phase table');
+    const rows = Object.fromEntries(table.rows.map((row) => [String(row[0]), row]));
+    assert.deepEqual(Object.keys(rows), ['before', 'STRICT', 'PERMISSIVE']);
+    // Columns: phase, seconds, offered, sent, errors, ...: plaintext was served before, turned away under STRICT.
+    assert.equal(rows['before']![4], 0, 'no error before the change');
+    assert.ok(Number(rows['STRICT']![4]) > 0, 'requests turned away under STRICT');
+    const m = Object.fromEntries(r.out.journal.measurements.map((x) => [x.name, x.value]));
+    assert.ok(typeof m['load-fault-served-for'] === 'number' && typeof m['load-served-again-after'] === 'number', JSON.stringify(m));
+    const stopped = r.out.journal.events.find((e) => e.type === 'load-stopped');
+    assert.match(stopped?.message ?? '', /reset/, 'STRICT resets plaintext connections');
+    assert.ok(r.out.journal.series.some((x) => x.group === 'load: requests/s' && x.points.length >= 20), 'the per-second series');
+    console.log(`      plaintext served for ${m['load-fault-served-for']} ms after STRICT, served again ${m['load-served-again-after']} ms after PERMISSIVE; ${stopped?.message}`);
+    assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
+  });
+
   it('restores a user\'s mesh-wide PERMISSIVE policy, with its own labels and annotations, identical', async () => {
     const mine = await userPolicy('istio-system', 'default', { mtls: { mode: 'PERMISSIVE' } }, { labels: { team: 'platform', tier: 'mesh' }, annotations: { 'example.com/owner': 'sre' } });
     const r = await run([...fixtureArgs('meshuser').args, '--set', 'scope=mesh']);
@@ -132,13 +153,17 @@ describe('istio: istio-mtls end to end', function () {
     const f = fixtureArgs('port');
     await userPolicy(ns, 'port-disable', { selector: { matchLabels: { 'app.kubernetes.io/name': 'shakedown-echo' } }, portLevelMtls: { '8080': { mode: 'DISABLE' } } });
     const before = await policies(ns);
-    const r = await run([...f.args, '--set', 'enforcedWithin=15s']);
+    // With load: the plaintext the policy lets through under STRICT is a finding of the load too.
+    const r = await run([...f.args, '--set', 'enforcedWithin=15s', '--set', 'load=builtin']);
     assert.equal(r.out.journal.verdict.kind, 'failed', `${JSON.stringify(r.out.journal.verdict)}\n${r.text}`);
     assert.equal(r.exitCode, 1);
     const findings = r.out.journal.verdict.findings ?? [];
-    assert.deepEqual(findings, ['strict-rejects-plaintext', `strict-overridden (PeerAuthentication ${ns}/port-disable sets port 8080 to DISABLE (portLevelMtls))`]);
+    assert.deepEqual(findings, ['load-rejected-during-fault', 'strict-rejects-plaintext', `strict-overridden (PeerAuthentication ${ns}/port-disable sets port 8080 to DISABLE (portLevelMtls))`]);
+    const leak = r.out.journal.checks.find((c) => c.name === 'load-rejected-during-fault');
+    assert.match(leak?.observed ?? '', /still served at the end of the fault/);
     const status = Object.fromEntries(r.out.journal.checks.map((c) => [c.name, c.status]));
     assert.equal(status['permissive-accepts-plaintext'], 'passed');
+    assert.equal(status['load-served-after-fault'], 'passed');
     assert.equal(status['policies-restored'], 'passed');
     // The user's policy is untouched; the run's own namespace-wide policy is gone.
     assert.deepEqual((await policies(ns)).map(shape), before.map(shape));

@@ -1,0 +1,59 @@
+// Load as an experiment's steps use it: check the driver in preflight, start it at the end of
+// the steady state (the rollback stops it, always), and keep it per run beside the state.
+import { preflightError } from '../engine/errors.ts';
+import type { RunContext } from '../engine/experiment.ts';
+import { done, notYet, waitFor } from '../engine/wait.ts';
+import type { LoadParams } from './params.ts';
+import { LoadRun, driverFor } from './run.ts';
+
+type LoadCtx = RunContext<LoadParams, object, unknown>;
+
+// Per run (keyed by its state object), so an experiment's own State needs no load field.
+const runs = new WeakMap<object, LoadRun>();
+
+/** The run's load, if one was started. */
+export const loadOf = (ctx: { state: object }): LoadRun | undefined => runs.get(ctx.state);
+
+/** Preflight: `k6 version` for load=k6; the built-in driver needs nothing. */
+export async function loadDriverReady(ctx: LoadCtx, k6Script: string): Promise<void> {
+  if (ctx.params.load !== 'k6') return;
+  try {
+    await driverFor(ctx.params, k6Script).preflight();
+  } catch (err) {
+    throw preflightError((err as Error).message, err);
+  }
+}
+
+export interface StartOptions {
+  url: string;
+  k6Script: string;
+  /** Wait (bounded) for a 2xx before starting: the target must serve before a baseline means anything. */
+  waitServed: boolean;
+  /** What the load is, for the progress line. */
+  what: string;
+}
+
+/** Starts the load and holds it for loadSteadyFor of steady state; returns it (undefined for load=off). */
+export async function startLoad(ctx: LoadCtx, o: StartOptions): Promise<LoadRun | undefined> {
+  const p = ctx.params;
+  if (p.load === 'off') return undefined;
+  if (o.waitServed) {
+    // A Service answers once kube-proxy has programmed it: a condition with a deadline.
+    await waitFor(
+      async () => {
+        const r = await fetch(o.url, { signal: AbortSignal.timeout(p.loadTimeout) });
+        await r.body?.cancel();
+        return r.ok ? done(undefined) : notYet(`HTTP ${r.status}`);
+      },
+      { what: `${o.url} to answer 2xx before the load starts`, timeoutMs: 60_000, intervalMs: 500, signal: ctx.signal, retryErrors: true },
+    );
+  }
+  const run = new LoadRun(p, driverFor(p, o.k6Script), o.url, ctx.record);
+  // Bounded by the run's deadline; the rollback stops it whatever happens.
+  await run.start(Math.max(1000, Math.min(ctx.deadline - Date.now(), 6 * 3_600_000)), ctx.signal);
+  ctx.rollback('stop the load', () => run.stop());
+  runs.set(ctx.state, run);
+  ctx.progress(`load: ${o.what}, ${p.loadRate} req/s to ${o.url} (${p.load}); ${p.loadSteadyFor / 1000}s of steady state before the fault`);
+  await run.steady(p.loadSteadyFor, ctx.signal);
+  return run;
+}
