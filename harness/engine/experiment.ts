@@ -58,6 +58,8 @@ export interface RunContext<P, S, C = unknown> {
   readonly signal: AbortSignal;
   /** Epoch milliseconds after which the run is aborted. */
   readonly deadline: number;
+  /** The run's report directory, where a step may leave a raw artifact (k6's output); undefined when no reports are written. */
+  readonly artifactDir?: string | undefined;
   /** Labels every object created by this run must carry. */
   readonly labels: Readonly<Record<string, string>>;
   /** The cluster session (or whatever the run was started with). */

@@ -142,6 +142,7 @@ export async function runExperiment(
       return signal;
     },
     deadline,
+    artifactDir: opts.journalDir,
     labels: runLabels(opts.runId, def.name),
     cluster: opts.cluster,
     get phase() {

@@ -4,6 +4,7 @@ import { preflightError } from '../engine/errors.ts';
 import type { RunContext } from '../engine/experiment.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { LoadParams } from './params.ts';
+import { K6_OUTPUT_FILE } from './k6.ts';
 import { LoadRun, driverFor } from './run.ts';
 
 type LoadCtx = RunContext<LoadParams, object, unknown>;
@@ -48,11 +49,12 @@ export async function startLoad(ctx: LoadCtx, o: StartOptions): Promise<LoadRun 
       { what: `${o.url} to answer 2xx before the load starts`, timeoutMs: 60_000, intervalMs: 500, signal: ctx.signal, retryErrors: true },
     );
   }
-  const run = new LoadRun(p, driverFor(p, o.k6Script), o.url, ctx.record);
+  const run = new LoadRun(p, driverFor(p, o.k6Script, ctx.artifactDir), o.url, ctx.record);
   // Bounded by the run's deadline; the rollback stops it whatever happens.
   await run.start(Math.max(1000, Math.min(ctx.deadline - Date.now(), 6 * 3_600_000)), ctx.signal);
   ctx.rollback('stop the load', () => run.stop());
   runs.set(ctx.state, run);
+  if (p.load === 'k6' && ctx.artifactDir) ctx.record.event({ source: 'load', type: 'k6-output', message: `k6's raw --out json is kept as ${K6_OUTPUT_FILE} in the report folder` });
   ctx.progress(`load: ${o.what}, ${p.loadRate} req/s to ${o.url} (${p.load}); ${p.loadSteadyFor / 1000}s of steady state before the fault`);
   await run.steady(p.loadSteadyFor, ctx.signal);
   return run;

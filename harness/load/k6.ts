@@ -206,6 +206,9 @@ export function k6Args(o: K6Options & { outFile: string }, l: Pick<LoadStartOpti
   ];
 }
 
+/** k6's raw `--out json`, kept in the run's report folder. */
+export const K6_OUTPUT_FILE = 'k6-output.json';
+
 const k6Env = { K6_AUTO_EXTENSION_RESOLUTION: 'false' };
 
 export function k6Driver(o: K6Options): LoadDriver {

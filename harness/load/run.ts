@@ -2,6 +2,7 @@
 // (stopped by a rollback, always), mark the fault's start and end from the harness's own
 // clock, then stop it after the recovery window, write the per-second series, windows and
 // per-phase table to the journal and return the per-phase checks.
+import { join } from 'node:path';
 import type { CheckInput, Recorder } from '../engine/experiment.ts';
 import { RunError } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
@@ -9,12 +10,13 @@ import { done, notYet, waitFor } from '../engine/wait.ts';
 import { secondOf } from './buckets.ts';
 import { builtinDriver } from './builtin.ts';
 import { judgeLoad, phaseTable, errorsOf, type LoadJudgement, type PhaseName, type PhaseWindows } from './judge.ts';
-import { k6Driver } from './k6.ts';
+import { K6_OUTPUT_FILE, k6Driver } from './k6.ts';
 import type { LoadParams } from './params.ts';
 import type { LoadDriver, LoadResult, RunningLoad, SecondBucket } from './types.ts';
 
-export function driverFor(p: LoadParams, k6Script: string): LoadDriver {
-  return p.load === 'k6' ? k6Driver({ bin: p.loadK6, script: p.loadK6Script ?? k6Script }) : builtinDriver;
+/** The run's driver; k6 writes its raw `--out json` into `artifactDir` (the report folder) when given, else a temporary file. */
+export function driverFor(p: LoadParams, k6Script: string, artifactDir?: string): LoadDriver {
+  return p.load === 'k6' ? k6Driver({ bin: p.loadK6, script: p.loadK6Script ?? k6Script, ...(artifactDir ? { outFile: join(artifactDir, K6_OUTPUT_FILE) } : {}) }) : builtinDriver;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,10 +2,12 @@
 // machines): the JSON output parser on lines written from k6's documented `--out json` format,
 // the sample → outcome mapping, the exit-code mapping, the version check and the command line.
 import assert from 'node:assert/strict';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K6Stream, k6Args, k6Driver, k6Exit, outcomeOfK6Error, outcomeOfK6Request, parseK6Line, parseK6Time, parseK6Version } from '../../../harness/load/k6.ts';
+import { K6_OUTPUT_FILE, K6Stream, k6Args, k6Driver, k6Exit, outcomeOfK6Error, outcomeOfK6Request, parseK6Line, parseK6Time, parseK6Version } from '../../../harness/load/k6.ts';
+import type { LoadParams } from '../../../harness/load/params.ts';
+import { driverFor } from '../../../harness/load/run.ts';
 import { LoadDriverError, type SecondBucket } from '../../../harness/load/types.ts';
 
 // Shaped as in k6's docs (results-output/real-time/json): one object per line, Metric or Point.
@@ -167,6 +169,7 @@ exit ${exitCode}
     return bin;
   }
   const opts = { url: 'http://127.0.0.1:9/', rate: 10, duration: 5000, timeout: 1000 };
+  const loadParamsFor = (bin: string): LoadParams => ({ load: 'k6', loadRate: 10, loadTimeout: 1000, loadSteadyFor: 1000, loadRecoveryFor: 1000, loadMaxErrorRate: 0.1, loadRecoverWithin: 1000, loadK6: bin });
 
   it('checks `k6 version` in preflight and refuses k6 older than 1.0', async () => {
     await k6Driver({ bin: await standIn('new', 0), script: 's.ts' }).preflight();
@@ -182,6 +185,15 @@ exit ${exitCode}
     assert.equal(r.exit.kind, 'thresholds');
     assert.equal(r.exit.code, 99);
     assert.deepEqual(r.seconds.map((s) => [s.outcomes['2xx'], s.outcomes.reset]), [[1, 0], [0, 1], [1, 0]]);
+  });
+
+  it('keeps k6\'s raw output in the run\'s report folder when the run has one', async () => {
+    const reportDir = await mkdtemp(join(dir, 'report-'));
+    const p = { ...loadParamsFor(await standIn('kept', 0)) };
+    const load = await driverFor(p, 's.ts', reportDir).start(opts);
+    await load.done;
+    const kept = await readFile(join(reportDir, K6_OUTPUT_FILE), 'utf8');
+    assert.equal(kept.trim().split('\n').length, 5, 'every line k6 wrote');
   });
 
   it('a script error (107) breaks the driver; a stop by the harness (105) does not', async () => {
