@@ -5,7 +5,7 @@
 import type { CheckInput } from '../engine/experiment.ts';
 import type { MeasurementRecord } from '../journal/schema.ts';
 import { formatDuration } from '../engine/time.ts';
-import { errorsOf, phaseStats, type LoadJudgement, type PhaseWindows, type Span } from './judge.ts';
+import { deliveryProblem, errorsOf, phasesOf, type LoadJudgement, type PhaseWindows, type Span } from './judge.ts';
 import { OUTCOMES, SERVED, type OutcomeCounts, type SecondBucket } from './types.ts';
 
 export interface RejectionLimits {
@@ -51,23 +51,16 @@ export function servedAgain(seconds: readonly SecondBucket[], windows: PhaseWind
 }
 
 export function judgeRejection(seconds: readonly SecondBucket[], windows: PhaseWindows, limits: RejectionLimits): LoadJudgement {
-  const phases = (['steady', 'fault', 'recovery'] as const).map((p) => phaseStats(p, seconds, windows[p]));
-  const [steady, fault, recovery] = phases as [(typeof phases)[0], (typeof phases)[0], (typeof phases)[0]];
-  const evidence = { phases: phases.map(({ outcomes: _o, ...rest }) => ({ ...rest, errorRate: Number(rest.errorRate.toFixed(4)) })), windows };
+  const { phases, evidence } = phasesOf(seconds, windows);
+  const [steady, fault, recovery] = phases;
   const rec = { band: { errorRate: limits.maxErrorRate, p95: 0 }, outOfBand: 0, recoveredAfter: undefined as number | undefined };
-
-  const offered = phases.reduce((n, p) => n + p.offered, 0);
-  const sent = phases.reduce((n, p) => n + p.sent, 0);
-  const minDelivered = limits.minDelivered ?? 0.9;
-  let driverProblem: string | undefined;
-  if (steady.requests === 0) driverProblem = 'the load driver completed no request before the fault';
-  else if (fault.requests === 0) driverProblem = 'the load did not cover the fault window';
-  else if (recovery.requests === 0) driverProblem = 'the load did not cover the window after the fault';
-  else if (offered > 0 && sent / offered < minDelivered) driverProblem = `the load driver sent ${sent} of ${offered} offered requests (${pct(sent / offered)}, below ${pct(minDelivered)})`;
-  if (driverProblem) {
-    const c: CheckInput = { name: 'load-delivered', expected: `the driver sends at least ${pct(minDelivered)} of the offered requests in every phase`, observed: driverProblem, passed: 'error', evidence };
-    return { phases, recovery: rec, checks: [c], driverProblem, measurements: [] };
-  }
+  const gap =
+    steady.requests === 0 ? 'the load driver completed no request before the fault'
+    : fault.requests === 0 ? 'the load did not cover the fault window'
+    : recovery.requests === 0 ? 'the load did not cover the window after the fault'
+    : undefined;
+  const broken = deliveryProblem(phases, gap, evidence, limits.minDelivered);
+  if (broken) return { phases, recovery: rec, checks: [broken.check], driverProblem: broken.driverProblem, measurements: [] };
 
   const onset = rejectionOnset(seconds, windows.fault);
   const again = servedAgain(seconds, windows, limits.maxErrorRate);

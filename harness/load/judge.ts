@@ -127,24 +127,31 @@ export interface LoadJudgement {
 
 const pct = (x: number) => `${(x * 100).toFixed(x && x < 0.001 ? 3 : 1)}%`;
 
-export function judgeLoad(seconds: readonly SecondBucket[], windows: PhaseWindows, limits: LoadLimits): LoadJudgement {
-  const phases = (['steady', 'fault', 'recovery'] as const).map((p) => phaseStats(p, seconds, windows[p]));
-  const [steady, fault] = phases as [PhaseStats, PhaseStats, PhaseStats];
-  const rec = recovery(seconds, windows, steady, limits);
-  const evidence = { phases: phases.map(({ outcomes: _o, ...rest }) => ({ ...rest, errorRate: Number(rest.errorRate.toFixed(4)) })), windows };
+/** Per-phase figures, and the evidence every load check carries. */
+export function phasesOf(seconds: readonly SecondBucket[], windows: PhaseWindows): { phases: [PhaseStats, PhaseStats, PhaseStats]; evidence: Record<string, unknown> } {
+  const phases = (['steady', 'fault', 'recovery'] as const).map((p) => phaseStats(p, seconds, windows[p])) as [PhaseStats, PhaseStats, PhaseStats];
+  return { phases, evidence: { phases: phases.map(({ outcomes: _o, ...rest }) => ({ ...rest, errorRate: Number(rest.errorRate.toFixed(4)) })), windows } };
+}
 
+/**
+ * A driver that did not deliver its load: `gap` names a phase it did not cover (the caller's
+ * judgement), else it sent less than `minDelivered` of what it offered. An `error` check, not a finding.
+ */
+export function deliveryProblem(phases: readonly PhaseStats[], gap: string | undefined, evidence: Record<string, unknown>, minDelivered = 0.9): { driverProblem: string; check: CheckInput } | undefined {
   const offered = phases.reduce((n, p) => n + p.offered, 0);
   const sent = phases.reduce((n, p) => n + p.sent, 0);
-  const minDelivered = limits.minDelivered ?? 0.9;
-  let driverProblem: string | undefined;
-  if (steady.requests === 0) driverProblem = 'the load driver completed no request during the steady state';
-  else if (fault.seconds === 0) driverProblem = 'the load did not cover the fault window';
-  else if (offered > 0 && sent / offered < minDelivered) driverProblem = `the load driver sent ${sent} of ${offered} offered requests (${pct(sent / offered)}, below ${pct(minDelivered)})`;
+  const driverProblem = gap ?? (offered > 0 && sent / offered < minDelivered ? `the load driver sent ${sent} of ${offered} offered requests (${pct(sent / offered)}, below ${pct(minDelivered)})` : undefined);
+  if (!driverProblem) return undefined;
+  return { driverProblem, check: { name: 'load-delivered', expected: `the driver sends at least ${pct(minDelivered)} of the offered requests in every phase`, observed: driverProblem, passed: 'error', evidence } };
+}
 
-  if (driverProblem) {
-    const c: CheckInput = { name: 'load-delivered', expected: `the driver sends at least ${pct(minDelivered)} of the offered requests in every phase`, observed: driverProblem, passed: 'error', evidence };
-    return { phases, recovery: rec, checks: [c], driverProblem };
-  }
+export function judgeLoad(seconds: readonly SecondBucket[], windows: PhaseWindows, limits: LoadLimits): LoadJudgement {
+  const { phases, evidence } = phasesOf(seconds, windows);
+  const [steady, fault] = phases;
+  const rec = recovery(seconds, windows, steady, limits);
+  const gap = steady.requests === 0 ? 'the load driver completed no request during the steady state' : fault.seconds === 0 ? 'the load did not cover the fault window' : undefined;
+  const broken = deliveryProblem(phases, gap, evidence, limits.minDelivered);
+  if (broken) return { phases, recovery: rec, checks: [broken.check], driverProblem: broken.driverProblem };
 
   const ref = referenceP95(steady, limits);
   const ratio = fault.p95 / ref;
