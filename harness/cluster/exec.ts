@@ -85,7 +85,10 @@ export async function execInPod(session: ClusterSession, req: ExecRequest): Prom
     );
     new Exec(session.kubeConfig)
       .exec(req.namespace, req.pod, container, req.command, out.stream, err.stream, null, false, (status) => {
-        finish(() => resolve({ exitCode: exitCodeOf(status), stdout: out.text(), stderr: err.text(), durationMs: Date.now() - started }));
+        const exitCode = exitCodeOf(status);
+        // -1: the API refused or lost the exec (no exit code from the command); its message says why.
+        const stderr = exitCode === -1 && !err.text() ? [status.reason, status.message].filter(Boolean).join(': ') : err.text();
+        finish(() => resolve({ exitCode, stdout: out.text(), stderr, durationMs: Date.now() - started }));
       })
       .then((opened: unknown) => {
         // The socket's type comes from isomorphic-ws, whose types are not installed; name what is used.

@@ -2,7 +2,7 @@
 // that made it: what `shakedown cleanup --run-id` runs after a crash or SIGKILL. Every undo is
 // idempotent: undoing twice, or undoing what is already gone, is "nothing to do", not an error.
 import type { UndoSpec } from '../journal/schema.ts';
-import { execInPod } from '../cluster/exec.ts';
+import { ExecError, execInPod } from '../cluster/exec.ts';
 import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
 import { AbortedError, describeError } from '../engine/errors.ts';
 import { restoreObject } from '../faults/object-change.ts';
@@ -104,8 +104,51 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
       return undoObject(session, spec, opts.runId, check);
     case 'file':
     case 'process':
-      return undoInPod(session, spec, Math.max(1000, timeoutMs), check);
+      {
+      const deadline = Date.now() + timeoutMs;
+      return retryWhilePodSettles(() => undoInPod(session, spec, Math.max(1000, deadline - Date.now()), check), signal, check);
+    }
   }
+}
+
+/** An undo in a pod that failed for a reason that passes (the container restarting, the exec lost), not for the command's own. */
+class PodNotSettledError extends Error {
+  override name = 'PodNotSettledError';
+}
+
+/**
+ * A pod the crashed run was changing is often just being re-created when cleanup runs (a
+ * StatefulSet scaled back up a moment before), and an exec into it can fail before the command
+ * starts. Such failures are tried again every 2 s until the undo's own bound; the last is reported.
+ */
+async function retryWhilePodSettles(attempt: () => Promise<UndoOutcome>, signal: AbortSignal, check: () => void): Promise<UndoOutcome> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof PodNotSettledError)) throw err;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (signal.aborted) throw new Error(err.message, { cause: err });
+      check();
+    }
+  }
+}
+
+/** Runs an exec for an undo: a lost or refused exec (no exit code from the command) is PodNotSettledError. */
+async function execForUndo(session: ClusterSession, s: Extract<UndoSpec, { kind: 'file' | 'process' }>, command: string[], timeoutMs: number) {
+  let r;
+  try {
+    r = await execInPod(session, { namespace: s.namespace, pod: s.pod, container: s.container, command, timeoutMs });
+  } catch (err) {
+    if (err instanceof ExecError && !err.timedOut) throw new PodNotSettledError(`${describeUndo(s)}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (r.exitCode === -1) throw new PodNotSettledError(`${describeUndo(s)}: the exec did not run: ${(r.stderr || r.stdout).trim() || 'no exit status'}`);
+  if (r.exitCode !== 0) throw new Error(`${describeUndo(s)}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
+  return r;
 }
 
 async function undoReplicas(session: ClusterSession, s: Extract<UndoSpec, { kind: 'replicas' }>, check: () => void): Promise<UndoOutcome> {
@@ -184,16 +227,14 @@ async function undoInPod(session: ClusterSession, s: Extract<UndoSpec, { kind: '
   }
   const running = pod.status?.containerStatuses?.find((c) => c.name === s.container)?.state?.running;
   if (s.kind === 'process' && !running) return { result: 'gone', detail: `container ${s.container} of ${ref(s)} is not running; no process of the run can be left in it` };
-  if (!running) throw new Error(`${describeUndo(s)}: container ${s.container} is not running (phase ${pod.status?.phase ?? 'unknown'}); try again once it runs`);
+  if (!running) throw new PodNotSettledError(`${describeUndo(s)}: container ${s.container} is not running (phase ${pod.status?.phase ?? 'unknown'}); try again once it runs`);
   check();
   if (s.kind === 'file') {
     // `test -e` first to tell "removed" from "was not there"; the path is an argument, never part of the script.
-    const r = await execInPod(session, { namespace: s.namespace, pod: s.pod, container: s.container, command: ['sh', '-c', 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; else echo absent; fi', 'sh', s.path], timeoutMs });
-    if (r.exitCode !== 0) throw new Error(`${describeUndo(s)}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
+    const r = await execForUndo(session, s, ['sh', '-c', 'if [ -e "$1" ] || [ -L "$1" ]; then rm -f -- "$1" && echo removed; else echo absent; fi', 'sh', s.path], timeoutMs);
     return r.stdout.includes('removed') ? { result: 'done', detail: `${s.path} removed in ${ref(s)}` } : { result: 'unchanged', detail: `${s.path} is not in ${ref(s)}` };
   }
-  const r = await execInPod(session, { namespace: s.namespace, pod: s.pod, container: s.container, command: ['sh', '-c', KILL_BY_COMMAND_LINE, 'sh', s.commandLine], timeoutMs });
-  if (r.exitCode !== 0) throw new Error(`${describeUndo(s)}: exit ${r.exitCode}: ${(r.stderr || r.stdout).trim()}`);
+  const r = await execForUndo(session, s, ['sh', '-c', KILL_BY_COMMAND_LINE, 'sh', s.commandLine], timeoutMs);
   const killed = r.stdout.replace(/^killed:/, '').trim().split(/\s+/).filter(Boolean);
   return killed.length ? { result: 'done', detail: `killed ${killed.length} process(es) in ${ref(s)} (pids ${killed.join(', ')})` } : { result: 'unchanged', detail: `no "${s.commandLine}" running in ${ref(s)}` };
 }
