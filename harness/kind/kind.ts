@@ -58,6 +58,8 @@ export interface Created {
   name: string;
   createdAt: string;
   kubeconfig?: string;
+  /** `up` made kind's Docker network (it did not exist before), so `down` removes it once empty. */
+  networkCreated?: boolean;
 }
 
 /** Where `up` records what it made: $SHAKEDOWN_CACHE, else ~/.cache/shakedown. */

@@ -2,6 +2,7 @@
 // for the experiments (metrics-server; local images loaded), waited on until it answers.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { execa } from 'execa';
 import type { CliIo } from '../cli/io.ts';
 import { UsageError, describeError } from '../engine/errors.ts';
 import { parseDuration } from '../engine/time.ts';
@@ -64,10 +65,12 @@ export async function upCommand(opts: UpOptions, io: CliIo): Promise<number> {
       say(`kind cluster ${opts.name} exists (made by shakedown up): checking its add-ons`);
     } else {
       say(`creating kind cluster ${opts.name} from ${opts.config}${opts.image ? ` with node image ${opts.image}` : ''}`);
+      // kind leaves its Docker network behind on delete; `down` removes it if `up` made it.
+      const networkCreated = !(await kindNetworkExists());
       const args = ['create', 'cluster', '--name', opts.name, '--config', config];
       if (opts.image) args.push('--image', opts.image);
       await kind(bin, args, { onLine: (l) => say(`kind: ${l}`) });
-      writeRecord([...record.filter((c) => c.name !== opts.name), { name: opts.name, createdAt: new Date().toISOString(), ...(process.env['KUBECONFIG'] ? { kubeconfig: process.env['KUBECONFIG'] } : {}) }]);
+      writeRecord([...record.filter((c) => c.name !== opts.name), { name: opts.name, createdAt: new Date().toISOString(), networkCreated, ...(process.env['KUBECONFIG'] ? { kubeconfig: process.env['KUBECONFIG'] } : {}) }]);
       say(`created; recorded in ${recordFile()} (\`shakedown down --name ${opts.name}\` deletes it)`);
     }
     for (const archive of opts.load ?? []) {
@@ -148,13 +151,27 @@ export async function downCommand(opts: DownOptions, io: CliIo): Promise<number>
     } else {
       say(`kind cluster ${opts.name} is already gone`);
     }
-    writeRecord(record.filter((c) => c.name !== opts.name));
+    const rest = record.filter((c) => c.name !== opts.name);
+    if (record.find((c) => c.name === opts.name)?.networkCreated && !rest.length) {
+      const net = await execa('docker', ['network', 'inspect', 'kind', '-f', '{{len .Containers}}'], { reject: false });
+      if (net.exitCode === 0 && String(net.stdout).trim() === '0') {
+        await execa('docker', ['network', 'rm', 'kind'], { reject: false });
+        say('removed the Docker network kind (made by `shakedown up`)');
+      }
+    }
+    writeRecord(rest);
     say(`deleted ${opts.name}`);
     return EXIT.passed;
   } catch (err) {
     io.stderr(`shakedown: down: ${describeError(err)}\n`);
     return EXIT.error;
   }
+}
+
+/** Whether kind's Docker network exists (only the docker provider is looked at). */
+async function kindNetworkExists(): Promise<boolean> {
+  if ((process.env['KIND_EXPERIMENTAL_PROVIDER'] ?? 'docker') !== 'docker') return true;
+  return (await execa('docker', ['network', 'inspect', 'kind'], { reject: false })).exitCode === 0;
 }
 
 /**
