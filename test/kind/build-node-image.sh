@@ -104,6 +104,7 @@ echo "ReadKMsg=no" >>"$R/etc/systemd/journald.conf"
 [[ -e "$R/sbin/init" ]] || ln -s /usr/lib/systemd/systemd "$R/sbin/init"
 install -m 0755 "$KIND_DIR/node/shakedown-node-init" "$KIND_DIR/node/shakedown-cni" "$R/usr/local/bin/"
 install -m 0644 "$KIND_DIR/node/shakedown-cni.service" "$R/etc/systemd/system/"
+install -m 0644 "$KIND_DIR/node/20-shakedown-cni.conf" "$R/etc/sysctl.d/"
 chroot "$R" systemctl enable kubelet.service containerd.service undo-mount-hacks.service shakedown-cni.service >/dev/null 2>&1
 chroot "$R" systemctl mask systemd-binfmt.service >/dev/null 2>&1
 for p in host-local loopback ptp portmap bridge; do cp "$R/usr/lib/cni/$p" "$R/opt/cni/bin/$p"; done
@@ -153,6 +154,7 @@ ref="$(ref_of coredns)"; d="$IMG/root-coredns"; base "$d"; cp "$NODE_BIN/coredns
 image coredns "$ref" "$d" '["/coredns"]'
 # kube-proxy programs iptables (nft backend, as Debian's and Docker's default) and conntrack.
 ref="$(ref_of kube-proxy)"; d="$IMG/root-kube-proxy"; base "$d"; cp "$NODE_BIN/kube-proxy" "$d/usr/local/bin/"
+mkdir -p "$d/usr/lib/x86_64-linux-gnu" "$d/usr/lib64" "$d/usr/sbin"; ln -s usr/lib "$d/lib"; ln -s usr/lib64 "$d/lib64"
 with_libs "$d" /usr/sbin/xtables-nft-multi /usr/sbin/conntrack
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
   ln -s xtables-nft-multi "$d/usr/sbin/$t"

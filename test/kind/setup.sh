@@ -38,10 +38,13 @@ ROOTFS_TAR="$(bash "$KIND_DIR/build-node-image.sh" | tail -n 1)"
 have="$(DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" image inspect -f '{{index .Config.Labels "shakedown.build"}}' "$KIND_NODE_IMAGE" 2>/dev/null || true)"
 if [[ "$have" != "$KIND_IMAGE_HASH" ]]; then
   step "importing $ROOTFS_TAR as $KIND_NODE_IMAGE"
-  DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" import \
-    --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3' \
-    --change 'ENTRYPOINT ["/usr/local/bin/shakedown-node-init", "/usr/local/bin/entrypoint", "/sbin/init"]' \
-    --change "LABEL shakedown.build=$KIND_IMAGE_HASH" "$ROOTFS_TAR" "$KIND_NODE_IMAGE" >/dev/null
+  # `docker import` takes no STOPSIGNAL: a one-line build on top of the imported root adds it.
+  DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" import "$ROOTFS_TAR" "$KIND_NODE_IMAGE-rootfs" >/dev/null
+  printf '%s\n' "FROM $KIND_NODE_IMAGE-rootfs" 'ENV container=docker' 'STOPSIGNAL SIGRTMIN+3' \
+    'ENTRYPOINT ["/usr/local/bin/shakedown-node-init", "/usr/local/bin/entrypoint", "/sbin/init"]' \
+    "LABEL shakedown.build=$KIND_IMAGE_HASH" \
+    | DOCKER_HOST="$KIND_DOCKER_HOST" DOCKER_BUILDKIT=0 "$REAL_DOCKER" build -q -t "$KIND_NODE_IMAGE" - >/dev/null
+  DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" rmi "$KIND_NODE_IMAGE-rootfs" >/dev/null
 fi
 
 cat >"$KIND_ENV" <<ENV
