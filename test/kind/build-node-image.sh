@@ -85,7 +85,10 @@ install -m 0644 "$F"/etc/systemd/system/*.service "$F"/etc/systemd/system/*.slic
 install -m 0644 "$F"/etc/systemd/system/kubelet.service.d/* "$R/etc/systemd/system/kubelet.service.d/"
 # containerd: Debian's 1.6 (config format v2, as kind's); no fuse-overlayfs (rootless only).
 rm -f "$R/etc/systemd/system/containerd-fuse-overlayfs.service"
+# restrict_oom_score_adj: the sandbox withholds CAP_SYS_RESOURCE, so no container may ask for a
+# lower OOM score than containerd's own (runc fails with "can't get final child's PID" otherwise).
 sed -e '/^\[proxy_plugins\]/,/^  address = /d' -e "s#^\(  sandbox_image = \).*#\1\"$PAUSE_IMAGE\"#" \
+  -e 's#^\(  restrict_oom_score_adj = \).*#\1true#' \
   "$F/etc/containerd/config.toml" >"$R/etc/containerd/config.toml"
 ln -sf /usr/bin/containerd "$R/usr/local/bin/containerd"
 python3 - "$R/etc/containerd/cri-base.json" <<'PY'
@@ -177,7 +180,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
 containerd --config "$CT/config.toml" >"$CT/log" 2>&1 &
 CPID=$!
-trap 'kill $CPID 2>/dev/null; wait $CPID 2>/dev/null; rm -rf "$CT"' EXIT
+trap 'kill $CPID 2>/dev/null || true; wait $CPID 2>/dev/null || true; rm -rf "$CT"' EXIT
 for _ in $(seq 100); do ctr --address "$CT/containerd.sock" version >/dev/null 2>&1 && break; sleep 0.1; done
 for t in "$IMG"/*.tar; do
   ctr --address "$CT/containerd.sock" -n k8s.io images import --all-platforms --no-unpack --digests "$t" >/dev/null \
