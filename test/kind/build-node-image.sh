@@ -158,11 +158,12 @@ image coredns "$ref" "$d" '["/coredns"]'
 # kube-proxy programs iptables (nft backend, as Debian's and Docker's default) and conntrack.
 ref="$(ref_of kube-proxy)"; d="$IMG/root-kube-proxy"; base "$d"; cp "$NODE_BIN/kube-proxy" "$d/usr/local/bin/"
 mkdir -p "$d/usr/lib/x86_64-linux-gnu" "$d/usr/lib64" "$d/usr/sbin"; ln -s usr/lib "$d/lib"; ln -s usr/lib64 "$d/lib64"
-with_libs "$d" /usr/sbin/xtables-nft-multi /usr/sbin/conntrack
+# iptables loads its match and target extensions at run time: each with the libraries it links.
+mapfile -t EXT < <(cd "$R" && find usr/lib/x86_64-linux-gnu/xtables -name '*.so' | sed 's#^#/#')
+with_libs "$d" /usr/sbin/xtables-nft-multi /usr/sbin/conntrack "${EXT[@]}"
 for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
   ln -s xtables-nft-multi "$d/usr/sbin/$t"
 done
-cp -a "$R/usr/lib/x86_64-linux-gnu/xtables" "$d/usr/lib/x86_64-linux-gnu/"
 image kube-proxy "$ref" "$d" '["/usr/local/bin/kube-proxy"]'
 [[ "$(ref_of pause)" == "$PAUSE_IMAGE" ]] || log "note: kubeadm lists $(ref_of pause), the node's pause is $PAUSE_IMAGE"
 for a in pause local-path-provisioner sample; do cp "$NODE_IMAGES/$a.tar" "$IMG/$a.tar"; done
