@@ -61,6 +61,39 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
     }
   });
 
+  it('a client outside the cluster (a container on kind\'s network, through testcontainers) reaches a NodePort', async function () {
+    process.env['KUBECONFIG'] = env['KUBECONFIG'];
+    const { loadKubeConfig } = await import('../../harness/cluster/kubeconfig.ts');
+    const { ClusterSession } = await import('../../harness/cluster/session.ts');
+    const { probeFromOutside, OUTSIDE_CLIENT_LABEL } = await import('../../harness/kind/outside-client.ts');
+    const s = new ClusterSession(loadKubeConfig({ context: `kind-${NAME}` }));
+    const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
+    const ns = 'default';
+    const labels = { app: 'shakedown-outside' };
+    await s.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shakedown-outside', labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] }] } } } } });
+    const svc = await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'shakedown-outside' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const nodePort = svc.spec!.ports![0]!.nodePort!;
+    const nodes = (await s.core.listNode()).items;
+    const nodeIp = nodes[0]!.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    try {
+      const deadline = Date.now() + 120_000;
+      let r = await probeFromOutside({ url: `http://${nodeIp}:${nodePort}/`, image, network: 'kind' });
+      while (r.exitCode !== 0 && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 3000));
+        r = await probeFromOutside({ url: `http://${nodeIp}:${nodePort}/`, image, network: 'kind' });
+      }
+      assert.equal(r.exitCode, 0, r.output);
+      assert.match(r.output, /shakedown sample/);
+      const closed = await probeFromOutside({ url: `http://${nodeIp}:1/`, image, network: 'kind', timeoutSeconds: 3 });
+      assert.notEqual(closed.exitCode, 0, 'a closed port is not served');
+      const left = await docker(['ps', '-aq', '--filter', `label=${OUTSIDE_CLIENT_LABEL}=true`]);
+      assert.equal(String(left.stdout).trim(), '', 'every outside client was removed');
+    } finally {
+      await s.core.deleteNamespacedService({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+      await s.apps.deleteNamespacedDeployment({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+    }
+  });
+
   it('shakedown down leaves no container, network or kubeconfig entry', async function () {
     const r = await shakedown(['down', '--name', NAME]);
     assert.equal(r.exitCode, 0, String(r.all));

@@ -47,6 +47,16 @@ if [[ "$have" != "$KIND_IMAGE_HASH" ]]; then
   DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" rmi "$KIND_NODE_IMAGE-rootfs" >/dev/null
 fi
 
+# The sample image in Docker too, for the client outside the cluster (a container on kind's
+# network): its one layer, out of the OCI archive, through `docker import`.
+if ! DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" image inspect "$SAMPLE_IMAGE" >/dev/null 2>&1; then
+  step "importing $SAMPLE_IMAGE into Docker"
+  layer="$(tar -xOf "$KIND_SAMPLE_ARCHIVE" index.json | grep -o 'sha256:[0-9a-f]*' | head -n 1 | cut -d: -f2)"
+  layer="$(tar -xOf "$KIND_SAMPLE_ARCHIVE" "blobs/sha256/$layer" | grep -o '"layers":\[{[^]]*' | grep -o 'sha256:[0-9a-f]*' | head -n 1 | cut -d: -f2)"
+  tar -xOf "$KIND_SAMPLE_ARCHIVE" "blobs/sha256/$layer" \
+    | DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" import --change 'CMD ["/bin/sh"]' - "$SAMPLE_IMAGE" >/dev/null
+fi
+
 cat >"$KIND_ENV" <<ENV
 # Written by test/kind/setup.sh: the kind tier's Docker and kind (source it).
 export PATH="$KIND_SHIM_DIR:$KIND_BIN:\$PATH"
