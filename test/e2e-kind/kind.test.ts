@@ -3,7 +3,7 @@
 // container, network or kubeconfig entry behind. Runs where test/kind/setup.sh provisioned
 // Docker, kind and the locally assembled node image (test/run-tiers.mjs reads its env file).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,10 +55,21 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
     for (const exp of ['statefulset-identity', 'hpa-cpu']) {
       const extra = exp === 'hpa-cpu' ? ['--set', 'sampleEvery=5s', '--set', 'loadFor=150s', '--set', 'scaleInWithin=180s'] : [];
       const r = await shakedown(['run', exp, '--context', `kind-${NAME}`, '--set', `image=${image}`, '--report-dir', join(work, 'reports'), ...extra]);
+      assert.equal(r.exitCode, 0, `${exp}: exit ${r.exitCode}\n${String(r.all).split('\n').filter((l) => !/ sample /.test(l)).slice(-60).join('\n')}`);
       const run = readRun(String(r.stdout));
-      assert.equal(r.exitCode, 0, `${exp}: ${run.journal.verdict.kind}: ${run.journal.verdict.summary}\n${String(r.all).slice(-3000)}`);
       assert.equal(run.journal.verdict.kind, 'passed');
     }
+  });
+
+  it('a run that ends in error keeps `kind export logs` in its report folder', async function () {
+    const reports = join(work, 'reports-error');
+    const r = await shakedown(['run', 'hpa-cpu', '--context', `kind-${NAME}`, '--set', 'target=shakedown-absent', '--report-dir', reports]);
+    assert.equal(r.exitCode, 3, String(r.all));
+    const dir = /reports: (\S+)/.exec(String(r.stdout))?.[1];
+    assert.ok(dir, String(r.all));
+    const logs = join(dir, 'kind-logs');
+    assert.ok(existsSync(logs), `no ${logs}:\n${String(r.all).slice(-2000)}`);
+    assert.ok(readdirSync(logs).some((f) => f.startsWith(`${NAME}-control-plane`)), readdirSync(logs).join(', '));
   });
 
   it('a client outside the cluster (a container on kind\'s network, through testcontainers) reaches a NodePort', async function () {
