@@ -84,6 +84,19 @@ function orchestrate(only) {
         return { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path }, note: `against ${kc.path} (istiod Ready)` };
       },
     },
+    {
+      name: 'kind',
+      // `shakedown up` / `down` on kind with a locally assembled node image (test/kind/setup.sh).
+      dir: 'test/e2e-kind',
+      needs: () => {
+        const r = spawnSync('bash', ['-c', '. test/kind/lib.sh && [[ -f "$KIND_ENV" ]] && docker_up && . "$KIND_ENV" && /usr/bin/docker image inspect "$SHAKEDOWN_KIND_IMAGE" >/dev/null && echo "$KIND_ENV"'], { cwd: root, encoding: 'utf8' });
+        const file = r.stdout.trim().split('\n').pop();
+        if (r.status !== 0 || !file) return { ok: false, why: 'no kind setup: Docker, kind and the local node image are provisioned by `bash test/kind/setup.sh` (root, Linux)' };
+        const vars = spawnSync('bash', ['-c', '. "$1" && env', 'env', file], { encoding: 'utf8' }).stdout;
+        const env = Object.fromEntries(vars.split('\n').filter((l) => /^(PATH|DOCKER_HOST|SHAKEDOWN_KIND_[A-Z_]+)=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+        return { ok: true, env, note: `(kind setup of ${file})` };
+      },
+    },
   ].filter((t) => only.length === 0 || only.includes(t.name));
 
   const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -224,16 +224,31 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 
-  for (const name of ['up', 'down'] as const) {
-    program
-      .command(name)
-      .description(name === 'up' ? 'create the kind cluster from kind-config.yaml with its add-ons (not built yet)' : 'delete the kind cluster (not built yet)')
-      .addOption(new Option('--name <name>', 'kind cluster name').default('shakedown'))
-      .action(() => {
-        exitCode = EXIT.error;
-        io.stderr(`shakedown: ${name}: kind lifecycle is not built yet; use \`kind create cluster --config kind-config.yaml\` meanwhile\n`);
-      });
-  }
+  // kind lifecycle: the logic lives in harness/kind, loaded only when these commands run.
+  program
+    .command('up')
+    .description('create the kind cluster from kind-config.yaml, install metrics-server, and wait until nodes, CoreDNS, StorageClass standard and the metrics API answer')
+    .addOption(new Option('--name <name>', 'kind cluster name').default('shakedown'))
+    .addOption(new Option('--config <file>', 'kind cluster config').default('kind-config.yaml'))
+    .option('--image <ref>', 'kind node image (default: kind\'s own)')
+    .option('--kind <path>', 'the kind binary (default: kind on PATH)')
+    .option('--with <addon>', 'also install an add-on (istio), repeatable', collect)
+    .option('--load <archive>', 'image archive to load into the nodes (kind load image-archive), repeatable', collect)
+    .option('--metrics-server-image <ref>', 'metrics-server image (default registry.k8s.io/metrics-server/metrics-server:v0.8.0)')
+    .addOption(new Option('--timeout <duration>', 'how long to wait for the cluster to answer').default('10m'))
+    .addHelpText('after', examples(['shakedown up', 'shakedown up --name ci --load images/app.tar'], 'Exit codes: 0 up, 2 bad flag or missing config, 3 kind missing or failed, or the cluster did not answer in time'))
+    .action(async (opts: Parameters<typeof import('../kind/lifecycle.ts').upCommand>[0]) => {
+      exitCode = await (await import('../kind/lifecycle.ts')).upCommand(opts, io);
+    });
+  program
+    .command('down')
+    .description('delete a kind cluster that `shakedown up` made (its containers, network and kubeconfig entry)')
+    .addOption(new Option('--name <name>', 'kind cluster name').default('shakedown'))
+    .option('--kind <path>', 'the kind binary (default: kind on PATH)')
+    .addHelpText('after', examples(['shakedown down', 'shakedown down --name ci'], 'Exit codes: 0 deleted, 2 not a cluster `shakedown up` made, 3 kind missing or failed'))
+    .action(async (opts: { name: string; kind?: string }) => {
+      exitCode = await (await import('../kind/lifecycle.ts')).downCommand(opts, io);
+    });
 
   // Commander's own errors (an unknown command or option, a missing argument) in one line, with
   // its suggestion of the closest name, like every other bad-input message.

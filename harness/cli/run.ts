@@ -97,6 +97,10 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
       }
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
       const files = await writeReports(result.journal, dir);
+      // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.
+      if ((result.verdict.kind === 'failed' || result.verdict.kind === 'error') && kube.context.startsWith('kind-')) {
+        await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
+      }
       verdicts.push(result.verdict);
       if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
       else write(`reports: ${dir}`);

@@ -7,9 +7,10 @@ CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export GOTOOLCHAIN
 
 SHAKEDOWN_CACHE="${SHAKEDOWN_CACHE:-$HOME/.cache/shakedown}"
-# versions.env without its Istio block (the opt-in layer of test/cluster/istio): the control
-# plane and the node do not depend on the Istio pins, so bumping them rebuilds only that layer.
-core_pins() { sed '/^# >>> istio/,/^# <<< istio/d' "$CLUSTER_DIR/versions.env"; }
+# versions.env without the blocks of its opt-in layers (Istio: test/cluster/istio; kind:
+# test/kind): the control plane and the node do not depend on those pins, so bumping them
+# rebuilds only that layer.
+core_pins() { sed -e '/^# >>> istio/,/^# <<< istio/d' -e '/^# >>> kind/,/^# <<< kind/d' "$CLUSTER_DIR/versions.env"; }
 # The build dir is keyed by the inputs that decide what gets built, so a
 # version bump (or build recipe change) never reuses stale binaries.
 BUILD_HASH="$({ core_pins; cat "$CLUSTER_DIR/build.sh"; } | sha256sum | cut -c1-12)"

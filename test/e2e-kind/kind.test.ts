@@ -1,0 +1,121 @@
+// The kind tier: `shakedown up` from the top-level kind-config.yaml (one control plane, two
+// workers), statefulset-identity and hpa-cpu pass on it, and `shakedown down` leaves no
+// container, network or kubeconfig entry behind. Runs where test/kind/setup.sh provisioned
+// Docker, kind and the locally assembled node image (test/run-tiers.mjs reads its env file).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { readRun } from '../e2e/helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'harness/cli/bin.js');
+const NAME = 'shakedown-e2e';
+
+describe('kind: shakedown up, two experiments, shakedown down', function () {
+  this.timeout(1_800_000);
+  let work: string;
+  let env: NodeJS.ProcessEnv;
+  let up = false;
+  const shakedown = (args: string[]) => execa(process.execPath, [BIN, ...args], { reject: false, env, cwd: ROOT, all: true, forceKillAfterDelay: false });
+  const docker = (args: string[]) => execa('docker', args, { reject: false, env });
+
+  before(function () {
+    const image = process.env['SHAKEDOWN_KIND_IMAGE'];
+    if (!image) this.skip();
+    work = mkdtempSync(join(tmpdir(), 'shakedown-kind-'));
+    // kind writes its context into this kubeconfig; `up` records into this cache.
+    env = { ...process.env, KUBECONFIG: join(work, 'kubeconfig'), SHAKEDOWN_CACHE: join(work, 'cache'), CI: 'true' };
+  });
+
+  after(async function () {
+    if (!work) return;
+    // Whatever failed, the cluster goes.
+    if (up) await shakedown(['down', '--name', NAME]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shakedown up: nodes Ready, CoreDNS, StorageClass standard and the metrics API answer', async function () {
+    const load = (process.env['SHAKEDOWN_KIND_LOAD'] ?? '').split(':').filter(Boolean).flatMap((a) => ['--load', a]);
+    const t0 = Date.now();
+    up = true;
+    const r = await shakedown(['up', '--name', NAME, '--image', process.env['SHAKEDOWN_KIND_IMAGE']!, ...load,
+      ...(process.env['SHAKEDOWN_KIND_METRICS_SERVER_IMAGE'] ? ['--metrics-server-image', process.env['SHAKEDOWN_KIND_METRICS_SERVER_IMAGE']] : [])]);
+    console.log(`      shakedown up: ${Math.round((Date.now() - t0) / 1000)} s`);
+    assert.equal(r.exitCode, 0, String(r.all));
+    for (const want of ['nodes: ready', 'CoreDNS: ready', 'StorageClass standard: ready', 'metrics API: ready']) assert.match(String(r.all), new RegExp(want));
+    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}']);
+    console.log(`      node memory: ${String(stats.stdout).split('\n').join('; ')}`);
+  });
+
+  it('statefulset-identity and hpa-cpu pass on it', async function () {
+    const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
+    for (const exp of ['statefulset-identity', 'hpa-cpu']) {
+      const extra = exp === 'hpa-cpu' ? ['--set', 'sampleEvery=5s', '--set', 'loadFor=150s', '--set', 'scaleInWithin=180s'] : [];
+      const r = await shakedown(['run', exp, '--context', `kind-${NAME}`, '--set', `image=${image}`, '--report-dir', join(work, 'reports'), ...extra]);
+      assert.equal(r.exitCode, 0, `${exp}: exit ${r.exitCode}\n${String(r.all).split('\n').filter((l) => !/ sample /.test(l)).slice(-60).join('\n')}`);
+      const run = readRun(String(r.stdout));
+      assert.equal(run.journal.verdict.kind, 'passed');
+    }
+  });
+
+  it('a run that ends in error keeps `kind export logs` in its report folder', async function () {
+    const reports = join(work, 'reports-error');
+    const r = await shakedown(['run', 'hpa-cpu', '--context', `kind-${NAME}`, '--set', 'target=shakedown-absent', '--report-dir', reports]);
+    assert.equal(r.exitCode, 3, String(r.all));
+    const dir = /reports: (\S+)/.exec(String(r.stdout))?.[1];
+    assert.ok(dir, String(r.all));
+    const logs = join(dir, 'kind-logs');
+    assert.ok(existsSync(logs), `no ${logs}:\n${String(r.all).slice(-2000)}`);
+    assert.ok(readdirSync(logs).some((f) => f.startsWith(`${NAME}-control-plane`)), readdirSync(logs).join(', '));
+  });
+
+  it('a client outside the cluster (a container on kind\'s network, through testcontainers) reaches a NodePort', async function () {
+    process.env['KUBECONFIG'] = env['KUBECONFIG'];
+    const { loadKubeConfig } = await import('../../harness/cluster/kubeconfig.ts');
+    const { ClusterSession } = await import('../../harness/cluster/session.ts');
+    const { probeFromOutside, OUTSIDE_CLIENT_LABEL } = await import('../../harness/kind/outside-client.ts');
+    const s = new ClusterSession(loadKubeConfig({ context: `kind-${NAME}` }));
+    const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
+    const ns = 'default';
+    const labels = { app: 'shakedown-outside' };
+    await s.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shakedown-outside', labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] }] } } } } });
+    const svc = await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'shakedown-outside' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const nodePort = svc.spec!.ports![0]!.nodePort!;
+    const nodes = (await s.core.listNode()).items;
+    const nodeIp = nodes[0]!.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
+    try {
+      const deadline = Date.now() + 120_000;
+      let r = await probeFromOutside({ url: `http://${nodeIp}:${nodePort}/`, image, network: 'kind' });
+      while (r.exitCode !== 0 && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 3000));
+        r = await probeFromOutside({ url: `http://${nodeIp}:${nodePort}/`, image, network: 'kind' });
+      }
+      assert.equal(r.exitCode, 0, r.output);
+      assert.match(r.output, /shakedown sample/);
+      const closed = await probeFromOutside({ url: `http://${nodeIp}:1/`, image, network: 'kind', timeoutSeconds: 3 });
+      assert.notEqual(closed.exitCode, 0, 'a closed port is not served');
+      const left = await docker(['ps', '-aq', '--filter', `label=${OUTSIDE_CLIENT_LABEL}=true`]);
+      assert.equal(String(left.stdout).trim(), '', 'every outside client was removed');
+    } finally {
+      await s.core.deleteNamespacedService({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+      await s.apps.deleteNamespacedDeployment({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+    }
+  });
+
+  it('shakedown down leaves no container, network or kubeconfig entry', async function () {
+    const r = await shakedown(['down', '--name', NAME]);
+    assert.equal(r.exitCode, 0, String(r.all));
+    up = false;
+    const containers = await docker(['ps', '-aq', '--filter', `label=io.x-k8s.kind.cluster=${NAME}`]);
+    assert.equal(String(containers.stdout).trim(), '', 'no container of the cluster');
+    const net = await docker(['network', 'ls', '-q', '--filter', 'name=^kind$']);
+    assert.equal(String(net.stdout).trim(), '', 'no kind network');
+    const kc = join(work, 'kubeconfig');
+    if (existsSync(kc)) assert.doesNotMatch(readFileSync(kc, 'utf8'), new RegExp(`kind-${NAME}`), 'no kubeconfig entry');
+    const again = await shakedown(['down', '--name', NAME]);
+    assert.equal(again.exitCode, 2, 'a second down refuses: the cluster is no longer one `up` made');
+  });
+});
