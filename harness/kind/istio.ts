@@ -34,27 +34,32 @@ export function istioInstallArgs(context: string, sets: readonly string[], timeo
   return args;
 }
 
-/** Runs `istioctl install`; its output lines go to `onLine`; a failure carries stderr's tail. */
+/** Runs `istioctl install`; its output lines go to `onLine`; a failure carries the tail of its output (stdout and stderr). */
 export async function installIstio(bin: string, context: string, sets: readonly string[], timeout: string, onLine: (line: string) => void): Promise<void> {
   const child = execa(bin, istioInstallArgs(context, sets, timeout), { reject: false, all: true });
   let rest = '';
+  let last = '';
   const tail: string[] = [];
   child.all?.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString()).split(/\r?\n/);
+    // istioctl redraws its progress with carriage returns and ANSI colours.
+    const lines = (rest + chunk.toString()).split(/\r\n|\r|\n/);
     rest = lines.pop() ?? '';
     for (const raw of lines) {
-      // istioctl draws progress with carriage returns and ANSI colours.
       // eslint-disable-next-line no-control-regex
-      const l = raw.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim();
-      if (!l) continue;
+      const l = raw.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim();
+      // Its logo (lines without a letter) and repeated redraws are left out.
+      if (!/[A-Za-z]/.test(l) || l === last) continue;
+      last = l;
       onLine(l);
       tail.push(l);
       if (tail.length > 15) tail.shift();
     }
   });
   const r = await child;
+  const end = rest.trim();
+  if (end && /[A-Za-z]/.test(end)) tail.push(end);
   if (r.exitCode !== 0) {
     const why = r.failed && r.exitCode === undefined ? r.shortMessage : `exit ${r.exitCode}`;
-    throw new KindError(`istioctl install failed (${why}):\n${tail.join('\n') || String(r.stderr).trim().split('\n').slice(-15).join('\n')}`);
+    throw new KindError(`istioctl install failed (${why}):\n${tail.slice(-15).join('\n')}`);
   }
 }
