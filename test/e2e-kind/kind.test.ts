@@ -72,14 +72,17 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
       await s.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image, imagePullPolicy: 'IfNotPresent', command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080, name: 'http' }] }] } } });
       const deadline = Date.now() + 120_000;
       let pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
-      const ready = () => pod.status?.containerStatuses?.length === 2 && pod.status.containerStatuses.every((c) => c.ready);
+      // On Kubernetes 1.29+ istio-proxy is a native sidecar: an init container that keeps running.
+      const proxy = () => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.name === 'istio-proxy');
+      const ready = () => Boolean(proxy()?.ready) && (pod.status?.containerStatuses ?? []).some((c) => c.name === 'web' && c.ready);
       while (!ready() && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 2000));
         pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
       }
-      assert.deepEqual(pod.spec?.initContainers?.map((c) => c.name), ['istio-init']);
-      assert.ok(ready(), `pod not 2/2 Ready: ${JSON.stringify(pod.status?.containerStatuses?.map((c) => ({ name: c.name, ready: c.ready, state: c.state })))}`);
-      assert.equal(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0, 'istio-init set up its iptables rules');
+      const statuses = () => JSON.stringify([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((c) => ({ name: c.name, ready: c.ready, state: c.state })));
+      assert.ok(ready(), `web and its istio-proxy sidecar not Ready: ${statuses()}`);
+      const init = pod.status?.initContainerStatuses?.find((c) => c.name === 'istio-init');
+      assert.equal(init?.state?.terminated?.exitCode, 0, `istio-init set up its iptables rules: ${statuses()}`);
       const log = await s.core.readNamespacedPodLog({ namespace: ns, name: 'web', container: 'istio-proxy' });
       assert.doesNotMatch(String(log), /rejected|NACK/i, 'Envoy accepted every update from istiod');
       const m = (await s.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace: 'istio-system', plural: 'pods' }).catch(() => ({}))) as { items?: { metadata: { name: string }; containers: { usage: { memory: string; cpu: string } }[] }[] };
