@@ -1,5 +1,7 @@
 // The kind tier: `shakedown up` from the top-level kind-config.yaml (one control plane, two
-// workers), statefulset-identity and hpa-cpu pass on it, and `shakedown down` leaves no
+// workers) — with Istio (`--with istio`, the local test cluster's istioctl and images) when
+// setup.sh found that build — statefulset-identity and hpa-cpu pass on it, an injected pod runs
+// its sidecar, and `shakedown down` leaves no
 // container, network or kubeconfig entry behind. Runs where test/kind/setup.sh provisioned
 // Docker, kind and the locally assembled node image (test/run-tiers.mjs reads its env file).
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import { readRun } from '../e2e/helpers.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'harness/cli/bin.js');
 const NAME = 'shakedown-e2e';
+const ISTIOCTL = process.env['SHAKEDOWN_KIND_ISTIOCTL'];
 
 describe('kind: shakedown up, two experiments, shakedown down', function () {
   this.timeout(1_800_000);
@@ -38,16 +41,55 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
   });
 
   it('shakedown up: nodes Ready, CoreDNS, StorageClass standard and the metrics API answer', async function () {
-    const load = (process.env['SHAKEDOWN_KIND_LOAD'] ?? '').split(':').filter(Boolean).flatMap((a) => ['--load', a]);
+    const archives = [process.env['SHAKEDOWN_KIND_LOAD'], ISTIOCTL && process.env['SHAKEDOWN_KIND_ISTIO_LOAD']].filter(Boolean).join(':');
+    const load = archives.split(':').filter(Boolean).flatMap((a) => ['--load', a]);
+    // Istio from the local build: its images are loaded, never pulled, and upstream Envoy needs
+    // the settings setup.sh read from test/cluster/istio/lib.sh.
+    const istio = ISTIOCTL ? ['--with', 'istio', '--istioctl', ISTIOCTL, ...(process.env['SHAKEDOWN_KIND_ISTIO_SET'] ?? '').split(/\s+/).filter(Boolean).flatMap((x) => ['--istio-set', x])] : [];
     const t0 = Date.now();
     up = true;
-    const r = await shakedown(['up', '--name', NAME, '--image', process.env['SHAKEDOWN_KIND_IMAGE']!, ...load,
+    const r = await shakedown(['up', '--name', NAME, '--image', process.env['SHAKEDOWN_KIND_IMAGE']!, ...load, ...istio,
       ...(process.env['SHAKEDOWN_KIND_METRICS_SERVER_IMAGE'] ? ['--metrics-server-image', process.env['SHAKEDOWN_KIND_METRICS_SERVER_IMAGE']] : [])]);
-    console.log(`      shakedown up: ${Math.round((Date.now() - t0) / 1000)} s`);
+    console.log(`      shakedown up${ISTIOCTL ? ' --with istio' : ''}: ${Math.round((Date.now() - t0) / 1000)} s`);
     assert.equal(r.exitCode, 0, String(r.all));
-    for (const want of ['nodes: ready', 'CoreDNS: ready', 'StorageClass standard: ready', 'metrics API: ready']) assert.match(String(r.all), new RegExp(want));
+    for (const want of ['nodes: ready', 'CoreDNS: ready', 'StorageClass standard: ready', 'metrics API: ready', ...(ISTIOCTL ? ['istiod: ready', 'PeerAuthentication API: ready'] : [])]) assert.match(String(r.all), new RegExp(want));
     const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}}']);
     console.log(`      node memory: ${String(stats.stdout).split('\n').join('; ')}`);
+  });
+
+  it('with Istio: istiod Ready, and a pod of an injected namespace runs istio-init and a Ready sidecar', async function () {
+    if (!ISTIOCTL) this.skip();
+    process.env['KUBECONFIG'] = env['KUBECONFIG'];
+    const { loadKubeConfig } = await import('../../harness/cluster/kubeconfig.ts');
+    const { ClusterSession } = await import('../../harness/cluster/session.ts');
+    const s = new ClusterSession(loadKubeConfig({ context: `kind-${NAME}` }));
+    const istiod = await s.apps.readNamespacedDeployment({ namespace: 'istio-system', name: 'istiod' });
+    assert.equal(istiod.status?.readyReplicas, 1);
+    const ns = 'shakedown-mesh';
+    const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
+    await s.core.createNamespace({ body: { metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } } });
+    try {
+      await s.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image, imagePullPolicy: 'IfNotPresent', command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080, name: 'http' }] }] } } });
+      const deadline = Date.now() + 120_000;
+      let pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
+      // On Kubernetes 1.29+ istio-proxy is a native sidecar: an init container that keeps running.
+      const proxy = () => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.name === 'istio-proxy');
+      const ready = () => Boolean(proxy()?.ready) && (pod.status?.containerStatuses ?? []).some((c) => c.name === 'web' && c.ready);
+      while (!ready() && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 2000));
+        pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
+      }
+      const statuses = () => JSON.stringify([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((c) => ({ name: c.name, ready: c.ready, state: c.state })));
+      assert.ok(ready(), `web and its istio-proxy sidecar not Ready: ${statuses()}`);
+      const init = pod.status?.initContainerStatuses?.find((c) => c.name === 'istio-init');
+      assert.equal(init?.state?.terminated?.exitCode, 0, `istio-init set up its iptables rules: ${statuses()}`);
+      const log = await s.core.readNamespacedPodLog({ namespace: ns, name: 'web', container: 'istio-proxy' });
+      assert.doesNotMatch(String(log), /rejected|NACK/i, 'Envoy accepted every update from istiod');
+      const m = (await s.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace: 'istio-system', plural: 'pods' }).catch(() => ({}))) as { items?: { metadata: { name: string }; containers: { usage: { memory: string; cpu: string } }[] }[] };
+      for (const p of m.items ?? []) console.log(`      ${p.metadata.name}: memory ${p.containers.map((c) => c.usage.memory).join('+')}, cpu ${p.containers.map((c) => c.usage.cpu).join('+')}`);
+    } finally {
+      await s.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
   });
 
   it('statefulset-identity and hpa-cpu pass on it', async function () {

@@ -57,6 +57,25 @@ if ! DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" image inspect "$SAMPLE_IMAGE
     | DOCKER_HOST="$KIND_DOCKER_HOST" "$REAL_DOCKER" import --change 'CMD ["/bin/sh"]' - "$SAMPLE_IMAGE" >/dev/null
 fi
 
+# The local test cluster's Istio build (test/cluster/istio/build.sh), when present: the kind tier
+# then runs `up --with istio` with its istioctl, its two image archives and its install settings
+# (the `--set` values of ISTIO_INSTALL_SETTINGS, which upstream Envoy needs). Never built here.
+ISTIO_ENV="$(
+  # shellcheck source=../cluster/istio/lib.sh
+  . "$CLUSTER_DIR/istio/lib.sh"
+  if [[ -x "$ISTIOCTL" && -f "$ISTIO_IMAGES/pilot.tar" && -f "$ISTIO_IMAGES/proxyv2.tar" ]]; then
+    sets=()
+    for ((i = 0; i < ${#ISTIO_INSTALL_SETTINGS[@]}; i += 2)); do
+      [[ "${ISTIO_INSTALL_SETTINGS[i]}" == --set && "${ISTIO_INSTALL_SETTINGS[i + 1]}" != profile=* ]] && sets+=("${ISTIO_INSTALL_SETTINGS[i + 1]}")
+    done
+    printf 'export SHAKEDOWN_KIND_ISTIOCTL="%s"\n' "$ISTIOCTL"
+    printf 'export SHAKEDOWN_KIND_ISTIO_LOAD="%s"\n' "$ISTIO_IMAGES/pilot.tar:$ISTIO_IMAGES/proxyv2.tar"
+    printf 'export SHAKEDOWN_KIND_ISTIO_SET="%s"\n' "${sets[*]}"
+  fi
+)"
+if [[ -n "$ISTIO_ENV" ]]; then step "Istio build found: the kind tier runs up --with istio"
+else step "no Istio build (test/cluster/istio/build.sh): the kind tier runs up without Istio"; fi
+
 cat >"$KIND_ENV" <<ENV
 # Written by test/kind/setup.sh: the kind tier's Docker and kind (source it).
 export PATH="$KIND_SHIM_DIR:$KIND_BIN:\$PATH"
@@ -64,6 +83,7 @@ export DOCKER_HOST="$KIND_DOCKER_HOST"
 export SHAKEDOWN_KIND_IMAGE="$KIND_NODE_IMAGE"
 export SHAKEDOWN_KIND_LOAD="$KIND_SAMPLE_ARCHIVE:$KIND_METRICS_SERVER_ARCHIVE"
 export SHAKEDOWN_KIND_METRICS_SERVER_IMAGE="$METRICS_SERVER_IMAGE"
+$ISTIO_ENV
 ENV
 step "ready: . $KIND_ENV"
 echo "$KIND_ENV"

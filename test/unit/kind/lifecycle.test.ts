@@ -1,11 +1,12 @@
 // shakedown up / down as a user meets them without a cluster: a real child process, a fake `kind`
 // on PATH (a shell script that logs its arguments), real exit codes and messages.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { checkIstioSets, findIstioctl, installIstio, istioInstallArgs } from '../../../harness/kind/istio.ts';
 import { findKind, kindClusterOf, readRecord, writeRecord } from '../../../harness/kind/kind.ts';
 
 const BIN = fileURLToPath(new URL('../../../harness/cli/bin.js', import.meta.url));
@@ -48,6 +49,42 @@ describe('kind: up and down', function () {
     assert.match(r.stderr, /unknown add-on 'linkerd' \(known: istio\)/);
     r = await shakedown(['up', '--config', CONFIG, '--timeout', 'soon']);
     assert.equal(r.code, 2);
+  });
+
+  it('up --with istio without istioctl: exit 3, one line, before kind runs', async () => {
+    let r = await shakedown(['up', '--config', CONFIG, '--with', 'istio']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /^shakedown: up: istioctl not found on PATH \(needed by --with istio\); install it .* or pass --istioctl <path>$/);
+    r = await shakedown(['up', '--config', CONFIG, '--with', 'istio', '--istioctl', join(tmp, 'nope')]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /istioctl not found at .*nope \(--istioctl\)/);
+    assert.ok(!existsSync(join(tmp, 'kind.log')), 'kind was not called');
+  });
+
+  it('up with a bad --istio-set, or one without --with istio: exit 2 before kind runs', async () => {
+    writeFileSync(join(bin, 'istioctl'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(bin, 'istioctl'), 0o755);
+    let r = await shakedown(['up', '--config', CONFIG, '--with', 'istio', '--istio-set', 'hub=x', '--istio-set', 'tag']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^shakedown: up: --istio-set tag is not key=value/);
+    r = await shakedown(['up', '--config', CONFIG, '--with', 'istio', '--istio-set', '=x']);
+    assert.equal(r.code, 2);
+    r = await shakedown(['up', '--config', CONFIG, '--istio-set', 'hub=x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--istio-set and --istioctl need --with istio/);
+    assert.ok(!existsSync(join(tmp, 'kind.log')), 'kind was not called');
+  });
+
+  it('istioctl install: profile minimal, the --istio-set values, the context; a failure carries its output', async () => {
+    assert.doesNotThrow(() => checkIstioSets(['a=b', 'values.x=y=z', 'k=']));
+    assert.deepEqual(istioInstallArgs('kind-x', ['hub=h', 'tag=t'], '300s'), ['install', '-y', '--context', 'kind-x', '--set', 'profile=minimal', '--set', 'hub=h', '--set', 'tag=t', '--readiness-timeout', '300s']);
+    writeFileSync(join(bin, 'istioctl'), `#!/bin/sh\necho "$*" > ${tmp}/istioctl.log\nprintf '  /|\\\\\\n'\nprintf -- '- Processing\\r- Processing\\r\\033[32m✔ Istio core installed\\033[0m\\n'\necho 'Error: failed to install manifests: boom' >&2\nexit 1\n`);
+    chmodSync(join(bin, 'istioctl'), 0o755);
+    assert.equal(findIstioctl(undefined, `/nonexistent:${bin}`), join(bin, 'istioctl'));
+    const lines: string[] = [];
+    await assert.rejects(installIstio(join(bin, 'istioctl'), 'kind-x', ['hub=h'], '60s', (l) => lines.push(l)), /istioctl install failed \(exit 1\):\n[^]*Error: failed to install manifests: boom/);
+    assert.deepEqual(lines.filter((l) => !l.startsWith('Error')), ['- Processing', '✔ Istio core installed']);
+    assert.equal(readFileSync(join(tmp, 'istioctl.log'), 'utf8').trim(), 'install -y --context kind-x --set profile=minimal --set hub=h --readiness-timeout 60s');
   });
 
   it('up leaves a kind cluster it did not make alone', async () => {
