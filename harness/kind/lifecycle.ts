@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import type { CliIo } from '../cli/io.ts';
-import { UsageError, describeError } from '../engine/errors.ts';
+import { UsageError, describeApiError, describeError } from '../engine/errors.ts';
 import { parseDuration } from '../engine/time.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { checkIstioSets, findIstioctl, installIstio } from './istio.ts';
@@ -97,7 +97,8 @@ export async function upCommand(opts: UpOptions, io: CliIo): Promise<number> {
         try {
           why = await check();
         } catch (err) {
-          why = describeError(err);
+          // The server's own message (e.g. "HTTP 503: the server is currently unable to handle the request"), not the client's dump.
+          why = describeApiError(err);
         }
         if (why === undefined) return say(`${what}: ready`);
         if (Date.now() > deadline) throw new KindError(`${what} not ready within ${opts.timeout}: ${why}`);
@@ -147,7 +148,7 @@ export async function upCommand(opts: UpOptions, io: CliIo): Promise<number> {
       io.stderr(`shakedown: up: ${err.message}\n`);
       return EXIT.usage;
     }
-    io.stderr(`shakedown: up: ${describeError(err)}\n`);
+    io.stderr(`shakedown: up: ${describeApiError(err)}\n`);
     return EXIT.error;
   }
 }

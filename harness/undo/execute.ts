@@ -4,7 +4,9 @@
 import type { UndoSpec } from '../journal/schema.ts';
 import { ExecError, execInPod } from '../cluster/exec.ts';
 import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
-import { AbortedError, describeError } from '../engine/errors.ts';
+import { AbortedError, describeApiError } from '../engine/errors.ts';
+
+export { describeApiError };
 import { restoreObject } from '../faults/object-change.ts';
 
 export interface UndoOutcome {
@@ -202,20 +204,6 @@ async function namespaceExists(session: ClusterSession, name: string): Promise<b
   }
 }
 
-/** One line for an API error: the server's own message, not the client's dump of body and headers. */
-export function describeApiError(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && 'body' in err && typeof err.code === 'number') {
-    const body = err.body;
-    try {
-      const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
-      if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return `HTTP ${err.code}: ${parsed.message}`;
-    } catch {
-      // not JSON: fall through
-    }
-    return `HTTP ${err.code}`;
-  }
-  return describeError(err);
-}
 
 async function undoInPod(session: ClusterSession, s: Extract<UndoSpec, { kind: 'file' | 'process' }>, timeoutMs: number, check: () => void): Promise<UndoOutcome> {
   let pod;
