@@ -18,7 +18,7 @@
 //
 // The StatefulSet (the harness's fixture manifests, podManagementPolicy Parallel so 100 replicas
 // start in parallel) is created before and deleted after each replica count, in a namespace of its
-// own labelled shakedown.io/run-id=bench-<time>, not timed.
+// own labelled shakedown.io/run-id=bench-<time>, not timed; the tools run on it one after another.
 //
 //   KUBECONFIG=... node bench/compare.mjs [replicas=3,30,100] [batch=1,10,10] [--tools harness,kubectl,chaostoolkit]
 //
@@ -230,35 +230,41 @@ function runChaos(ns, replicas, batch, dir, proxy) {
 const rows = [];
 for (const [i, replicas] of counts.entries()) {
   const batch = batches[i] ?? batches.at(-1);
-  for (const tool of tools) {
-    const ns = `shakedown-bench-${replicas}-${tool === 'chaostoolkit' ? 'ctk' : tool}`;
-    const dir = mkdtempSync(join(tmpdir(), `shakedown-compare-${tool}-`));
-    console.error(`${replicas} replicas, batch ${batch}: deploying for ${tool} in ${ns}`);
-    try {
-      deployFixture(ns, replicas);
-      let row;
-      if (tool === 'harness') row = await runHarness(ns, replicas, batch, dir);
-      else if (tool === 'kubectl') row = runKubectl(ns, replicas, batch, dir);
-      else {
-        const proxy = await startProxy(dir, 'chaos');
-        try {
-          row = runChaos(ns, replicas, batch, dir, proxy);
-        } finally {
-          proxy.stop();
-        }
-      }
-      rows.push({ replicas, batch, ...row });
-      console.error(JSON.stringify(rows.at(-1)));
-    } catch (err) {
-      console.error(`${tool} at ${replicas}: ${err.message}`);
-    } finally {
+  // One StatefulSet per replica count, shared by the tools in turn (each leaves it as it found
+  // it: every pod back and Ready, its own token file beside the others').
+  const ns = `shakedown-bench-${replicas}`;
+  try {
+    console.error(`${replicas} replicas, batch ${batch}: deploying ${ns}/${STS}`);
+    deployFixture(ns, replicas);
+    for (const tool of tools) {
+      const dir = mkdtempSync(join(tmpdir(), `shakedown-compare-${tool}-`));
       try {
-        kubectl('delete', 'namespace', ns, '--wait=true', '--timeout=300s');
+        kubectl('-n', ns, 'rollout', 'status', `statefulset/${STS}`, '--timeout=600s');
+        let row;
+        if (tool === 'harness') row = await runHarness(ns, replicas, batch, dir);
+        else if (tool === 'kubectl') row = runKubectl(ns, replicas, batch, dir);
+        else {
+          const proxy = await startProxy(dir, 'chaos');
+          try {
+            row = runChaos(ns, replicas, batch, dir, proxy);
+          } finally {
+            proxy.stop();
+          }
+        }
+        rows.push({ replicas, batch, ...row });
+        console.error(JSON.stringify(rows.at(-1)));
       } catch (err) {
-        console.error(`could not delete namespace ${ns}: ${err.message}`);
+        console.error(`${tool} at ${replicas}: ${err.message}`);
+      } finally {
+        if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+        else console.error(`kept ${dir}`);
       }
-      if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
-      else console.error(`kept ${dir}`);
+    }
+  } finally {
+    try {
+      kubectl('delete', 'namespace', ns, '--wait=true', '--timeout=600s');
+    } catch (err) {
+      console.error(`could not delete namespace ${ns}: ${err.message}`);
     }
   }
 }
