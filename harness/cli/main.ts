@@ -49,8 +49,8 @@ const examples = (lines: string[], ...more: string[]) => ['', 'Examples:', ...li
 // cleanup.ts).
 const reports = () => import('../report/index.ts');
 const validation = async () => {
-  const [{ metas }, params, { loadManifestFile }] = await Promise.all([import('../../experiments/meta.ts'), import('../engine/params.ts'), import('../manifests/load.ts')]);
-  return { metas, loadManifestFile, ...params };
+  const [{ metas, loadExperiment }, params, { loadManifestFile }] = await Promise.all([import('../../experiments/meta.ts'), import('../engine/params.ts'), import('../manifests/load.ts')]);
+  return { metas, loadExperiment, loadManifestFile, ...params };
 };
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
@@ -177,8 +177,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       const values = def.manifestValues(params);
       for (const m of def.manifests) v.loadManifestFile(m, values);
     }
-    const { experiments } = await import('../../experiments/index.ts');
-    const prepared = checked.map(({ def, params }) => ({ def: experiments.find((e) => e.name === def.name)!, params }));
+    const prepared = await Promise.all(checked.map(async ({ def, params }) => ({ def: await v.loadExperiment(def.name), params })));
 
     if (opts.dryRun) {
       const [{ planOf, renderPlan }, { newRunId }] = await Promise.all([import('./plan.ts'), import('../engine/run-id.ts')]);

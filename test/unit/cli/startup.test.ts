@@ -32,7 +32,7 @@ describe('cli start-up', function () {
   it('list, --help and --version load neither zod, YAML, the Kubernetes client, the charts nor any step', async () => {
     for (const args of [['list'], ['list', '--json'], ['--help'], ['--version'], ['run', '--help']]) {
       const seen = await modulesLoadedBy(args);
-      for (const heavy of ['/zod/', '/yaml/', '@kubernetes/client-node', '/vega', '/steps.ts', '/experiments/index.ts']) {
+      for (const heavy of ['/zod/', '/yaml/', '@kubernetes/client-node', '/vega', '/steps.ts', '/statefulset-identity/experiment.ts', '/hpa-cpu/experiment.ts', '/istio-mtls/experiment.ts']) {
         assert.ok(!has(seen, heavy), `shakedown ${args.join(' ')} loaded ${heavy}`);
       }
       assert.ok(has(seen, '/commander/'), 'the resolve hook sees bare imports');
@@ -42,13 +42,15 @@ describe('cli start-up', function () {
   it('validate loads the schemas and manifests, but not the Kubernetes client, the charts or any step', async () => {
     const seen = await modulesLoadedBy(['validate']);
     assert.ok(has(seen, '/zod/') && has(seen, '/yaml/'));
-    for (const heavy of ['@kubernetes/client-node', '/vega', '/steps.ts', '/experiments/index.ts']) assert.ok(!has(seen, heavy), `validate loaded ${heavy}`);
+    for (const heavy of ['@kubernetes/client-node', '/vega', '/steps.ts', '/statefulset-identity/experiment.ts', '/hpa-cpu/experiment.ts', '/istio-mtls/experiment.ts']) assert.ok(!has(seen, heavy), `validate loaded ${heavy}`);
   });
 
-  it('run --dry-run loads the steps (for the plan) but not the charts', async () => {
+  it('run --dry-run loads the steps of the experiment it runs (for the plan), but not the others, the load drivers or the charts', async () => {
     const seen = await modulesLoadedBy(['run', 'statefulset-identity', '--dry-run']);
-    assert.ok(has(seen, '/steps.ts'));
+    assert.ok(has(seen, '/statefulset-identity/steps.ts'));
     assert.ok(!has(seen, '/vega'));
+    // Only the experiment being run, and no load driver while load is off.
+    for (const other of ['/istio-mtls/experiment.ts', '/istio-mtls/steps.ts', '/hpa-cpu/experiment.ts', '/hdr-histogram-js/', '/execa/']) assert.ok(!has(seen, other), `loaded ${other}`);
   });
 
   it('catalog.json, which list prints, matches the parameter schemas (npm run catalog rewrites it)', async () => {
