@@ -227,6 +227,12 @@ function runChaos(ns, replicas, batch, dir, proxy) {
   return { tool: 'chaostoolkit', verdict: j.status, wallMs: r.wallMs, requests: countRequests(proxy.log), recoveryMs: median(perPod), pods: perPod.length, rssMB: r.rssMB, checks: `${good}/${reads.length} tokens` };
 }
 
+// `--chaos-experiment <replicas> [batch]` prints the chaostoolkit experiment it would run, and stops.
+if (process.argv[2] === '--chaos-experiment') {
+  console.log(JSON.stringify(chaosExperiment(`shakedown-bench-${process.argv[3]}`, Number(process.argv[3]), Number(process.argv[4] ?? 1)), null, 2));
+  process.exit(0);
+}
+
 const rows = [];
 for (const [i, replicas] of counts.entries()) {
   const batch = batches[i] ?? batches.at(-1);
