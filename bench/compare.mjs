@@ -79,7 +79,7 @@ async function startProxy(dir, name) {
   }
   if (!port) throw new Error(`kubectl proxy did not start: ${readFileSync(log, 'utf8')}`);
   const kubeconfig = join(dir, `${name}-kubeconfig`);
-  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: shakedown-local\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: shakedown-local\n  context:\n    cluster: shakedown-local\n    user: proxy\ncurrent-context: shakedown-local\nusers:\n- name: proxy\n  user: {}\n`);
+  writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: shakedown-local\n  cluster:\n    server: http://127.0.0.1:${port}\n    insecure-skip-tls-verify: true\ncontexts:\n- name: shakedown-local\n  context:\n    cluster: shakedown-local\n    user: proxy\ncurrent-context: shakedown-local\nusers:\n- name: proxy\n  user: {}\n`);
   return { kubeconfig, log, stop: () => p.kill('SIGTERM') };
 }
 
@@ -89,17 +89,18 @@ function countRequests(log) {
   return readFileSync(log, 'utf8').split('\n').filter((l) => /round_trippers\.go.*(\b(GET|POST|PUT|PATCH|DELETE) https?:\/\/|"Response"|verb=")/.test(l)).length;
 }
 
-/** Runs `argv` under /usr/bin/time: wall ms, resident peak in MB (the largest process of its tree), output. */
-function timed(argv, env, dir, name) {
+/**
+ * Runs `argv` under /usr/bin/time: wall ms, resident peak in MB (the largest process of its tree),
+ * output. Asynchronous, so the bare watch beside it stamps its lines as they arrive.
+ */
+async function timed(argv, env, dir, name) {
   const t = join(dir, `${name}.time`);
   const out = join(dir, `${name}.out`);
   const t0 = Date.now();
-  let code = 0;
-  try {
-    sh('sh', ['-c', `/usr/bin/time -f '%M' -o "${t}" "$@" >"${out}" 2>&1`, 'timed', ...argv], { env: { ...process.env, ...env } });
-  } catch (err) {
-    code = err.status;
-  }
+  const code = await new Promise((resolve) => {
+    const p = spawn('sh', ['-c', `/usr/bin/time -f '%M' -o "${t}" "$@" >"${out}" 2>&1`, 'timed', ...argv], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    p.on('exit', (c) => resolve(c));
+  });
   const wallMs = Date.now() - t0;
   const rssMB = Number(readFileSync(t, 'utf8').trim().split('\n').at(-1)) / 1024;
   return { wallMs, rssMB, code, output: readFileSync(out, 'utf8') };
@@ -132,12 +133,13 @@ async function runHarness(ns, replicas, batch, dir) {
   const watch = bareWatch(ns);
   const reports = join(dir, 'harness-reports');
   try {
-    const r = timed(
+    const r = await timed(
       [process.execPath, bin, 'run', 'statefulset-identity', '--namespace', ns, '--set', `statefulset=${STS}`, '--set', 'rescale=false', '--set', `batch=${batch}`, '--report-dir', reports, '--timeout', '60m'],
       { KUBECONFIG: proxy.kubeconfig, CI: 'true' },
       dir,
       'harness',
     );
+    await new Promise((r) => setTimeout(r, 1000)); // the bare watch's last lines
     const j = JSON.parse(readFileSync(join(reports, readdirSync(reports)[0], 'journal.json'), 'utf8'));
     const m = (name) => j.measurements.find((x) => x.name === name)?.value;
     const recovered = j.checks.filter((c) => c.name === 'recovered-within' && c.evidence?.deleteRequestedAt);
@@ -172,9 +174,9 @@ async function runHarness(ns, replicas, batch, dir) {
   }
 }
 
-function runKubectl(ns, replicas, batch, dir) {
+async function runKubectl(ns, replicas, batch, dir) {
   const log = join(dir, 'kubectl-v6.log');
-  const r = timed(['bash', here('./kubectl-check.sh'), ns, STS, String(replicas), String(batch), log], {}, dir, 'kubectl');
+  const r = await timed(['bash', here('./kubectl-check.sh'), ns, STS, String(replicas), String(batch), log], {}, dir, 'kubectl');
   const perPod = [...r.output.matchAll(/^recovered \S+ (\d+)$/gm)].map((x) => Number(x[1]));
   const checks = /^checks (\d+) (\d+)$/m.exec(r.output);
   return { tool: 'kubectl', verdict: r.code === 0 && checks?.[2] === '0' ? 'passed' : `exit ${r.code}`, wallMs: r.wallMs, requests: countRequests(log), recoveryMs: median(perPod), pods: perPod.length, rssMB: r.rssMB, checks: checks ? `${checks[1]}/${Number(checks[1]) + Number(checks[2])}` : '?' };
@@ -209,11 +211,11 @@ function chaosExperiment(ns, replicas, batch) {
   };
 }
 
-function runChaos(ns, replicas, batch, dir, proxy) {
+async function runChaos(ns, replicas, batch, dir, proxy) {
   const exp = join(dir, 'chaos-experiment.json');
   writeFileSync(exp, JSON.stringify(chaosExperiment(ns, replicas, batch), null, 2));
   const journal = join(dir, 'chaos-journal.json');
-  const r = timed([chaos, '--no-version-check', '--log-file', join(dir, 'chaos.log'), 'run', '--journal-path', journal, exp], { KUBECONFIG: proxy.kubeconfig }, dir, 'chaostoolkit');
+  const r = await timed([chaos, '--no-version-check', '--log-file', join(dir, 'chaos.log'), 'run', '--journal-path', journal, exp], { KUBECONFIG: proxy.kubeconfig }, dir, 'chaostoolkit');
   const j = existsSync(journal) ? JSON.parse(readFileSync(journal, 'utf8')) : { run: [], status: 'no journal' };
   const perPod = [];
   for (const a of j.run) {
@@ -248,11 +250,11 @@ for (const [i, replicas] of counts.entries()) {
         kubectl('-n', ns, 'rollout', 'status', `statefulset/${STS}`, '--timeout=600s');
         let row;
         if (tool === 'harness') row = await runHarness(ns, replicas, batch, dir);
-        else if (tool === 'kubectl') row = runKubectl(ns, replicas, batch, dir);
+        else if (tool === 'kubectl') row = await runKubectl(ns, replicas, batch, dir);
         else {
           const proxy = await startProxy(dir, 'chaos');
           try {
-            row = runChaos(ns, replicas, batch, dir, proxy);
+            row = await runChaos(ns, replicas, batch, dir, proxy);
           } finally {
             proxy.stop();
           }
