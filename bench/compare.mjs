@@ -128,6 +128,18 @@ function bareWatch(ns) {
   };
 }
 
+/** Total length of the union of [start, end] intervals. */
+function union(intervals) {
+  let total = 0;
+  let end = -Infinity;
+  for (const [a, b] of intervals.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).sort((p, q) => p[0] - q[0])) {
+    if (b <= end) continue;
+    total += b - Math.max(a, end);
+    end = b;
+  }
+  return total;
+}
+
 async function runHarness(ns, replicas, batch, dir) {
   const proxy = await startProxy(dir, 'harness');
   const watch = bareWatch(ns);
@@ -148,7 +160,7 @@ async function runHarness(ns, replicas, batch, dir) {
       const seen = Date.parse(c.evidence.readySeenAt) - t0;
       const oldUid = j.events.find((e) => e.type === 'identity-recorded' && e.object?.endsWith(`/${c.target}`))?.data?.uid;
       const bare = watch.readyAt(c.target, oldUid, t0);
-      return { seen, bare: bare === undefined ? NaN : bare - t0 };
+      return { t0, seen, bare: bare === undefined ? NaN : bare - t0 };
     });
     const checks = j.checks.filter((c) => c.phase === 'verify' || c.phase === 'steady-state-before');
     return {
@@ -162,6 +174,9 @@ async function runHarness(ns, replicas, batch, dir) {
       overheadMs: median(perPod.map((x) => x.seen - x.bare)),
       sumSeen: perPod.reduce((a, x) => a + x.seen, 0),
       sumBare: perPod.reduce((a, x) => a + x.bare, 0),
+      // The time some pod was down (from its delete to the bare watch seeing it Ready): the
+      // union of the per-pod windows, so pods recovering together count once.
+      downMs: union(perPod.map((x) => [x.t0, x.t0 + x.bare])),
       pods: perPod.length,
       rssMB: r.rssMB,
       runRssMB: m('harness rss peak'),
@@ -289,7 +304,7 @@ const h = rows.filter((r) => r.tool === 'harness');
 if (h.length) {
   console.log('\nThe harness against the cluster\'s own recovery (a bare kubectl watch beside it):');
   for (const r of h) {
-    console.log(`  ${r.replicas} replicas: per pod median ${s(r.recoveryMs)} s seen by the harness vs ${s(r.clusterMs)} s by the bare watch (median overhead ${r.overheadMs} ms, ${((r.sumSeen / r.sumBare - 1) * 100).toFixed(1)}% over the sum); whole run ${s(r.wallMs)} s for ${s(r.sumBare)} s of recovery`);
+    console.log(`  ${r.replicas} replicas: per pod median ${s(r.recoveryMs)} s seen by the harness vs ${s(r.clusterMs)} s by the bare watch (median overhead ${r.overheadMs} ms, ${((r.sumSeen / r.sumBare - 1) * 100).toFixed(1)}% over the sum); whole run ${s(r.wallMs)} s, of which pods were down (deleted, not yet Ready again) ${s(r.downMs)} s`);
   }
 }
 for (const tool of tools) {
