@@ -99,8 +99,8 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
       }
       const peak = memory.stop();
       result.journal.measurements.push(
-        { name: 'harness rss peak', value: peak.rssMB, unit: 'MB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
-        { name: 'harness heap peak', value: peak.heapMB, unit: 'MB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+        { name: 'harness rss peak', value: peak.rssMB, unit: 'MiB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+        { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
       );
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
       const { writeReports } = await import('../report/index.ts');
@@ -116,7 +116,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   return exitCodeFor(verdicts);
 }
 
-/** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MB. */
+/** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MiB. */
 export function sampleMemory(everyMs = 250): { stop(): { rssMB: number; heapMB: number } } {
   let rss = 0;
   let heap = 0;
@@ -132,7 +132,8 @@ export function sampleMemory(everyMs = 250): { stop(): { rssMB: number; heapMB: 
     stop() {
       clearInterval(timer);
       sample();
-      const mb = (b: number) => Math.round(b / 1e5) / 10;
+      // MiB (2^20 bytes), as /usr/bin/time and ps report resident memory.
+      const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
       return { rssMB: mb(rss), heapMB: mb(heap) };
     },
   };
