@@ -173,7 +173,8 @@ export async function deletePods(ctx: Ctx): Promise<void> {
       ctx.progress(`${lost.map((o) => podName(s, o)).join(', ')} did not come back; not deleting further pods`);
       return;
     }
-    for (const ordinal of batch) await afterRecovery(ctx, ordinal);
+    // The batch's pods are all Ready: check each one's DNS record, identity and token side by side.
+    await Promise.all(batch.map((ordinal) => afterRecovery(ctx, ordinal)));
   }
 }
 
