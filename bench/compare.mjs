@@ -293,7 +293,7 @@ for (const [i, replicas] of counts.entries()) {
 }
 
 const s = (ms) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : '–');
-console.log('| replicas (batch) | tool | verdict | checks | wall s | API requests | per pod: delete → Ready, median s | resident peak MB |');
+console.log('| replicas (batch) | tool | verdict | checks | wall s | API requests | per pod: delete → Ready, median s | resident peak MiB |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const req = r.tool === 'harness' ? `${r.requests} (own count ${r.ownCount})` : r.requests;

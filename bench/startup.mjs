@@ -60,7 +60,7 @@ function measure(argv, env = {}) {
 const rows = commands.map(([name, argv, env]) => ({ name, ...measure(argv, env) }));
 rmSync(dir, { recursive: true, force: true });
 const base = rows[0];
-console.log(`| command | wall ms, median of ${runs} (× node -e 0) | fastest ms (×) | CPU ms, median (×) | resident peak MB (×) |`);
+console.log(`| command | wall ms, median of ${runs} (× node -e 0) | fastest ms (×) | CPU ms, median (×) | resident peak MiB (×) |`);
 console.log('| --- | --- | --- | --- | --- |');
 const x = (v, b) => `(${(v / b).toFixed(1)})`;
 for (const r of rows) console.log(`| ${r.name} | ${r.ms.toFixed(0)} ${x(r.ms, base.ms)} | ${r.min.toFixed(0)} ${x(r.min, base.min)} | ${r.cpu.toFixed(0)} ${x(r.cpu, base.cpu)} | ${r.mb.toFixed(0)} ${x(r.mb, base.mb)} |`);
