@@ -1,36 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
-import { params, type Params } from './params.ts';
+import { manifestValues, manifests, meta } from './meta.ts';
+import type { Params } from './params.ts';
 import { FIXTURE, initialState, type Ctx } from './state.ts';
 import * as steps from './steps.ts';
 import { metricsApi, selectTarget } from './target.ts';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 const name = (p: Params) => p.target ?? FIXTURE;
 const loaded = (p: Params) => (p.loadPods === 'all' ? 'every pod' : `${p.loadPods} pod(s)`);
 
-const manifests = [manifest('deployment.yaml'), manifest('hpa.yaml')];
-const manifestValues = (p: Params) => ({
-  namespace: p.namespace,
-  target: name(p),
-  image: p.image,
-  cpuRequest: p.cpuRequest,
-  cpuLimit: p.cpuLimit,
-  minReplicas: p.minReplicas,
-  maxReplicas: p.maxReplicas,
-  targetUtilization: p.targetUtilization,
-  scaleDownWindowSeconds: p.scaleDownWindowSeconds,
-});
-
 export default defineExperiment({
-  name: 'hpa-cpu',
-  description: 'Load pods with sha256sum; prove the HPA scales out as its formula predicts and back in after',
-  hypothesis:
-    'Under CPU load the HPA sets ceil(current × utilisation / target) replicas (clamped to min/max, within its 10% tolerance) within the bound, has room under maxReplicas for what the load needs, and returns to minReplicas once the load stops.',
-  params,
-  manifests,
-  manifestValues,
+  ...meta,
   initialState: initialState,
   preflight: [
     clusterReachable(),

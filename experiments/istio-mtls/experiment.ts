@@ -1,25 +1,18 @@
-import { fileURLToPath } from 'node:url';
 import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { istioInstalled } from '../../harness/probes/istio.ts';
-import { params, targetName, type Params } from './params.ts';
+import { manifestFiles, meta } from './meta.ts';
+import { targetName, type Params } from './params.ts';
 import * as load from './load.ts';
 import * as steps from './steps.ts';
 import * as target from './target.ts';
 
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
-const manifests = { namespaces: manifest('namespaces.yaml'), server: manifest('server.yaml'), clients: manifest('clients.yaml') };
+const manifests = manifestFiles;
 const where = (p: Params) => (p.scope === 'mesh' ? `mesh-wide (root namespace ${p.istioNamespace})` : p.scope === 'namespace' ? `in namespace ${p.namespace}` : `for workload ${targetName(p)} (selector)`);
 const within = (p: Params) => `${p.enforcedWithin / 1000}s`;
 
 export default defineExperiment({
-  name: 'istio-mtls',
-  description: 'Toggle PeerAuthentication; prove STRICT rejects plaintext from outside the mesh and PERMISSIVE accepts it',
-  hypothesis:
-    'Under STRICT, plaintext from outside the mesh (a pod without a sidecar, the host through a NodePort) is rejected at the connection (reset or closed) while in-mesh traffic works; under PERMISSIVE plaintext works again; the original policies are restored exactly.',
-  params,
-  manifests: Object.values(manifests),
-  manifestValues: target.manifestValues,
+  ...meta,
   initialState: target.initialState,
   preflight: [
     clusterReachable(),

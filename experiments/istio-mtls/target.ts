@@ -8,7 +8,8 @@ import { RunError, preflightError, targetSelectionError } from '../../harness/en
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { hasSidecar, injectionOf, type MeshPolicies, type MtlsTarget } from '../../harness/probes/istio-policies.ts';
 import type { StageResult } from './matrix.ts';
-import { FIXTURE, targetName, type Params } from './params.ts';
+import { manifestValues } from './meta.ts';
+import { FIXTURE, type Params } from './params.ts';
 
 export interface Target extends MtlsTarget {
   fixture: boolean;
@@ -34,14 +35,6 @@ export interface State {
 export const initialState = (): State => ({ clients: { mesh: '', plain: '' }, stages: [], explanations: {} });
 export type Ctx = ClusterContext<Params, State>;
 
-export const manifestValues = (p: Params) => ({
-  namespace: p.namespace,
-  outsideNamespace: p.outsideNamespace,
-  target: targetName(p),
-  port: p.port,
-  nodePort: p.nodePort,
-  image: p.image,
-});
 
 async function namespaceLabels(ctx: Ctx, name: string): Promise<Record<string, string> | null> {
   try {

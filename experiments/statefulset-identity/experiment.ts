@@ -1,41 +1,22 @@
-import { fileURLToPath } from 'node:url';
 import { defineExperiment, step } from '../../harness/engine/experiment.ts';
 import { clusterReachable } from '../../harness/probes/cluster.ts';
 import { verifyPods, verifyRescale } from './checks.ts';
 import * as load from './load.ts';
-import { params, type Params } from './params.ts';
+import { manifestValues, manifests, meta } from './meta.ts';
+import type { Params } from './params.ts';
 import { FIXTURE, FIXTURE_MOUNT, initialState } from './state.ts';
 import * as steps from './steps.ts';
 import { selectTarget } from './target.ts';
-
-const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 
 const target = (p: Params) => `StatefulSet ${p.namespace}/${p.statefulset ?? FIXTURE}`;
 const which = (p: Params) => (p.ordinals === 'all' ? 'every ordinal' : `ordinals ${p.ordinals.join(', ')}`);
 const mount = (p: Params) => p.mountPath ?? (p.statefulset ? 'the mount of its volumeClaimTemplate' : FIXTURE_MOUNT);
 
-const manifests = [manifest('headless-service.yaml'), manifest('statefulset.yaml'), manifest('client-service.yaml')];
 // The client Service is only deployed when load goes through it.
 const fixtureManifests = (p: Params) => (p.load === 'off' || p.loadUrl ? manifests.filter((m) => !m.endsWith('client-service.yaml')) : manifests);
-const manifestValues = (p: Params) => ({
-  namespace: p.namespace,
-  statefulset: p.statefulset ?? FIXTURE,
-  service: `${p.statefulset ?? FIXTURE}-headless`,
-  clientService: load.clientService(p.statefulset ?? FIXTURE),
-  replicas: p.replicas,
-  image: p.image,
-  storageClass: p.storageClass,
-  mountPath: p.mountPath ?? FIXTURE_MOUNT,
-});
 
 export default defineExperiment({
-  name: 'statefulset-identity',
-  description: 'Delete StatefulSet pods; prove each returns with the same name, hostname, DNS record, PVC and data',
-  hypothesis:
-    'A deleted StatefulSet pod is recreated with the same name and hostname, re-attached to the same PVC and PV with its data intact, and its DNS record follows its new IP, within the recovery bound.',
-  params,
-  manifests,
-  manifestValues,
+  ...meta,
   initialState,
   preflight: [
     clusterReachable(),

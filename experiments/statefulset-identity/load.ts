@@ -8,8 +8,9 @@ import type { Ctx } from './steps.ts';
 
 export const K6_SCRIPT = fileURLToPath(new URL('./k6/load.ts', import.meta.url));
 
-/** The Service in front of the fixture's pods that the load goes through. */
-export const clientService = (sts: string) => `${sts}-client`;
+import { clientService } from './state.ts';
+
+export { clientService };
 
 // Closes the fault window, per run (keyed by its state object).
 const closers = new WeakMap<object, () => void>();

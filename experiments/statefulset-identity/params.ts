@@ -2,6 +2,28 @@ import { z } from 'zod';
 import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
 import { loadParams } from '../../harness/load/params.ts';
 
+/** The largest fixture: a local node's kubelet takes 110 pods by default, system pods included. */
+export const MAX_REPLICAS = 100;
+
+/** The chosen ordinals in deletion batches of `size`, in the order given. */
+export function batchesOf(ordinals: readonly number[], size: number): number[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a whole number of 1 or more, not ${size}`);
+  const out: number[][] = [];
+  for (let i = 0; i < ordinals.length; i += size) out.push(ordinals.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Why `batch` cannot be used with this pod management policy, or undefined. Under OrderedReady
+ * the controller recreates one missing pod at a time, lowest ordinal first, each only once the
+ * lower ones are Ready: a second pod deleted alongside would wait for the first, and its
+ * recovery time (and the ordering check) would measure the queue, not the pod.
+ */
+export function batchProblem(batch: number, policy: string): string | undefined {
+  if (batch <= 1 || policy === 'Parallel') return undefined;
+  return `is ${batch}, but podManagementPolicy is ${policy}: only one pod at a time may be deleted there (the controller recreates them one by one, so a second deletion would measure the queue); use batch=1, or podManagementPolicy=Parallel`;
+}
+
 export const params = z
   .strictObject({
   namespace: k8sLabelName().default('shakedown-sts').describe('namespace of the StatefulSet (created for the fixture)'),
@@ -12,7 +34,18 @@ export const params = z
     .union([z.literal('all'), z.array(z.number().int().min(0)).min(1)], { error: 'must be "all" or a list of ordinals like [0,2]' })
     .default('all')
     .describe('which pods to delete, by ordinal: "all" or a list like [0,2]'),
-  replicas: z.number().int().min(2).max(10).default(3).describe('replicas of the fixture (needs 2+ for the rescale step)'),
+  replicas: z.number().int().min(2).max(MAX_REPLICAS).default(3).describe(`replicas of the fixture, 2 to ${MAX_REPLICAS} (needs 2+ for the rescale step)`),
+  podManagementPolicy: z
+    .enum(['OrderedReady', 'Parallel'])
+    .optional()
+    .describe("the fixture's podManagementPolicy (default OrderedReady); an existing StatefulSet's is read from its spec"),
+  batch: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_REPLICAS)
+    .default(1)
+    .describe('how many of the chosen ordinals are deleted at once (then all followed back to Ready before the next batch); above 1 only under podManagementPolicy Parallel'),
   image: imageRef().default('busybox:1.36').describe('fixture image; needs sh, httpd, sha256sum, nslookup (busybox)'),
   storageClass: k8sName().default('standard').describe('StorageClass of the fixture\'s volumeClaimTemplates'),
   mountPath: z
@@ -35,6 +68,12 @@ export const params = z
   // What can be known without the cluster is checked here, before anything is touched: the
   // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.
   .superRefine((p, ctx) => {
+    if (p.statefulset !== undefined && p.podManagementPolicy !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['podManagementPolicy'], message: `applies to the fixture only: StatefulSet ${p.statefulset}'s own policy is read from its spec` });
+    }
+    // An existing StatefulSet's policy is known in preflight (checked there, before any change).
+    const batch = p.statefulset === undefined ? batchProblem(p.batch, p.podManagementPolicy ?? 'OrderedReady') : undefined;
+    if (batch) ctx.addIssue({ code: 'custom', path: ['batch'], message: batch });
     const list = p.ordinals;
     if (Array.isArray(list)) {
       const dup = list.filter((o, i) => list.indexOf(o) !== i);

@@ -7,6 +7,9 @@ import type { Token } from '../../harness/probes/file-token.ts';
 export const FIXTURE = 'shakedown-web';
 export const FIXTURE_MOUNT = '/data';
 
+/** The Service in front of the fixture's pods that the load goes through. */
+export const clientService = (sts: string) => `${sts}-client`;
+
 /** One deleted pod: what it was, how it came back, and what it was after. */
 export interface PodOutcome {
   ordinal: number;

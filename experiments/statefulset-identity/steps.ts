@@ -14,7 +14,7 @@ import { waitForDns } from '../../harness/probes/dns.ts';
 import { newToken, readTokenSha, writeToken, writeTokenUndoable } from '../../harness/probes/file-token.ts';
 import { readPodIdentity, type Claim } from '../../harness/probes/pod-identity.ts';
 import { waitStatefulSetReady } from '../../harness/probes/statefulset.ts';
-import type { Params } from './params.ts';
+import { batchesOf, type Params } from './params.ts';
 import type { State } from './state.ts';
 
 export type Ctx = ClusterContext<Params, State>;
@@ -132,50 +132,76 @@ async function guardStatefulSet(ctx: Ctx): Promise<void> {
 
 // ---------------------------------------------------------------- method
 
-/** Deletes each chosen pod in turn, follows it back to Ready and into DNS, and reads what it is now. */
+/**
+ * Deletes the chosen pods in batches of `batch` (one at a time unless the policy is Parallel),
+ * follows every pod of a batch back to Ready before the next batch, then checks each one's DNS
+ * record and reads what it is now.
+ */
 export async function deletePods(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const lc = lifecycleOf(s);
   await guardStatefulSet(ctx);
-  for (const ordinal of s.ordinals) {
-    const out = s.pods.get(ordinal)!;
-    const name = out.before.name;
-    ctx.progress(`deleting ${name} (grace ${p.force ? '0, force' : `${p.gracePeriodSeconds}s`}); following it back`);
-    ctx.record.event({ source: 'fault', type: 'pod-delete-requested', object: `Pod/${p.namespace}/${name}`, message: `delete ${name} (uid ${out.before.uid.slice(0, 8)}) with grace ${p.force ? '0 (force)' : `${p.gracePeriodSeconds}s`}` });
-    // Followed longer than the bound, so a slow recovery is measured and judged, not cut short.
-    out.recovery = await deletePodAndFollow(ctx.cluster, lc, {
-      namespace: p.namespace,
-      pod: name,
-      uid: out.before.uid,
-      gracePeriodSeconds: p.force ? 0 : p.gracePeriodSeconds,
-      followForMs: p.recoveryWithin * 2 + p.gracePeriodSeconds * 1000,
-      signal: ctx.signal,
-    });
-    if (out.recovery.notRecovered) {
-      ctx.record.event({ source: 'harness', type: 'not-recovered', object: `Pod/${p.namespace}/${name}`, message: out.recovery.notRecovered });
+  const grace = p.force ? 'grace 0, force' : `grace ${p.gracePeriodSeconds}s`;
+  for (const batch of batchesOf(s.ordinals, p.batch)) {
+    const names = batch.map((o) => s.pods.get(o)!.before.name);
+    ctx.progress(`deleting ${names.join(', ')} (${grace}); following ${names.length > 1 ? 'them' : 'it'} back`);
+    const recoveries = await Promise.all(
+      batch.map((ordinal) => {
+        const out = s.pods.get(ordinal)!;
+        const name = out.before.name;
+        ctx.record.event({ source: 'fault', type: 'pod-delete-requested', object: `Pod/${p.namespace}/${name}`, message: `delete ${name} (uid ${out.before.uid.slice(0, 8)}) with grace ${p.force ? '0 (force)' : `${p.gracePeriodSeconds}s`}` });
+        // Followed longer than the bound, so a slow recovery is measured and judged, not cut short.
+        return deletePodAndFollow(ctx.cluster, lc, {
+          namespace: p.namespace,
+          pod: name,
+          uid: out.before.uid,
+          gracePeriodSeconds: p.force ? 0 : p.gracePeriodSeconds,
+          followForMs: p.recoveryWithin * 2 + p.gracePeriodSeconds * 1000,
+          signal: ctx.signal,
+        }).then((recovery) => {
+          out.recovery = recovery;
+          return recovery;
+        });
+      }),
+    );
+    const lost = batch.filter((_, i) => recoveries[i]!.notRecovered);
+    for (const ordinal of lost) {
+      ctx.record.event({ source: 'harness', type: 'not-recovered', object: `Pod/${p.namespace}/${podName(s, ordinal)}`, message: s.pods.get(ordinal)!.recovery!.notRecovered! });
+    }
+    if (lost.length) {
       // Deleting more pods while one is missing would only compound the damage.
-      ctx.progress(`${name} did not come back; not deleting further pods`);
+      ctx.progress(`${lost.map((o) => podName(s, o)).join(', ')} did not come back; not deleting further pods`);
       return;
     }
-    ctx.progress(`${name} Ready again after ${formatDuration(out.recovery.readyAt! - out.recovery.deleteRequestedAt)}`);
-    const dnsName = fqdn(s, p, ordinal);
-    try {
-      const r = await waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), dnsName, out.recovery.podIP, { timeoutMs: p.dnsWithin * 2, signal: ctx.signal });
-      out.dns = { addresses: r.answer.addresses, at: r.at };
-      ctx.record.event({ source: 'probe', type: 'dns-updated', object: `Pod/${p.namespace}/${name}`, message: `${dnsName} → ${r.answer.addresses.join(', ')}` });
-    } catch (err) {
-      if (!(err instanceof WaitTimeoutError)) throw err;
-      out.dns = { addresses: [], stale: String(err.lastObserved ?? 'no answer') };
-      ctx.record.event({ source: 'probe', type: 'dns-stale', object: `Pod/${p.namespace}/${name}`, message: err.message });
-    }
-    try {
-      out.after = await identityOf(ctx, ordinal);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    const token = s.tokens.get(ordinal);
-    if (token) out.tokenRead = await readTokenSha(ctx.cluster, inPod(ctx, ordinal), token.path);
+    // The batch's pods are all Ready: check each one's DNS record, identity and token side by side.
+    await Promise.all(batch.map((ordinal) => afterRecovery(ctx, ordinal)));
   }
+}
+
+/** A deleted pod is Ready again: its DNS record, what it is now, and its token. */
+async function afterRecovery(ctx: Ctx, ordinal: number): Promise<void> {
+  const { params: p, state: s } = ctx;
+  const out = s.pods.get(ordinal)!;
+  const name = out.before.name;
+  const recovery = out.recovery!;
+  ctx.progress(`${name} Ready again after ${formatDuration(recovery.readyAt! - recovery.deleteRequestedAt)}`);
+  const dnsName = fqdn(s, p, ordinal);
+  try {
+    const r = await waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), dnsName, recovery.podIP, { timeoutMs: p.dnsWithin * 2, signal: ctx.signal });
+    out.dns = { addresses: r.answer.addresses, at: r.at };
+    ctx.record.event({ source: 'probe', type: 'dns-updated', object: `Pod/${p.namespace}/${name}`, message: `${dnsName} → ${r.answer.addresses.join(', ')}` });
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    out.dns = { addresses: [], stale: String(err.lastObserved ?? 'no answer') };
+    ctx.record.event({ source: 'probe', type: 'dns-stale', object: `Pod/${p.namespace}/${name}`, message: err.message });
+  }
+  try {
+    out.after = await identityOf(ctx, ordinal);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const token = s.tokens.get(ordinal);
+  if (token) out.tokenRead = await readTokenSha(ctx.cluster, inPod(ctx, ordinal), token.path);
 }
 
 /** Claims of a pod that still exist (not deleted, not terminating). */

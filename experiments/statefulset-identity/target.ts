@@ -4,7 +4,7 @@ import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterContext } from '../../harness/cluster/context.ts';
 import { isNotFound } from '../../harness/cluster/session.ts';
 import { preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
-import type { Params } from './params.ts';
+import { batchProblem, type Params } from './params.ts';
 import type { State } from './state.ts';
 import { FIXTURE, FIXTURE_MOUNT } from './state.ts';
 
@@ -64,6 +64,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     s.mountPath = p.mountPath ?? FIXTURE_MOUNT;
     s.replicas = p.replicas;
     s.selector = `app.kubernetes.io/name=${FIXTURE}`;
+    s.orderedReady = (p.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
   } else {
     const sts = await readStatefulSet(ctx, p.statefulset);
     const service = sts.spec?.serviceName;
@@ -87,11 +88,14 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     s.claimsDeletedOnScaleDown = sts.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete';
     if (!s.selector) throw targetSelectionError(`StatefulSet ${p.statefulset} selects its pods by expressions only; give it matchLabels`);
   }
+  const policy = s.orderedReady ? 'OrderedReady' : 'Parallel';
+  const batch = batchProblem(p.batch, policy);
+  if (batch) throw targetSelectionError(`parameter "batch" ${batch} (StatefulSet ${p.namespace}/${s.sts})`);
   s.ordinals = p.ordinals === 'all' ? [...Array(s.replicas).keys()] : [...p.ordinals];
   const outOfRange = s.ordinals.filter((o) => o >= s.replicas);
   if (outOfRange.length) throw targetSelectionError(`ordinals ${outOfRange.join(', ')} do not exist: ${s.sts} has ${s.replicas} replicas`);
   ctx.progress(
-    `target: StatefulSet ${p.namespace}/${s.sts} (${s.replicas} replicas, Service ${s.service}, data in container ${s.container} at ${s.mountPath}), deleting ordinals ${s.ordinals.join(', ')}` +
+    `target: StatefulSet ${p.namespace}/${s.sts} (${s.replicas} replicas, Service ${s.service}, data in container ${s.container} at ${s.mountPath}), deleting ordinals ${s.ordinals.join(', ')}${p.batch > 1 ? `, ${p.batch} at a time (${policy})` : ''}` +
       (s.claimsDeletedOnScaleDown ? '; its claims are deleted on scale-down (whenScaled: Delete)' : ''),
   );
 }

@@ -3,6 +3,7 @@
 // type stripping; an installed package (under node_modules, where Node strips no types) runs the
 // tsc build in dist/.
 
+import module from 'node:module';
 import { requireNode } from './require-node.js';
 
 const installed = new URL(import.meta.url).pathname.includes('/node_modules/');
@@ -17,6 +18,12 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+
+// Node's compile cache (in the OS's temporary directory; NODE_DISABLE_COMPILE_CACHE=1 turns it
+// off) keeps the compiled code of every module loaded from here on, and in a checkout the
+// TypeScript with its types stripped: a second `shakedown list` neither strips types again nor
+// recompiles commander. It only changes how fast modules load, never what they do.
+module.enableCompileCache?.();
 
 const { main } = await import(installed ? '../../dist/harness/cli/main.js' : './main.ts');
 process.exitCode = await main(process.argv.slice(2));

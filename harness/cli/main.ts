@@ -1,17 +1,12 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { experiments, findExperiment } from '../../experiments/index.ts';
+import { readCatalog } from '../../experiments/catalog.ts';
+import type { ExperimentMeta } from '../../experiments/meta.ts';
 import { UsageError, describeError } from '../engine/errors.ts';
-import type { AnyExperiment } from '../engine/experiment.ts';
-import { describeParams, parseSetFlags, validateParams } from '../engine/params.ts';
-import { newRunId } from '../engine/run-id.ts';
 import { parseDuration } from '../engine/time.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
-import { loadManifestFile } from '../manifests/load.ts';
 import { defaultIo, type CliIo } from './io.ts';
-import { planOf, renderPlan } from './plan.ts';
-import { runExperiments } from './run.ts';
 
 export type { CliIo };
 
@@ -47,9 +42,16 @@ const EXIT_CODES = `Exit codes:
 /** Help text after a command's options: examples, then whatever else it needs said. */
 const examples = (lines: string[], ...more: string[]) => ['', 'Examples:', ...lines.map((l) => `  ${l}`), ...more.flatMap((m) => ['', m])].join('\n');
 
-// Heavy modules (the Kubernetes client, the chart renderer) load only for the commands that use
-// them (here and in run.ts, cleanup.ts), so `list`, `validate` and `--help` start faster.
+// Every command loads only what it uses, so `--help`, `--version` and `list` start about as fast
+// as Node itself: `list` reads catalog.json (no zod, no schema, no step); `validate` loads the
+// schemas and manifests (experiments/meta.ts) but no step and no Kubernetes client; `run` loads
+// the experiments' steps and the client; `report` the chart renderer (here and in run.ts,
+// cleanup.ts).
 const reports = () => import('../report/index.ts');
+const validation = async () => {
+  const [{ metas, loadExperiment }, params, { loadManifestFile }] = await Promise.all([import('../../experiments/meta.ts'), import('../engine/params.ts'), import('../manifests/load.ts')]);
+  return { metas, loadExperiment, loadManifestFile, ...params };
+};
 
 /** Runs the CLI and resolves to its exit code; never throws for bad input. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo()): Promise<number> {
@@ -97,13 +99,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--json', 'print JSON')
     .addHelpText('after', examples(['shakedown list', 'shakedown list --json'], 'Exit codes: 0 listed'))
     .action((opts: { json?: boolean }) => {
+      const catalog = readCatalog();
       if (opts.json) {
-        out(JSON.stringify(experiments.map((e) => ({ name: e.name, description: e.description, hypothesis: e.hypothesis, parameters: describeParams(e.params) })), null, 2));
+        out(JSON.stringify(catalog, null, 2));
         return;
       }
-      for (const e of experiments) {
+      for (const e of catalog) {
         out(`${e.name}\n  ${e.description}`);
-        for (const p of describeParams(e.params)) {
+        for (const p of e.parameters) {
           const def = p.default === undefined ? (p.required ? ' (required)' : '') : ` = ${JSON.stringify(p.default)}`;
           out(`    ${p.name}: ${p.type}${def}  ${p.description}`);
         }
@@ -123,12 +126,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       'after',
       examples(['shakedown validate', "shakedown validate statefulset-identity --set replicas=3 --set 'ordinals=[0,2]'"], 'Exit codes: 0 valid, 2 an unknown experiment, a bad parameter or a broken manifest (named)'),
     )
-    .action((names: string[], opts: ParamOptions) => {
-    const selected = select(names, names.length === 0);
-    for (const { def, params } of prepare(selected, opts)) {
+    .action(async (names: string[], opts: ParamOptions) => {
+    const v = await validation();
+    const selected = select(v.metas, names, names.length === 0);
+    for (const { def, params } of prepare(v, selected, opts)) {
       const values = def.manifestValues(params);
-      const objects = def.manifests.flatMap((m) => loadManifestFile(m, values));
-      out(`${def.name}: ok (${describeParams(def.params).length} parameters, ${objects.length} manifest objects: ${objects.map((o) => o.kind).join(', ')})`);
+      const objects = def.manifests.flatMap((m) => v.loadManifestFile(m, values));
+      out(`${def.name}: ok (${v.describeParams(def.params).length} parameters, ${objects.length} manifest objects: ${objects.map((o) => o.kind).join(', ')})`);
     }
   });
 
@@ -166,19 +170,23 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (names.length > 0 && opts.all) throw new UsageError('pass experiment names or --all, not both');
     const timeoutMs = parseDuration(opts.timeout);
     if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 30m, 90s)`, { field: '--timeout' });
-    const prepared = prepare(select(names, Boolean(opts.all)), opts);
-    for (const { def, params } of prepared) {
+    // Parameters and manifests are checked before the steps (and the Kubernetes client) load.
+    const v = await validation();
+    const checked = prepare(v, select(v.metas, names, Boolean(opts.all)), opts);
+    for (const { def, params } of checked) {
       const values = def.manifestValues(params);
-      for (const m of def.manifests) loadManifestFile(m, values);
+      for (const m of def.manifests) v.loadManifestFile(m, values);
     }
+    const prepared = await Promise.all(checked.map(async ({ def, params }) => ({ def: await v.loadExperiment(def.name), params })));
 
     if (opts.dryRun) {
+      const [{ planOf, renderPlan }, { newRunId }] = await Promise.all([import('./plan.ts'), import('../engine/run-id.ts')]);
       const plans = prepared.map(({ def, params }) => planOf(def, params, newRunId()));
       out(opts.json ? JSON.stringify(plans, null, 2) : plans.map(renderPlan).join('\n'));
       return;
     }
 
-    exitCode = await runExperiments(prepared, { ...opts, timeoutMs }, io);
+    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, timeoutMs }, io);
   });
 
   program
@@ -282,11 +290,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   }
 }
 
+type Validation = Awaited<ReturnType<typeof validation>>;
+
 /** Experiments named on the command line, or all of them; an unknown name is bad input. */
-function select(names: readonly string[], all: boolean): AnyExperiment[] {
+function select(experiments: readonly ExperimentMeta[], names: readonly string[], all: boolean): ExperimentMeta[] {
   if (all) return [...experiments];
   return names.map((n) => {
-    const def = findExperiment(n);
+    const def = experiments.find((e) => e.name === n);
     if (!def) throw new UsageError(`unknown experiment "${n}" (known: ${experiments.map((e) => e.name).join(', ')})`, { field: n });
     return def;
   });
@@ -296,8 +306,8 @@ function select(names: readonly string[], all: boolean): AnyExperiment[] {
  * Validates every selected experiment's parameters before any run starts. `--set key=value`
  * applies to each experiment; `--set exp.key=value` to that experiment only.
  */
-function prepare(selected: readonly AnyExperiment[], opts: ParamOptions): { def: AnyExperiment; params: Record<string, unknown> }[] {
-  const names = new Set(experiments.map((e) => e.name));
+function prepare(v: Validation, selected: readonly ExperimentMeta[], opts: ParamOptions): { def: ExperimentMeta; params: Record<string, unknown> }[] {
+  const names = new Set(v.metas.map((e) => e.name));
   const scoped = new Map<string, string[]>();
   const unscoped: string[] = [];
   for (const flag of opts.set ?? []) {
@@ -312,13 +322,13 @@ function prepare(selected: readonly AnyExperiment[], opts: ParamOptions): { def:
     }
   }
   return selected.map((def) => {
-    const raw = parseSetFlags([...unscoped, ...(scoped.get(def.name) ?? [])], def.params);
+    const raw = v.parseSetFlags([...unscoped, ...(scoped.get(def.name) ?? [])], def.params);
     if (opts.namespace !== undefined) {
       if (raw['namespace'] !== undefined && raw['namespace'] !== opts.namespace) {
         throw new UsageError(`--namespace ${opts.namespace} conflicts with --set namespace=${String(raw['namespace'])}`, { field: 'namespace' });
       }
       raw['namespace'] = opts.namespace;
     }
-    return { def, params: validateParams(def.name, def.params, raw) };
+    return { def, params: v.validateParams(def.name, def.params, raw) };
   });
 }

@@ -25,7 +25,8 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   // Loaded here, not at start-up: `list`, `validate` and `--help` need none of them.
   const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
   const { runExperiment } = await import('../engine/runner.ts');
-  const { reportDirName, writeReports } = await import('../report/index.ts');
+  // The chart renderer loads once a run is over, for its reports, not during it.
+  const { reportDirName } = await import('../report/dir-name.ts');
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
   const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
   const write = (line: string) => io.stdout(line + '\n');
@@ -77,7 +78,8 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
           continue;
         }
       }
-      const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name, description: def.description }, runId } as Parameters<typeof reportDirName>[0]));
+      const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name }, runId }));
+      const memory = sampleMemory();
       const result = await runExperiment(def, params, {
         runId,
         journalDir: dir,
@@ -95,7 +97,13 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
       if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
         io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
       }
+      const peak = memory.stop();
+      result.journal.measurements.push(
+        { name: 'harness rss peak', value: peak.rssMB, unit: 'MiB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+        { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+      );
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
+      const { writeReports } = await import('../report/index.ts');
       const files = await writeReports(result.journal, dir);
       // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.
       if ((result.verdict.kind === 'failed' || result.verdict.kind === 'error') && kube.context.startsWith('kind-')) {
@@ -110,4 +118,27 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
     stopWatchingOutput?.();
   }
   return exitCodeFor(verdicts);
+}
+
+/** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MiB. */
+export function sampleMemory(everyMs = 250): { stop(): { rssMB: number; heapMB: number } } {
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      // MiB (2^20 bytes), as /usr/bin/time and ps report resident memory.
+      const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+      return { rssMB: mb(rss), heapMB: mb(heap) };
+    },
+  };
 }

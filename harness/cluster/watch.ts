@@ -51,7 +51,7 @@ export interface WatchHandle {
   readonly relists: number;
 }
 
-type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string } };
+type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string; namespace?: string; labels?: Record<string, string> } };
 
 /**
  * Lists, then watches from the list's resourceVersion, and keeps watching: client-node's watch
@@ -69,7 +69,9 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
   let resourceVersion = '';
   let reconnects = 0;
   let relists = 0;
-  // What is known to exist, by uid, to turn a relist into the events that were missed.
+  // What is known to exist, by uid, to turn a relist into the events that were missed: only its
+  // metadata (name, namespace, uid, resourceVersion), never the whole object, so what a watch
+  // holds stays small however many objects it follows and however often they change.
   const known = new Map<string, T>();
   const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
 
@@ -78,7 +80,7 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
     const uid = object.metadata?.uid;
     if (uid) {
       if (type === 'DELETED') known.delete(uid);
-      else known.set(uid, object);
+      else known.set(uid, skeleton(object));
     }
     opts.onEvent({ type, object, receivedAt: new Date(now).toISOString(), receivedAtMs: now });
   };
@@ -192,4 +194,10 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
       return relists;
     },
   };
+}
+
+/** An object reduced to the metadata a relist compares, and a DELETED it emits, carry. */
+export function skeleton<T extends Obj>(object: T): T {
+  const m = object.metadata;
+  return { metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, resourceVersion: m?.resourceVersion, labels: m?.labels } } as unknown as T;
 }

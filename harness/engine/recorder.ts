@@ -1,17 +1,34 @@
 // The Recorder a run's steps write through: every event, check, point, window, measurement and
 // table goes into the journal, which is written to disk soon after (coalesced) or at once.
-import type { CheckRecord, Journal, Phase } from '../journal/schema.ts';
+import type { CheckRecord, EventRecord, Journal, Phase } from '../journal/schema.ts';
 import type { JournalWriter } from '../journal/writer.ts';
 import type { Recorder } from './experiment.ts';
 import type { ProgressSink } from './progress.ts';
 import { nowIso } from './time.ts';
 
+/**
+ * The most events one run's journal keeps (the journal lives in memory and is rewritten as the run
+ * goes): a 100-replica statefulset-identity run journals about 1,500. Watch events are already
+ * reduced to the changes that matter (harness/observe/pod-lifecycle.ts); this bounds the rest.
+ */
+export const MAX_JOURNAL_EVENTS = 20_000;
+
 /** A Recorder over `journal`; `phaseOf` says which phase a check belongs to when it is recorded. */
 export function journalRecorder(journal: Journal, writer: JournalWriter, progress: ProgressSink, phaseOf: () => Phase): Recorder {
+  let dropped: EventRecord | undefined;
+  let droppedCount = 0;
   return {
     event(e) {
       const rec = { at: nowIso(), ...e };
-      journal.events.push(rec);
+      if (journal.events.length < MAX_JOURNAL_EVENTS) {
+        journal.events.push(rec);
+      } else {
+        // Past the bound, one last event counts what was left out (kept up to date in place).
+        dropped ??= { at: rec.at, source: 'harness', type: 'events-dropped', message: '' };
+        if (!journal.events.includes(dropped)) journal.events.push(dropped);
+        droppedCount++;
+        dropped.message = `${droppedCount} more event(s) not journaled: the journal keeps at most ${MAX_JOURNAL_EVENTS} (the last left out: ${rec.type} ${rec.object ?? ''} at ${rec.at})`;
+      }
       writer.touch();
       return rec;
     },

@@ -3,7 +3,7 @@
 // `shakedown cleanup --run-id` can kill what a crashed run left.
 import type { ClusterContext } from '../cluster/context.ts';
 import { execInPod } from '../cluster/exec.ts';
-import type { ClusterSession } from '../cluster/session.ts';
+import { isNotFound, type ClusterSession } from '../cluster/session.ts';
 import { describeError, injectError, revertError, throwIfAborted } from '../engine/errors.ts';
 
 /** The load process' name (comm) and full command line, as /proc shows them. */
@@ -21,19 +21,46 @@ export interface LoadTarget {
   container?: string | undefined;
 }
 
-/** Counts load processes in a pod by reading /proc, so no pgrep is needed in the image. */
+/**
+ * Counts load processes in a pod by reading /proc, so no pgrep is needed in the image. A pod
+ * that is gone, terminating or not running (scaled in by the HPA) holds none: 0, not an error.
+ */
 export async function countLoad(cluster: ClusterSession, t: LoadTarget): Promise<number> {
-  const r = await execInPod(cluster, { ...t, command: ['sh', '-c', COUNT, 'count', LOAD_COMM], timeoutMs: 20_000 });
-  return Number(r.stdout.trim());
+  try {
+    const r = await execInPod(cluster, { ...t, command: ['sh', '-c', COUNT, 'count', LOAD_COMM], timeoutMs: 20_000 });
+    return Number(r.stdout.trim());
+  } catch (err) {
+    if (await loadCannotRun(cluster, t)) return 0;
+    throw err;
+  }
 }
 
-/** Kills every load process in a pod; a pod that is gone has nothing left to stop. */
+/**
+ * Kills every load process in a pod. A pod that is gone, terminating, or whose container no
+ * longer runs has nothing left to stop: the HPA's scale-in deletes loaded pods, and an exec into
+ * one of them fails (a 404, a closed socket, "container not found") without that being an error.
+ */
 export async function stopLoad(cluster: ClusterSession, t: LoadTarget): Promise<void> {
   try {
     await execInPod(cluster, { ...t, command: ['sh', '-c', KILL, 'stop', LOAD_COMM], timeoutMs: 20_000 });
   } catch (err) {
-    if (!/not found|NotFound|ended without/i.test(describeError(err))) throw revertError(`could not stop the load in ${t.pod}`, err);
+    if (/not found|NotFound|ended without/i.test(describeError(err))) return;
+    if (await loadCannotRun(cluster, t)) return;
+    throw revertError(`could not stop the load in ${t.pod}`, err);
   }
+}
+
+/** True when the pod is gone or going, or the container is not running: no process can be left in it. */
+async function loadCannotRun(cluster: ClusterSession, t: LoadTarget): Promise<boolean> {
+  let pod;
+  try {
+    pod = await cluster.core.readNamespacedPod({ name: t.pod, namespace: t.namespace });
+  } catch (err) {
+    return isNotFound(err);
+  }
+  if (pod.metadata?.deletionTimestamp) return true;
+  const name = t.container ?? pod.spec?.containers[0]?.name;
+  return !pod.status?.containerStatuses?.find((c) => c.name === name)?.state?.running;
 }
 
 /**

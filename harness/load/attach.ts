@@ -4,8 +4,11 @@ import { preflightError } from '../engine/errors.ts';
 import type { RunContext } from '../engine/experiment.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { LoadParams } from './params.ts';
-import { K6_OUTPUT_FILE } from './k6.ts';
-import { LoadRun, driverFor } from './run.ts';
+import type { LoadRun } from './run.ts';
+
+// The drivers (a worker thread, HDR histograms, k6 through execa) load only when a run has load:
+// a run with load=off (the default) carries none of them in memory.
+const drivers = () => import('./run.ts');
 
 type LoadCtx = RunContext<LoadParams, object, unknown>;
 
@@ -18,6 +21,7 @@ export const loadOf = (ctx: { state: object }): LoadRun | undefined => runs.get(
 /** Preflight: `k6 version` for load=k6; the built-in driver needs nothing. */
 export async function loadDriverReady(ctx: LoadCtx, k6Script: string): Promise<void> {
   if (ctx.params.load !== 'k6') return;
+  const { driverFor } = await drivers();
   try {
     await driverFor(ctx.params, k6Script).preflight();
   } catch (err) {
@@ -49,6 +53,8 @@ export async function startLoad(ctx: LoadCtx, o: StartOptions): Promise<LoadRun 
       { what: `${o.url} to answer 2xx before the load starts`, timeoutMs: 60_000, intervalMs: 500, signal: ctx.signal, retryErrors: true },
     );
   }
+  const { LoadRun, driverFor } = await drivers();
+  const { K6_OUTPUT_FILE } = await import('./k6.ts');
   const run = new LoadRun(p, driverFor(p, o.k6Script, ctx.artifactDir), o.url, ctx.record);
   // Bounded by the run's deadline; the rollback stops it whatever happens.
   await run.start(Math.max(1000, Math.min(ctx.deadline - Date.now(), 6 * 3_600_000)), ctx.signal);

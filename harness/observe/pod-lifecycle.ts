@@ -23,6 +23,28 @@ export interface Incarnation {
   nodeName?: string | undefined;
   /** Ordinals of lower pods that were not Ready when this one was first seen (ordering evidence). */
   createdBeforeLowerReady?: string[];
+  /** Watch events seen for this incarnation, and how many of them went into the journal. */
+  events: number;
+  journaled: number;
+  /** What the last journaled event showed, to journal only events that change it. */
+  shown?: string;
+}
+
+/**
+ * At most this many watch events per incarnation go into the journal, plus its DELETED: a pod that flaps (a
+ * readiness probe going up and down) is counted, not journaled without end.
+ */
+export const MAX_JOURNALED_PER_INCARNATION = 12;
+
+/**
+ * Whether a watch event goes into the journal: one that changes what the journal shows of the
+ * pod (phase, readiness, IP, node, terminating) or ends it (DELETED), within the per-incarnation
+ * bound. Events that change only what the journal does not show (resourceVersion, other
+ * conditions, container statuses) are counted on the incarnation instead.
+ */
+export function journalWorthy(inc: Pick<Incarnation, 'journaled' | 'shown'>, type: string, shown: string): boolean {
+  if (type === 'DELETED') return true;
+  return inc.journaled < MAX_JOURNALED_PER_INCARNATION && inc.shown !== shown;
 }
 
 const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -110,7 +132,7 @@ export class PodLifecycle {
     this.byName.set(name, list);
     let inc = list.find((i) => i.uid === uid);
     if (!inc) {
-      inc = { name, uid, seenAt: e.receivedAtMs, creationTimestamp: toIso(pod.metadata?.creationTimestamp) };
+      inc = { name, uid, seenAt: e.receivedAtMs, creationTimestamp: toIso(pod.metadata?.creationTimestamp), events: 0, journaled: 0 };
       // Which lower ordinals were not Ready when this pod appeared (OrderedReady forbids that).
       const ord = ordinalOf(name);
       if (ord !== undefined) {
@@ -135,7 +157,16 @@ export class PodLifecycle {
       inc.deletionTimestamp = toIso(pod.metadata.deletionTimestamp);
     }
     if (e.type === 'DELETED') inc.deletedAt = e.receivedAtMs;
+    inc.events++;
 
+    // Only what changes the picture is journaled (the watch object itself never is).
+    const shown = `phase=${pod.status?.phase ?? '?'} ready=${isReady(pod)}${pod.metadata?.deletionTimestamp ? ' terminating' : ''}${pod.status?.podIP ? ` ip=${pod.status.podIP}` : ''}`;
+    if (!journalWorthy(inc, e.type, shown)) {
+      for (const fn of this.listeners) fn();
+      return;
+    }
+    inc.journaled++;
+    inc.shown = shown;
     const apiTimes: Record<string, string> = {};
     if (inc.creationTimestamp) apiTimes['creationTimestamp'] = inc.creationTimestamp;
     if (inc.deletionTimestamp) apiTimes['deletionTimestamp'] = inc.deletionTimestamp;
@@ -145,7 +176,7 @@ export class PodLifecycle {
       source: 'watch',
       type: e.type,
       object: `Pod/${this.namespace}/${name}`,
-      message: `${e.type} uid=${uid.slice(0, 8)} phase=${pod.status?.phase ?? '?'} ready=${isReady(pod)}${pod.metadata?.deletionTimestamp ? ' terminating' : ''}${pod.status?.podIP ? ` ip=${pod.status.podIP}` : ''}`,
+      message: `${e.type} uid=${uid.slice(0, 8)} ${shown}${e.type === 'DELETED' && inc.events > inc.journaled ? ` (${inc.events} watch events, ${inc.events - inc.journaled} that changed none of this not journaled)` : ''}`,
       apiTimes,
       data: { uid, phase: pod.status?.phase, ready: isReady(pod), podIP: pod.status?.podIP, node: pod.spec?.nodeName },
     });

@@ -7,6 +7,7 @@ import { renderJUnit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
 export { JournalReadError, parseJournal, readJournal } from './read-journal.ts';
+export { reportDirName } from './dir-name.ts';
 export { escapeXml, renderJUnit } from './junit.ts';
 export { escapeMarkdown, MARKDOWN_MAX_CHARS, renderMarkdown } from './markdown.ts';
 export { MAX_EVENT_ROWS, renderHtml } from './html.ts';
@@ -58,15 +59,3 @@ export async function writeReports(journal: Journal, dir: string): Promise<Repor
 }
 
 /** `<UTC start like 20261122T031500Z>-<experiment>-<runId>`, safe as one path segment. */
-export function reportDirName(journal: Journal): string {
-  const ms = Date.parse(journal.startedAt);
-  const stamp = Number.isNaN(ms)
-    ? 'unknown-time'
-    : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${stamp}-${pathSafe(journal.experiment.name)}-${pathSafe(journal.runId)}`;
-}
-
-function pathSafe(text: string): string {
-  const safe = text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+|-+$/g, '');
-  return safe === '' ? 'unnamed' : safe;
-}

@@ -47,6 +47,34 @@ describe('e2e: statefulset-identity', function () {
     assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
   });
 
+  it('deletes a Parallel fixture\'s pods five at a time: every pod back with its identity, one pod watch, bounded journal', async () => {
+    const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-batch-${testId}`, '--set', 'replicas=10', '--set', 'podManagementPolicy=Parallel', '--set', 'batch=5', '--set', 'rescale=false', '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 0, `${run.journal.verdict.kind}: ${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    const recovered = run.journal.checks.filter((c) => c.name === 'recovered-within');
+    assert.equal(recovered.length, 10, 'one recovery per pod');
+    // Two batches, ordinals 0–4 then 5–9: a batch's deletions are all requested before any of its
+    // pods is back, and the next batch starts only once every pod of the first is Ready.
+    const times = (lo: number, hi: number, key: string) =>
+      recovered.filter((c) => Number(/-(\d+)$/.exec(c.target ?? '')?.[1]) >= lo && Number(/-(\d+)$/.exec(c.target ?? '')?.[1]) < hi).map((c) => Date.parse(String(c.evidence[key])));
+    const [del1, ready1, del2] = [times(0, 5, 'deleteRequestedAt'), times(0, 5, 'readySeenAt'), times(5, 10, 'deleteRequestedAt')];
+    assert.equal(del1.length, 5);
+    assert.ok(Math.max(...del1) < Math.min(...ready1), 'the first five were all deleted before the first came back');
+    assert.ok(Math.min(...del2) >= Math.max(...ready1), 'the second batch started after the first was back');
+    const m = Object.fromEntries(run.journal.measurements.map((x) => [x.name, x.value]));
+    assert.ok(Number(m['harness rss peak']) > 0 && Number(m['harness heap peak']) > 0, 'the run journals its memory peaks');
+    const watchEvents = run.journal.events.filter((e) => e.source === 'watch');
+    assert.ok(watchEvents.length <= 20 * (12 + 1), `watch events journaled: ${watchEvents.length}`);
+    assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
+  });
+
+  it('refuses batch > 1 on an OrderedReady fixture before touching the cluster (exit 2)', async () => {
+    const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-refused-${testId}`, '--set', 'batch=2']);
+    assert.equal(r.exitCode, 2);
+    assert.match(r.stderr, /parameter "batch": is 2, but podManagementPolicy is OrderedReady/);
+    await assert.rejects(s.core.readNamespace({ name: `sd-e2e-refused-${testId}` }), (err: { code?: number }) => err.code === 404);
+  });
+
   it('reports the data-loss risk when the StatefulSet deletes claims on scale-down, and keeps the claim (exit 1)', async () => {
     const ns = await deployTarget('shrinks', 'pvc-deleted-on-scale-down');
     const claimBefore = await s.core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
