@@ -1,23 +1,12 @@
 // `shakedown up --with istio`: the user's istioctl installs Istio (profile minimal plus any
 // `--istio-set key=value`) into the new kind cluster's context; istioctl pulls its own images.
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { UsageError } from '../engine/errors.ts';
-import { KindError } from './kind.ts';
+import { KindError, findTool } from './kind.ts';
 
 /** The istioctl binary: the flag's path, else the first `istioctl` on PATH. */
-export function findIstioctl(flag?: string, path = process.env['PATH'] ?? ''): string {
-  if (flag) {
-    if (!existsSync(flag)) throw new KindError(`istioctl not found at ${flag} (--istioctl)`);
-    return flag;
-  }
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'istioctl');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new KindError('istioctl not found on PATH (needed by --with istio); install it (https://istio.io/latest/docs/setup/getting-started/#download) or pass --istioctl <path>');
-}
+export const findIstioctl = (flag?: string, path?: string): string =>
+  findTool({ name: 'istioctl', flag: '--istioctl', neededBy: '--with istio', install: 'https://istio.io/latest/docs/setup/getting-started/#download' }, flag, path);
 
 /** `--istio-set` values: each must be key=value with a non-empty key. */
 export function checkIstioSets(sets: readonly string[]): void {

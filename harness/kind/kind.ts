@@ -10,18 +10,25 @@ export class KindError extends Error {
   override name = 'KindError';
 }
 
-/** The kind binary: the flag's path, else the first `kind` on PATH. */
-export function findKind(flag?: string, path = process.env['PATH'] ?? ''): string {
-  if (flag) {
-    if (!existsSync(flag)) throw new KindError(`kind not found at ${flag} (--kind)`);
-    return flag;
+/**
+ * A tool the user brings (kind, istioctl): the flag's path, else the first on PATH; missing is a
+ * KindError (exit 3) that says how to get it.
+ */
+export function findTool(tool: { name: string; flag: string; neededBy?: string; install: string }, flagValue?: string, path = process.env['PATH'] ?? ''): string {
+  if (flagValue) {
+    if (!existsSync(flagValue)) throw new KindError(`${tool.name} not found at ${flagValue} (${tool.flag})`);
+    return flagValue;
   }
   for (const dir of path.split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'kind');
+    const candidate = join(dir, tool.name);
     if (existsSync(candidate)) return candidate;
   }
-  throw new KindError('kind not found on PATH; install it (https://kind.sigs.k8s.io, or `go install sigs.k8s.io/kind@v0.33.0`) or pass --kind <path>');
+  throw new KindError(`${tool.name} not found on PATH${tool.neededBy ? ` (needed by ${tool.neededBy})` : ''}; install it (${tool.install}) or pass ${tool.flag} <path>`);
 }
+
+/** The kind binary: the flag's path, else the first `kind` on PATH. */
+export const findKind = (flag?: string, path?: string): string =>
+  findTool({ name: 'kind', flag: '--kind', install: 'https://kind.sigs.k8s.io, or `go install sigs.k8s.io/kind@v0.33.0`' }, flag, path);
 
 export interface KindRun {
   stdout: string;
