@@ -3,7 +3,8 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { isNotFound } from '../../harness/cluster/session.ts';
-import { describeError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { AbortedError, describeApiError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { millicores } from './formula.ts';
 import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
@@ -17,14 +18,38 @@ export async function podMetrics(cluster: ClusterSession, namespace: string, lab
   return (await cluster.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector })) as PodMetricsList;
 }
 
-/** The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. */
+/** How long a registered metrics API that answers 503 (its backend briefly unavailable) is waited for. */
+const METRICS_API_WITHIN_MS = 60_000;
+
+/**
+ * The metrics API must answer, or the HPA has nothing to act on: an error, not a finding. A 503
+ * means the APIService is registered but the aggregator marks its backend unavailable for now
+ * (metrics-server restarting, or its availability check failed while the API server was busy); it
+ * comes back by itself, so it is waited for within a bound. Anything else (404: not installed) is
+ * final at once.
+ */
 export async function metricsApi(ctx: Ctx): Promise<void> {
   const cluster = ctx.cluster;
+  let last: unknown;
   try {
-    const r = (await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] };
-    ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${r.items.length} node(s) reporting` });
+    const nodes = await waitFor(
+      async () => {
+        try {
+          return done(((await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] }).items.length);
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 503) throw err;
+          last = err;
+          return notYet(describeApiError(err));
+        }
+      },
+      { what: 'the metrics API to answer', timeoutMs: METRICS_API_WITHIN_MS, intervalMs: 2000, signal: ctx.signal },
+    );
+    ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${nodes} node(s) reporting` });
   } catch (err) {
-    throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer, so the HPA cannot act on CPU: install metrics-server (${describeError(err)})`, err);
+    if (err instanceof AbortedError) throw err;
+    const cause = err instanceof WaitTimeoutError ? (last ?? err) : err;
+    const within = err instanceof WaitTimeoutError ? `, unavailable for ${METRICS_API_WITHIN_MS / 1000}s` : '';
+    throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer${within}, so the HPA cannot act on CPU: install metrics-server (${describeApiError(cause)})`, cause);
   }
 }
 
