@@ -126,7 +126,7 @@ async function setMode(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): Promise<number>
     if (!live) throw new RunError('INJECT', `${describeRef(pol.ref)} disappeared during the run`);
     const body = { ...withMode(live as Record<string, unknown>), metadata: { ...(restorable(live) as { metadata: object }).metadata, resourceVersion: live.metadata?.resourceVersion } };
     throwIfAborted(ctx.signal);
-    await ctx.cluster.objects.replace(body as never);
+    await ctx.cluster.objects.replace(body);
     answeredAt = Date.now();
   }
   ctx.state.closeWindow?.();

@@ -1,4 +1,4 @@
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ManifestObject } from '../manifests/load.ts';
 import { withLabels } from '../manifests/load.ts';
 import { isNotFound, type ClusterSession } from './session.ts';
@@ -14,8 +14,7 @@ export async function applyObjects(session: ClusterSession, objects: readonly Ma
   const applied: KubernetesObject[] = [];
   for (const obj of objects) {
     const body = withLabels(obj, labels) as KubernetesObject;
-    // client-node defaults patches to JSON-patch; server-side apply needs its own content type.
-    applied.push(await session.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+    applied.push(await session.objects.apply(body, FIELD_MANAGER));
   }
   return applied;
 }

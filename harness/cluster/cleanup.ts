@@ -79,7 +79,7 @@ export async function findLabelled(session: ClusterSession, kinds: readonly Swee
   for (const k of kinds) {
     let res: Listed;
     try {
-      res = await session.objects.list(k.apiVersion, k.kind, undefined, undefined, undefined, undefined, undefined, labelSelector);
+      res = await session.objects.list(k.apiVersion, k.kind, { labelSelector });
     } catch (err) {
       if (isNotFound(err)) continue; // served a moment ago, gone now (a CRD removed)
       throw err;
@@ -129,7 +129,7 @@ export async function deleteByLabel(
   const deleted: string[] = [];
   for (const o of targets) {
     try {
-      await session.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } }, undefined, undefined, undefined, undefined, 'Background');
+      await session.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) } }, { propagationPolicy: 'Background' });
       deleted.push(o.ref);
       opts.onDelete?.(o.ref);
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { Exec, type V1Status } from '@kubernetes/client-node';
+import type { V1Status } from '@kubernetes/client-node';
+import { Exec } from '@kubernetes/client-node/dist/exec.js';
 import type { ClusterSession } from './session.ts';
 
 export interface ExecRequest {

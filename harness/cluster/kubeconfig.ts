@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { UsageError } from '../engine/errors.ts';
 
 /** The context of the project's own local test cluster (test/cluster/up.sh writes it). */

@@ -1,20 +1,26 @@
-import {
-  ApisApi,
-  AppsV1Api,
-  AutoscalingV2Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  ServerConfiguration,
-  StorageV1Api,
-  VersionApi,
-  createConfiguration,
-  type KubeConfig,
-  type RequestContext,
-  type ResponseContext,
+import type {
+  V1APIGroupList,
+  V1APIResourceList,
+  V1Deployment,
+  V1Lease,
+  V1LeaseList,
+  V1Namespace,
+  V1NodeList,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PodList,
+  V1Scale,
+  V1Service,
+  V1ServiceList,
+  V1StatefulSet,
+  V1StorageClass,
+  V2HorizontalPodAutoscaler,
+  V2HorizontalPodAutoscalerList,
+  VersionInfo,
 } from '@kubernetes/client-node';
 import type { ResolvedKubeConfig } from './kubeconfig.ts';
+import { ObjectApi, enc } from './objects.ts';
+import { KubeRest } from './rest.ts';
 
 /** Every API request the harness makes is counted, so a run can report its footprint on the API server. */
 export class RequestCounter {
@@ -26,28 +32,27 @@ export class RequestCounter {
   }
 }
 
+type Named = { name: string; namespace: string };
+type Listing = { namespace: string; labelSelector?: string | undefined; fieldSelector?: string | undefined };
+type Custom = { group: string; version: string; plural: string; namespace?: string; labelSelector?: string; limit?: number };
+
+const ns = (p: { namespace: string }) => `/namespaces/${enc(p.namespace)}`;
+
 /**
- * A connection to one cluster: typed API clients sharing one request counter. Watches and execs
- * do not go through the generated clients; their wrappers count themselves.
+ * A connection to one cluster: the API calls the harness makes, sharing one request counter.
+ * Each is plain JSON over client-node's authentication (see rest.ts); the types are client-node's.
+ * Watches and execs go through client-node's Watch and Exec; their wrappers count themselves.
  */
 export class ClusterSession {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: ResolvedKubeConfig['kubeConfig'];
   readonly context: string;
   readonly server: string;
   readonly requests = new RequestCounter();
-  readonly core: CoreV1Api;
-  readonly apps: AppsV1Api;
-  readonly autoscaling: AutoscalingV2Api;
-  readonly storage: StorageV1Api;
-  readonly custom: CustomObjectsApi;
-  readonly version: VersionApi;
-  readonly coordination: CoordinationV1Api;
-  /** API discovery (the groups the server serves). */
-  readonly apis: ApisApi;
-  readonly objects: KubernetesObjectApi;
-
   /** Bound on each API request (watches and execs have their own). */
   readonly requestTimeoutMs: number;
+  readonly rest: KubeRest;
+  /** Any kind by apiVersion and kind (server-side apply, Istio's policies, the cleanup sweep). */
+  readonly objects: ObjectApi;
 
   constructor(resolved: ResolvedKubeConfig, opts: { requestTimeoutMs?: number } = {}) {
     this.kubeConfig = resolved.kubeConfig;
@@ -55,34 +60,69 @@ export class ClusterSession {
     this.server = resolved.server;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const counter = this.requests;
-    const timeoutMs = this.requestTimeoutMs;
-    const config = createConfiguration({
-      baseServer: new ServerConfiguration(resolved.server, {}),
-      authMethods: { default: resolved.kubeConfig },
-      promiseMiddleware: [
-        {
-          pre: (ctx: RequestContext) => {
-            counter.count(ctx.getHttpMethod());
-            // Every request gets its own bound: a server that stops answering fails the request
-            // (and the wait polling it moves on) instead of hanging it forever.
-            ctx.setSignal(withTimeout(ctx.getSignal(), timeoutMs));
-            return Promise.resolve(ctx);
-          },
-          post: (ctx: ResponseContext) => Promise.resolve(ctx),
-        },
-      ],
-    });
-    this.core = new CoreV1Api(config);
-    this.apps = new AppsV1Api(config);
-    this.autoscaling = new AutoscalingV2Api(config);
-    this.storage = new StorageV1Api(config);
-    this.custom = new CustomObjectsApi(config);
-    this.version = new VersionApi(config);
-    this.coordination = new CoordinationV1Api(config);
-    this.apis = new ApisApi(config);
-    // KubernetesObjectApi takes a configuration the same way, so generic applies are counted too.
-    this.objects = new KubernetesObjectApi(config);
+    this.rest = new KubeRest(resolved.kubeConfig, resolved.server, (method) => counter.count(method), this.requestTimeoutMs);
+    this.objects = new ObjectApi(this.rest);
   }
+
+  private get = <T>(path: string, query?: Record<string, string | number | undefined>) => this.rest.get<T>(path, query);
+  private put = <T>(path: string, body: unknown) => this.rest.request<T>('PUT', path, { body });
+  private post = <T>(path: string, body: unknown) => this.rest.request<T>('POST', path, { body });
+
+  readonly core = {
+    getAPIResources: () => this.get<V1APIResourceList>('/api/v1'),
+    listNode: () => this.get<V1NodeList>('/api/v1/nodes'),
+    readNamespace: (p: { name: string }) => this.get<V1Namespace>(`/api/v1/namespaces/${enc(p.name)}`),
+    createNamespace: (p: { body: V1Namespace }) => this.post<V1Namespace>('/api/v1/namespaces', p.body),
+    readNamespacedPod: (p: Named) => this.get<V1Pod>(`/api/v1${ns(p)}/pods/${enc(p.name)}`),
+    listNamespacedPod: (p: Listing) => this.get<V1PodList>(`/api/v1${ns(p)}/pods`, { labelSelector: p.labelSelector, fieldSelector: p.fieldSelector }),
+    /** Deletes one pod; `body.preconditions.uid` makes it that incarnation only. */
+    deleteNamespacedPod: (p: Named & { gracePeriodSeconds?: number; body?: { preconditions?: { uid?: string } } }) =>
+      this.rest.request<V1Pod>('DELETE', `/api/v1${ns(p)}/pods/${enc(p.name)}`, {
+        body: { ...p.body, ...(p.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: p.gracePeriodSeconds } : {}) },
+      }),
+    readNamespacedService: (p: Named) => this.get<V1Service>(`/api/v1${ns(p)}/services/${enc(p.name)}`),
+    listServiceForAllNamespaces: () => this.get<V1ServiceList>('/api/v1/services'),
+    readNamespacedPersistentVolumeClaim: (p: Named) => this.get<V1PersistentVolumeClaim>(`/api/v1${ns(p)}/persistentvolumeclaims/${enc(p.name)}`),
+  };
+
+  readonly apps = {
+    readNamespacedDeployment: (p: Named) => this.get<V1Deployment>(`/apis/apps/v1${ns(p)}/deployments/${enc(p.name)}`),
+    readNamespacedStatefulSet: (p: Named) => this.get<V1StatefulSet>(`/apis/apps/v1${ns(p)}/statefulsets/${enc(p.name)}`),
+    readNamespacedStatefulSetScale: (p: Named) => this.get<V1Scale>(`/apis/apps/v1${ns(p)}/statefulsets/${enc(p.name)}/scale`),
+    replaceNamespacedStatefulSetScale: (p: Named & { body: V1Scale }) => this.put<V1Scale>(`/apis/apps/v1${ns(p)}/statefulsets/${enc(p.name)}/scale`, p.body),
+    readNamespacedDeploymentScale: (p: Named) => this.get<V1Scale>(`/apis/apps/v1${ns(p)}/deployments/${enc(p.name)}/scale`),
+    replaceNamespacedDeploymentScale: (p: Named & { body: V1Scale }) => this.put<V1Scale>(`/apis/apps/v1${ns(p)}/deployments/${enc(p.name)}/scale`, p.body),
+  };
+
+  readonly autoscaling = {
+    readNamespacedHorizontalPodAutoscaler: (p: Named) => this.get<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2${ns(p)}/horizontalpodautoscalers/${enc(p.name)}`),
+    listNamespacedHorizontalPodAutoscaler: (p: { namespace: string }) => this.get<V2HorizontalPodAutoscalerList>(`/apis/autoscaling/v2${ns(p)}/horizontalpodautoscalers`),
+  };
+
+  readonly storage = {
+    readStorageClass: (p: { name: string }) => this.get<V1StorageClass>(`/apis/storage.k8s.io/v1/storageclasses/${enc(p.name)}`),
+  };
+
+  readonly coordination = {
+    readNamespacedLease: (p: Named) => this.get<V1Lease>(`/apis/coordination.k8s.io/v1${ns(p)}/leases/${enc(p.name)}`),
+    createNamespacedLease: (p: { namespace: string; body: V1Lease }) => this.post<V1Lease>(`/apis/coordination.k8s.io/v1${ns(p)}/leases`, p.body),
+    replaceNamespacedLease: (p: Named & { body: V1Lease }) => this.put<V1Lease>(`/apis/coordination.k8s.io/v1${ns(p)}/leases/${enc(p.name)}`, p.body),
+    deleteNamespacedLease: (p: Named) => this.rest.request<unknown>('DELETE', `/apis/coordination.k8s.io/v1${ns(p)}/leases/${enc(p.name)}`),
+    listNamespacedLease: (p: Listing) => this.get<V1LeaseList>(`/apis/coordination.k8s.io/v1${ns(p)}/leases`, { labelSelector: p.labelSelector }),
+  };
+
+  /** Custom resources and aggregated APIs (metrics.k8s.io, Istio's) by group, version and plural. */
+  readonly custom = {
+    listClusterCustomObject: (p: Custom) => this.get<unknown>(`/apis/${p.group}/${p.version}/${p.plural}`, { labelSelector: p.labelSelector, limit: p.limit }),
+    listNamespacedCustomObject: (p: Custom & { namespace: string }) =>
+      this.get<unknown>(`/apis/${p.group}/${p.version}${ns(p)}/${p.plural}`, { labelSelector: p.labelSelector, limit: p.limit }),
+    getAPIResources: (p: { group: string; version: string }) => this.get<V1APIResourceList>(`/apis/${p.group}/${p.version}`),
+  };
+
+  readonly version = { getCode: () => this.get<VersionInfo>('/version') };
+
+  /** API discovery (the groups the server serves). */
+  readonly apis = { getAPIVersions: () => this.get<V1APIGroupList>('/apis') };
 }
 
 /** Default bound on one API request; long enough for a large list on a slow control plane. */

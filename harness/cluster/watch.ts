@@ -1,4 +1,4 @@
-import { Watch } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { describeError } from '../engine/errors.ts';
 import { WATCH_BACKOFF, backoffDelay } from './backoff.ts';
 import type { ClusterSession } from './session.ts';
@@ -86,7 +86,7 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
   };
 
   async function list(): Promise<void> {
-    const res = (await session.objects.list(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, opts.fieldSelector, opts.labelSelector)) as unknown as ListResult<T>;
+    const res = await session.rest.get<ListResult<T>>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
     const seen = new Set<string>();
     for (const item of res.items) {
       const uid = item.metadata?.uid ?? '';

@@ -5,6 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterContext } from '../cluster/context.ts';
 import { isNotFound, type ClusterSession } from '../cluster/session.ts';
+import type { ObjectHeader } from '../cluster/objects.ts';
 import { LABEL_RUN_ID } from '../engine/run-id.ts';
 import { revertError, throwIfAborted } from '../engine/errors.ts';
 import type { UndoSpec } from '../journal/schema.ts';
@@ -30,7 +31,7 @@ export function restorable(obj: object): Record<string, unknown> {
   return copy;
 }
 
-const header = (ref: ObjectRef): KubernetesObject & { metadata: { name: string } } => ({
+const header = (ref: ObjectRef): ObjectHeader => ({
   apiVersion: ref.apiVersion,
   kind: ref.kind,
   metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },

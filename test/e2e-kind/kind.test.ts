@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRun } from '../e2e/helpers.ts';
+import { clients } from '../clients.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'harness/cli/bin.js');
@@ -63,32 +64,32 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
     const { loadKubeConfig } = await import('../../harness/cluster/kubeconfig.ts');
     const { ClusterSession } = await import('../../harness/cluster/session.ts');
     const s = new ClusterSession(loadKubeConfig({ context: `kind-${NAME}` }));
-    const istiod = await s.apps.readNamespacedDeployment({ namespace: 'istio-system', name: 'istiod' });
+    const istiod = await clients(s).apps.readNamespacedDeployment({ namespace: 'istio-system', name: 'istiod' });
     assert.equal(istiod.status?.readyReplicas, 1);
     const ns = 'shakedown-mesh';
     const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels: { 'istio-injection': 'enabled' } } } });
     try {
-      await s.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image, imagePullPolicy: 'IfNotPresent', command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080, name: 'http' }] }] } } });
+      await clients(s).core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'web' }, spec: { containers: [{ name: 'web', image, imagePullPolicy: 'IfNotPresent', command: ['httpd', '-f', '-p', '8080', '-h', '/www'], ports: [{ containerPort: 8080, name: 'http' }] }] } } });
       const deadline = Date.now() + 120_000;
-      let pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
+      let pod = await clients(s).core.readNamespacedPod({ namespace: ns, name: 'web' });
       // On Kubernetes 1.29+ istio-proxy is a native sidecar: an init container that keeps running.
       const proxy = () => [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.name === 'istio-proxy');
       const ready = () => Boolean(proxy()?.ready) && (pod.status?.containerStatuses ?? []).some((c) => c.name === 'web' && c.ready);
       while (!ready() && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 2000));
-        pod = await s.core.readNamespacedPod({ namespace: ns, name: 'web' });
+        pod = await clients(s).core.readNamespacedPod({ namespace: ns, name: 'web' });
       }
       const statuses = () => JSON.stringify([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((c) => ({ name: c.name, ready: c.ready, state: c.state })));
       assert.ok(ready(), `web and its istio-proxy sidecar not Ready: ${statuses()}`);
       const init = pod.status?.initContainerStatuses?.find((c) => c.name === 'istio-init');
       assert.equal(init?.state?.terminated?.exitCode, 0, `istio-init set up its iptables rules: ${statuses()}`);
-      const log = await s.core.readNamespacedPodLog({ namespace: ns, name: 'web', container: 'istio-proxy' });
+      const log = await clients(s).core.readNamespacedPodLog({ namespace: ns, name: 'web', container: 'istio-proxy' });
       assert.doesNotMatch(String(log), /rejected|NACK/i, 'Envoy accepted every update from istiod');
-      const m = (await s.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace: 'istio-system', plural: 'pods' }).catch(() => ({}))) as { items?: { metadata: { name: string }; containers: { usage: { memory: string; cpu: string } }[] }[] };
+      const m = (await clients(s).custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace: 'istio-system', plural: 'pods' }).catch(() => ({}))) as { items?: { metadata: { name: string }; containers: { usage: { memory: string; cpu: string } }[] }[] };
       for (const p of m.items ?? []) console.log(`      ${p.metadata.name}: memory ${p.containers.map((c) => c.usage.memory).join('+')}, cpu ${p.containers.map((c) => c.usage.cpu).join('+')}`);
     } finally {
-      await s.core.deleteNamespace({ name: ns }).catch(() => undefined);
+      await clients(s).core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });
 
@@ -123,10 +124,10 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
     const image = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
     const ns = 'default';
     const labels = { app: 'shakedown-outside' };
-    await s.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shakedown-outside', labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] }] } } } } });
-    const svc = await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'shakedown-outside' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } } });
+    await clients(s).apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'shakedown-outside', labels }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'web', image, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] }] } } } } });
+    const svc = await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'shakedown-outside' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } } });
     const nodePort = svc.spec!.ports![0]!.nodePort!;
-    const nodes = (await s.core.listNode()).items;
+    const nodes = (await clients(s).core.listNode()).items;
     const nodeIp = nodes[0]!.status!.addresses!.find((a) => a.type === 'InternalIP')!.address;
     try {
       const deadline = Date.now() + 120_000;
@@ -142,8 +143,8 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
       const left = await docker(['ps', '-aq', '--filter', `label=${OUTSIDE_CLIENT_LABEL}=true`]);
       assert.equal(String(left.stdout).trim(), '', 'every outside client was removed');
     } finally {
-      await s.core.deleteNamespacedService({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
-      await s.apps.deleteNamespacedDeployment({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+      await clients(s).core.deleteNamespacedService({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
+      await clients(s).apps.deleteNamespacedDeployment({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
     }
   });
 

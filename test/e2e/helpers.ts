@@ -12,6 +12,7 @@ import { loadKubeConfig } from '../../harness/cluster/kubeconfig.ts';
 import { ClusterSession } from '../../harness/cluster/session.ts';
 import { LABEL_RUN_ID } from '../../harness/engine/run-id.ts';
 import { pinned } from '../cluster/versions.ts';
+import { clients } from '../clients.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 
@@ -67,12 +68,12 @@ export function readRun(stdout: string): RunOutput {
 export async function labelledLeft(s: ClusterSession, runId?: string): Promise<string[]> {
   const labelSelector = runId ? `${LABEL_RUN_ID}=${runId}` : LABEL_RUN_ID;
   const left: string[] = [];
-  for (const n of (await s.core.listNamespace({ labelSelector })).items) left.push(`Namespace/${n.metadata?.name}`);
-  for (const p of (await s.core.listPodForAllNamespaces({ labelSelector })).items) left.push(`Pod/${p.metadata?.namespace}/${p.metadata?.name}`);
-  for (const p of (await s.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector })).items) left.push(`PVC/${p.metadata?.namespace}/${p.metadata?.name}`);
-  for (const x of (await s.apps.listStatefulSetForAllNamespaces({ labelSelector })).items) left.push(`StatefulSet/${x.metadata?.namespace}/${x.metadata?.name}`);
-  for (const x of (await s.apps.listDeploymentForAllNamespaces({ labelSelector })).items) left.push(`Deployment/${x.metadata?.namespace}/${x.metadata?.name}`);
-  for (const x of (await s.autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items) left.push(`HPA/${x.metadata?.namespace}/${x.metadata?.name}`);
+  for (const n of (await clients(s).core.listNamespace({ labelSelector })).items) left.push(`Namespace/${n.metadata?.name}`);
+  for (const p of (await clients(s).core.listPodForAllNamespaces({ labelSelector })).items) left.push(`Pod/${p.metadata?.namespace}/${p.metadata?.name}`);
+  for (const p of (await clients(s).core.listPersistentVolumeClaimForAllNamespaces({ labelSelector })).items) left.push(`PVC/${p.metadata?.namespace}/${p.metadata?.name}`);
+  for (const x of (await clients(s).apps.listStatefulSetForAllNamespaces({ labelSelector })).items) left.push(`StatefulSet/${x.metadata?.namespace}/${x.metadata?.name}`);
+  for (const x of (await clients(s).apps.listDeploymentForAllNamespaces({ labelSelector })).items) left.push(`Deployment/${x.metadata?.namespace}/${x.metadata?.name}`);
+  for (const x of (await clients(s).autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items) left.push(`HPA/${x.metadata?.namespace}/${x.metadata?.name}`);
   return left;
 }
 
@@ -84,8 +85,8 @@ export type StatefulSetVariant = 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir
  * "existing workload" a game day would name. `labels` let the test's cleanup find it.
  */
 export async function deployUserStatefulSet(s: ClusterSession, ns: string, name: string, variant: StatefulSetVariant, labels: Record<string, string>): Promise<string> {
-  await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
-  await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
+  await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
+  await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
   const sts: V1StatefulSet = {
     metadata: { name, labels },
     spec: {
@@ -117,10 +118,10 @@ export async function deployUserStatefulSet(s: ClusterSession, ns: string, name:
       ...(variant === 'pvc-deleted-on-scale-down' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } } : {}),
     },
   };
-  await s.apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
+  await clients(s).apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
   await waitFor(
     async () => {
-      const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+      const x = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
       return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
     },
     { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },

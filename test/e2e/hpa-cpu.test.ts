@@ -12,6 +12,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+import { clients } from '../clients.ts';
 
 /** Counts sha256sum processes in a pod from /proc (the image needs no pgrep). */
 async function loadProcesses(s: ClusterSession, namespace: string, pod: string): Promise<number> {
@@ -44,14 +45,14 @@ describe('e2e: hpa-cpu', function () {
   /** A Deployment (+ HPA) of the test's own: the "existing workload" a user would name. */
   async function deployTarget(name: string, withRequests: boolean): Promise<string> {
     const ns = `sd-e2e-${name}-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const container: V1Container = { name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"] };
     if (withRequests) container.resources = { requests: { cpu: '100m' }, limits: { cpu: '200m' } };
-    await s.apps.createNamespacedDeployment({
+    await clients(s).apps.createNamespacedDeployment({
       namespace: ns,
       body: { metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, ...labels } }, spec: { terminationGracePeriodSeconds: 5, containers: [container] } } } },
     });
-    await s.autoscaling.createNamespacedHorizontalPodAutoscaler({
+    await clients(s).autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns,
       body: {
         metadata: { name, labels },
@@ -116,10 +117,10 @@ describe('e2e: hpa-cpu', function () {
     const run = readRun(r.stdout);
     assert.equal(run.journal.verdict.reason, 'SIGTERM');
     assert.ok(run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
-    const pods = (await s.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=busy' })).items.filter((p) => p.status?.phase === 'Running');
+    const pods = (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: 'app=busy' })).items.filter((p) => p.status?.phase === 'Running');
     assert.ok(pods.length >= 1);
     for (const p of pods) assert.equal(await loadProcesses(s, ns, p.metadata!.name!), 0, `sha256sum left in ${p.metadata?.name}`);
-    const hpa = await s.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'busy', namespace: ns });
+    const hpa = await clients(s).autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'busy', namespace: ns });
     assert.equal(hpa.status?.currentReplicas, 1);
   });
 });

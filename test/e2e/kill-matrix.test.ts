@@ -11,6 +11,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+import { clients } from '../clients.ts';
 
 const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
@@ -55,7 +56,7 @@ describe('e2e: kill matrix (statefulset-identity on a user StatefulSet)', functi
       assert.equal(run.journal.verdict.kind, 'aborted');
       assert.ok([...run.journal.rollbacks, ...run.journal.teardowns].every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
       assert.ok(run.journal.changes.every((c) => c.status === 'undone'), JSON.stringify(run.journal.changes));
-      const sts = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+      const sts = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
       assert.equal(sts.spec?.replicas, 2);
       assert.equal(sts.status?.readyReplicas, 2, 'replicas restored and Ready once the CLI exits');
       for (const pod of [`${name}-0`, `${name}-1`]) {

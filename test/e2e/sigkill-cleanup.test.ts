@@ -13,6 +13,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { IMAGE, deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, session, shakedown } from './helpers.ts';
+import { clients } from '../clients.ts';
 
 async function loadProcesses(s: ClusterSession, namespace: string, pod: string): Promise<number> {
   const script = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = sha256sum ] && n=$((n+1)); done; echo $n';
@@ -70,13 +71,13 @@ describe('e2e: SIGKILL during the fault, then cleanup --run-id', function () {
     const runId = await killDuring(
       ['statefulset-identity', '--set', `statefulset=${name}`, '--set', `namespace=${ns}`],
       /step=scale-down-and-up started/,
-      async () => (await s.apps.readNamespacedStatefulSet({ name, namespace: ns })).spec?.replicas === 1,
+      async () => (await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns })).spec?.replicas === 1,
     );
     const out = await cleanup(runId);
     assert.match(out, /back to 2 replica\(s\)/);
     await waitFor(
       async () => {
-        const x = await s.apps.readNamespacedStatefulSet({ name, namespace: ns });
+        const x = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
         return x.spec?.replicas === 2 && x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status);
       },
       { what: `${name} back to 2 Ready replicas`, timeoutMs: 180_000, intervalMs: 1000 },
@@ -91,18 +92,18 @@ describe('e2e: SIGKILL during the fault, then cleanup --run-id', function () {
   it('hpa-cpu on a user Deployment, killed while the load runs: no load process alive, nothing labelled left', async () => {
     const name = `skh-${testId.slice(0, 5)}`;
     const ns = `sd-e2e-${name}-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const container: V1Container = { name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"], resources: { requests: { cpu: '100m' }, limits: { cpu: '200m' } } };
-    await s.apps.createNamespacedDeployment({
+    await clients(s).apps.createNamespacedDeployment({
       namespace: ns,
       body: { metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, ...labels } }, spec: { terminationGracePeriodSeconds: 5, containers: [container] } } } },
     });
-    await s.autoscaling.createNamespacedHorizontalPodAutoscaler({
+    await clients(s).autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns,
       body: { metadata: { name, labels }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } },
     });
     const runId = await killDuring(['hpa-cpu', '--set', `target=${name}`, '--set', `namespace=${ns}`, '--set', 'sampleEvery=5s'], /load running in/);
-    const running = async () => (await s.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+    const running = async () => (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
     const before = await running();
     assert.ok((await Promise.all(before.map((p) => loadProcesses(s, ns, p.metadata!.name!)))).some((n) => n > 0), 'the load outlived the SIGKILLed run');
     const out = await cleanup(runId);

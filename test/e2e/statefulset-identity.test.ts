@@ -10,6 +10,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { IMAGE, deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown, type StatefulSetVariant } from './helpers.ts';
+import { clients } from '../clients.ts';
 
 describe('e2e: statefulset-identity', function () {
   this.timeout(600_000);
@@ -72,12 +73,12 @@ describe('e2e: statefulset-identity', function () {
     const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-refused-${testId}`, '--set', 'batch=2']);
     assert.equal(r.exitCode, 2);
     assert.match(r.stderr, /parameter "batch": is 2, but podManagementPolicy is OrderedReady/);
-    await assert.rejects(s.core.readNamespace({ name: `sd-e2e-refused-${testId}` }), (err: { code?: number }) => err.code === 404);
+    await assert.rejects(clients(s).core.readNamespace({ name: `sd-e2e-refused-${testId}` }), (err: { code?: number }) => err.code === 404);
   });
 
   it('reports the data-loss risk when the StatefulSet deletes claims on scale-down, and keeps the claim (exit 1)', async () => {
     const ns = await deployTarget('shrinks', 'pvc-deleted-on-scale-down');
-    const claimBefore = await s.core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
+    const claimBefore = await clients(s).core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
     const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=shrinks', '--set', `namespace=${ns}`, '--set', 'ordinals=[0]', '--report-dir', reports]);
     const run = readRun(r.stdout);
     assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
@@ -86,7 +87,7 @@ describe('e2e: statefulset-identity', function () {
     const finding = run.journal.checks.find((c) => c.name === 'rescale-keeps-claim')!;
     assert.match(finding.observed, /whenScaled: Delete\): data-shrinks-1 and its data would not survive a scale-down\. Not scaled/);
     // Not scaled: the claim and its data are still there, the StatefulSet at 2 replicas.
-    const claimAfter = await s.core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
+    const claimAfter = await clients(s).core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
     assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
     assert.ok(!run.journal.events.some((e) => e.type === 'scaled'), 'the StatefulSet was scaled');
     // The pod-deletion part still held: the finding is exactly the claim policy.
@@ -128,7 +129,7 @@ describe('e2e: statefulset-identity', function () {
     const run = readRun(r.stdout);
     assert.equal(run.journal.verdict.kind, 'aborted');
     assert.ok(run.journal.rollbacks.length > 0 && run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
-    const sts = await s.apps.readNamespacedStatefulSet({ name: 'interrupted', namespace: ns });
+    const sts = await clients(s).apps.readNamespacedStatefulSet({ name: 'interrupted', namespace: ns });
     assert.equal(sts.status?.readyReplicas, 2, 'replicas restored and Ready once the CLI exits');
     assert.deepEqual(await labelledLeft(s, run.journal.runId), []);
   });

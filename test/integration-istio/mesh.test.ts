@@ -16,6 +16,7 @@ import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { pinned } from '../cluster/versions.ts';
 import { kubeconfigOrSkip, session } from '../e2e/helpers.ts';
 import { deleteNamespaceAndWait } from '../integration/namespace.ts';
+import { clients } from '../clients.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ISTIO_NS = 'istio-system';
@@ -108,7 +109,7 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
   function podReady(ns: string, name: string, timeoutMs: number): Promise<k8s.V1Pod> {
     return waitFor(
       async () => {
-        const pod = await s.core.readNamespacedPod({ name, namespace: ns });
+        const pod = await clients(s).core.readNamespacedPod({ name, namespace: ns });
         return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? done(pod) : notYet(pod.status?.phase);
       },
       { what: `pod ${ns}/${name} Ready`, timeoutMs, retryErrors: true },
@@ -141,14 +142,14 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
     };
     const t0 = Date.now();
     try {
-      await s.custom.replaceNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', name: 'default', body: { ...body, metadata: { ...body.metadata, resourceVersion: await paVersion() } } });
+      await clients(s).custom.replaceNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', name: 'default', body: { ...body, metadata: { ...body.metadata, resourceVersion: await paVersion() } } });
     } catch {
-      await s.custom.createNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', body });
+      await clients(s).custom.createNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', body });
     }
     return t0;
   }
   async function paVersion(): Promise<string> {
-    const pa = (await s.custom.getNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', name: 'default' })) as { metadata: { resourceVersion: string } };
+    const pa = (await clients(s).custom.getNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications', name: 'default' })) as { metadata: { resourceVersion: string } };
     return pa.metadata.resourceVersion;
   }
 
@@ -180,24 +181,24 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
   before(async function () {
     kubeconfigOrSkip(this);
     s = session();
-    const d = await s.apps.readNamespacedDeployment({ name: 'istiod', namespace: ISTIO_NS }).catch(() => undefined);
+    const d = await clients(s).apps.readNamespacedDeployment({ name: 'istiod', namespace: ISTIO_NS }).catch(() => undefined);
     if (!d) {
       console.warn(`[istio] no istiod in ${ISTIO_NS}; skipping (run npm run cluster:istio)`);
       this.skip();
     }
-    await s.core.createNamespace({ body: { metadata: { name: mesh, labels: { ...labels, 'istio-injection': 'enabled' } } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: mesh, labels: { ...labels, 'istio-injection': 'enabled' } } } });
     created.push(mesh);
-    await s.core.createNamespace({ body: { metadata: { name: plain, labels } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: plain, labels } } });
     created.push(plain);
     for (const [ns, sa] of [[mesh, 'server'], [mesh, 'client'], [plain, 'outsider']] as const) {
-      await waitFor(async () => ((await s.core.readNamespacedServiceAccount({ name: 'default', namespace: ns })) ? done(true) : notYet()), { what: `ServiceAccount ${ns}/default`, timeoutMs: 30_000, retryErrors: true });
-      await s.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: sa, labels } } });
+      await waitFor(async () => ((await clients(s).core.readNamespacedServiceAccount({ name: 'default', namespace: ns })) ? done(true) : notYet()), { what: `ServiceAccount ${ns}/default`, timeoutMs: 30_000, retryErrors: true });
+      await clients(s).core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: sa, labels } } });
     }
-    await s.core.createNamespacedPod({ namespace: mesh, body: podBody('server', 'server', ECHO_SERVER, { ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }) });
-    await s.core.createNamespacedPod({ namespace: mesh, body: podBody('client', 'client', IDLE) });
-    await s.core.createNamespacedPod({ namespace: plain, body: podBody('outsider', 'outsider', IDLE) });
+    await clients(s).core.createNamespacedPod({ namespace: mesh, body: podBody('server', 'server', ECHO_SERVER, { ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }) });
+    await clients(s).core.createNamespacedPod({ namespace: mesh, body: podBody('client', 'client', IDLE) });
+    await clients(s).core.createNamespacedPod({ namespace: plain, body: podBody('outsider', 'outsider', IDLE) });
     // Port name `http` declares the protocol, so the sidecars treat the traffic as HTTP.
-    const svc = await s.core.createNamespacedService({
+    const svc = await clients(s).core.createNamespacedService({
       namespace: mesh,
       body: { metadata: { name: 'server', labels }, spec: { type: 'NodePort', selector: { app: 'server' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
     });
@@ -209,25 +210,25 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
     if (this.currentTest?.state !== 'failed' || !s) return;
     // What the mesh said: istiod's and the server sidecar's last lines.
     const tails: string[] = [];
-    const pods = await s.core.listNamespacedPod({ namespace: ISTIO_NS, labelSelector: 'app=istiod' }).catch(() => undefined);
+    const pods = await clients(s).core.listNamespacedPod({ namespace: ISTIO_NS, labelSelector: 'app=istiod' }).catch(() => undefined);
     for (const p of pods?.items ?? []) {
-      tails.push(`===== istiod ${p.metadata?.name} =====\n${await s.core.readNamespacedPodLog({ name: p.metadata!.name!, namespace: ISTIO_NS, tailLines: 40 }).catch((e: Error) => e.message)}`);
+      tails.push(`===== istiod ${p.metadata?.name} =====\n${await clients(s).core.readNamespacedPodLog({ name: p.metadata!.name!, namespace: ISTIO_NS, tailLines: 40 }).catch((e: Error) => e.message)}`);
     }
-    tails.push(`===== ${mesh}/server istio-proxy =====\n${await s.core.readNamespacedPodLog({ name: 'server', namespace: mesh, container: 'istio-proxy', tailLines: 40 }).catch((e: Error) => e.message)}`);
+    tails.push(`===== ${mesh}/server istio-proxy =====\n${await clients(s).core.readNamespacedPodLog({ name: 'server', namespace: mesh, container: 'istio-proxy', tailLines: 40 }).catch((e: Error) => e.message)}`);
     console.error(`\n[istio] "${this.currentTest.fullTitle()}" failed:\n${tails.join('\n')}\n`);
   });
 
   after(async function () {
     if (!s) return;
     this.timeout(240_000);
-    for (const ns of created) await deleteNamespaceAndWait(s.core, ns, 180_000);
+    for (const ns of created) await deleteNamespaceAndWait(clients(s).core, ns, 180_000);
   });
 
   it('runs istiod from the locally built pilot image, Ready, serving the PeerAuthentication API', async function () {
-    const d = await s.apps.readNamespacedDeployment({ name: 'istiod', namespace: ISTIO_NS });
+    const d = await clients(s).apps.readNamespacedDeployment({ name: 'istiod', namespace: ISTIO_NS });
     assert.ok((d.status?.readyReplicas ?? 0) >= 1, 'istiod has a Ready replica');
     assert.equal(d.spec?.template.spec?.containers[0]?.image, PILOT_IMAGE);
-    await s.custom.listNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications' });
+    await clients(s).custom.listNamespacedCustomObject({ group: 'security.istio.io', version: 'v1', namespace: mesh, plural: 'peerauthentications' });
   });
 
   it('injects the Envoy sidecar into a pod of a labelled namespace, and the pod becomes Ready', async function () {
@@ -328,7 +329,7 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
   describe('a configuration Envoy rejects', function () {
     it('makes a configuration Envoy rejects visible: Istio\'s ALPN filter, which upstream Envoy lacks', async function () {
       // What PILOT_ENABLE_ALPN_FILTER=false keeps out, put back into one pod's listeners.
-      await s.core.createNamespacedPod({ namespace: mesh, body: podBody('nacked', 'default', IDLE) });
+      await clients(s).core.createNamespacedPod({ namespace: mesh, body: podBody('nacked', 'default', IDLE) });
       await podReady(mesh, 'nacked', 120_000);
       const filter = {
         apiVersion: 'networking.istio.io/v1alpha3',
@@ -347,16 +348,16 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
         },
       };
       const ef = { group: 'networking.istio.io', version: 'v1alpha3', namespace: mesh, plural: 'envoyfilters' };
-      await s.custom.createNamespacedCustomObject({ ...ef, body: filter });
+      await clients(s).custom.createNamespacedCustomObject({ ...ef, body: filter });
       const nack = await waitFor(async () => {
         const x = await xdsHealth('nacked');
         return x.rejected.some(([k]) => k === 'listener_manager.lds.update_rejected') && x.istiod['Listener'] === 'ERROR' ? done(x) : notYet(x);
       }, { what: 'the NACK in Envoy\'s counters and in istioctl proxy-status', timeoutMs: 30_000, retryErrors: true });
       assert.ok(nack.rejected.length > 0);
-      const log = await s.core.readNamespacedPodLog({ name: 'nacked', namespace: mesh, container: 'istio-proxy', tailLines: 200 });
+      const log = await clients(s).core.readNamespacedPodLog({ name: 'nacked', namespace: mesh, container: 'istio-proxy', tailLines: 200 });
       assert.match(log, /Didn't find a registered implementation for 'istio\.alpn'/);
       // Without the filter the next push is accepted again.
-      await s.custom.deleteNamespacedCustomObject({ ...ef, name: 'istio-alpn' });
+      await clients(s).custom.deleteNamespacedCustomObject({ ...ef, name: 'istio-alpn' });
       await waitFor(async () => {
         const x = await xdsHealth('nacked');
         return allSynced(x.istiod) ? done(x) : notYet(x);

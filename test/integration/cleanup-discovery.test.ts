@@ -10,6 +10,7 @@ import { RunLease } from '../../harness/cluster/lease.ts';
 import { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId, runLabels } from '../../harness/engine/run-id.ts';
 import { deleteNamespaceAndWait } from './namespace.ts';
+import { clients } from '../clients.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 
@@ -25,17 +26,17 @@ describe('cleanup through API discovery', function () {
     if (!kubeconfig) this.skip();
     process.env['KUBECONFIG'] = kubeconfig;
     session = new ClusterSession(loadKubeConfig());
-    await session.core.createNamespace({ body: { metadata: { name: ns } } });
+    await clients(session).core.createNamespace({ body: { metadata: { name: ns } } });
   });
   after(async () => {
-    if (session) await deleteNamespaceAndWait(session.core, ns, 60_000);
+    if (session) await deleteNamespaceAndWait(clients(session).core, ns, 60_000);
   });
 
   async function leaveObjects(runId: string) {
     const labels = runLabels(runId, 'statefulset-identity');
-    await session.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: `sa-${runId}`, labels } } });
-    await session.objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `role-${runId}`, namespace: ns, labels }, rules: [] } as never);
-    await session.objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `shakedown-it-${runId}`, labels }, rules: [] } as never);
+    await clients(session).core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: `sa-${runId}`, labels } } });
+    await clients(session).objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: `role-${runId}`, namespace: ns, labels }, rules: [] } as never);
+    await clients(session).objects.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `shakedown-it-${runId}`, labels }, rules: [] } as never);
   }
 
   it('deletes labelled objects of kinds outside the old list, namespaced and cluster-scoped', async () => {
@@ -45,7 +46,7 @@ describe('cleanup through API discovery', function () {
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     for (const ref of [`ServiceAccount/${ns}/sa-${runId}`, `Role/${ns}/role-${runId}`, `ClusterRole/shakedown-it-${runId}`]) assert.match(r.stdout, new RegExp(`^deleted ${ref}$`, 'm'));
     assert.match(r.stdout, /3 object\(s\) deleted, none left/);
-    await assert.rejects(session.core.readNamespacedServiceAccount({ name: `sa-${runId}`, namespace: ns }), (e: { code?: number }) => e.code === 404);
+    await assert.rejects(clients(session).core.readNamespacedServiceAccount({ name: `sa-${runId}`, namespace: ns }), (e: { code?: number }) => e.code === 404);
   });
 
   it('leaves a live run alone (--run-id refused, exit 3) unless --force', async () => {
@@ -57,7 +58,7 @@ describe('cleanup through API discovery', function () {
       const refused = await cli(['cleanup', '--run-id', runId]);
       assert.equal(refused.exitCode, 3, refused.stdout + refused.stderr);
       assert.match(refused.stderr, new RegExp(`run ${runId} is live .*pass --force`));
-      await session.core.readNamespacedServiceAccount({ name: `sa-${runId}`, namespace: ns }); // still there
+      await clients(session).core.readNamespacedServiceAccount({ name: `sa-${runId}`, namespace: ns }); // still there
       const forced = await cli(['cleanup', '--run-id', runId, '--force']);
       assert.equal(forced.exitCode, 0, forced.stdout + forced.stderr);
       assert.match(forced.stdout, /4 object\(s\) deleted, none left/, 'three objects and the Lease');

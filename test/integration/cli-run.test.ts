@@ -14,6 +14,7 @@ import { loadKubeConfig } from '../../harness/cluster/kubeconfig.ts';
 import { ClusterSession } from '../../harness/cluster/session.ts';
 import { LABEL_RUN_ID } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { clients } from '../clients.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 
@@ -31,12 +32,12 @@ describe('shakedown run against the local control plane', function () {
     session = new ClusterSession(loadKubeConfig());
     reports = mkdtempSync(join(tmpdir(), 'shakedown-it-reports-'));
     // A class that binds nothing: enough for preflight; the claims stay Pending.
-    await session.storage.createStorageClass({ body: { metadata: { name: storageClass }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' } });
+    await clients(session).storage.createStorageClass({ body: { metadata: { name: storageClass }, provisioner: 'kubernetes.io/no-provisioner', volumeBindingMode: 'WaitForFirstConsumer' } });
   });
 
   after(async () => {
     if (!session) return;
-    await session.storage.deleteStorageClass({ name: storageClass });
+    await clients(session).storage.deleteStorageClass({ name: storageClass });
     rmSync(reports, { recursive: true, force: true });
   });
 
@@ -58,8 +59,8 @@ describe('shakedown run against the local control plane', function () {
     JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as { runId: string; status: string; verdict: { kind: string; reason?: string }; phases: { phase: string }[]; rollbacks: { name: string; status: string }[]; teardowns: { name: string; status: string }[] };
 
   async function nothingLeft(runId: string) {
-    const left = await session.core.listNamespace({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
-    const pvcs = await session.core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
+    const left = await clients(session).core.listNamespace({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
+    const pvcs = await clients(session).core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
     assert.equal(left.items.length + pvcs.items.length, 0, 'objects labelled with the run id are left behind');
   }
 

@@ -13,6 +13,7 @@ import { newRunId, runLabels } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { loadManifestFile } from '../../harness/manifests/load.ts';
 import statefulsetIdentity from '../../experiments/statefulset-identity/experiment.ts';
+import { clients } from '../clients.ts';
 
 describe('harness cluster layer on the local control plane', function () {
   const runId = newRunId();
@@ -36,7 +37,7 @@ describe('harness cluster layer on the local control plane', function () {
   it('creates the namespace once, labelled, and reports an existing one as not created', async () => {
     assert.deepEqual(await ensureNamespace(session, ns, labels), { created: true });
     assert.deepEqual(await ensureNamespace(session, ns, labels), { created: false });
-    const got = await session.core.readNamespace({ name: ns });
+    const got = await clients(session).core.readNamespace({ name: ns });
     assert.equal(got.metadata?.labels?.['shakedown.io/run-id'], runId);
   });
 
@@ -48,7 +49,7 @@ describe('harness cluster layer on the local control plane', function () {
     const applied = await applyObjects(session, objects, labels);
     assert.ok(session.requests.total > before, 'requests are counted');
     assert.deepEqual(applied.map((o) => o.kind), ['Service', 'StatefulSet', 'Service']);
-    const sts = await session.apps.readNamespacedStatefulSet({ name: 'shakedown-web', namespace: ns });
+    const sts = await clients(session).apps.readNamespacedStatefulSet({ name: 'shakedown-web', namespace: ns });
     assert.equal(sts.metadata?.labels?.['shakedown.io/run-id'], runId);
     assert.equal(sts.spec?.template.metadata?.labels?.['shakedown.io/run-id'], runId);
     assert.ok(sts.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply'), 'managed by a server-side apply');
@@ -56,7 +57,7 @@ describe('harness cluster layer on the local control plane', function () {
     // Pending (OrderedReady: web-1 and its claim wait until web-0 is Ready, which needs a node).
     const claims = await waitFor(
       async () => {
-        const pvcs = (await session.core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: `shakedown.io/run-id=${runId}` })).items;
+        const pvcs = (await clients(session).core.listNamespacedPersistentVolumeClaim({ namespace: ns, labelSelector: `shakedown.io/run-id=${runId}` })).items;
         return pvcs.length >= 1 ? done(pvcs.map((p) => p.metadata?.name).sort()) : notYet(pvcs.length);
       },
       { what: 'a labelled PVC', timeoutMs: 60_000 },
@@ -79,7 +80,7 @@ describe('harness cluster layer on the local control plane', function () {
     try {
       await waitFor(() => (handle.reconnects >= 2 ? done(undefined) : notYet(handle.reconnects)), { what: 'two server-side closes', timeoutMs: 20_000 });
       const t0 = Date.now();
-      await session.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-reconnect', labels }, data: { a: '1' } } });
+      await clients(session).core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after-reconnect', labels }, data: { a: '1' } } });
       const added = await waitFor(
         () => {
           const e = events.find((x) => x.type === 'ADDED' && x.object.metadata?.name === 'after-reconnect');
@@ -88,7 +89,7 @@ describe('harness cluster layer on the local control plane', function () {
         { what: 'ADDED event after reconnects', timeoutMs: 15_000 },
       );
       assert.ok(added.receivedAtMs >= t0, 'stamped on arrival');
-      await session.core.deleteNamespacedConfigMap({ name: 'after-reconnect', namespace: ns });
+      await clients(session).core.deleteNamespacedConfigMap({ name: 'after-reconnect', namespace: ns });
       await waitFor(() => (events.some((x) => x.type === 'DELETED') ? done(undefined) : notYet()), { what: 'DELETED event', timeoutMs: 15_000 });
       assert.equal(events.filter((x) => x.object.metadata?.name === 'after-reconnect' && x.type === 'ADDED').length, 1, 'no duplicate ADDED across reconnects');
     } finally {
@@ -101,7 +102,7 @@ describe('harness cluster layer on the local control plane', function () {
     const r = await deleteByLabel(session, { runId, timeoutMs: 120_000 });
     assert.ok(r.deleted.includes('StatefulSet/' + ns + '/shakedown-web'), r.deleted.join(', '));
     assert.ok(r.deleted.includes('Namespace/' + ns), r.deleted.join(', '));
-    const left = await session.core.listNamespace({ labelSelector: `shakedown.io/run-id=${runId}` });
+    const left = await clients(session).core.listNamespace({ labelSelector: `shakedown.io/run-id=${runId}` });
     assert.equal(left.items.length, 0);
   });
 });

@@ -19,6 +19,7 @@ import { LABEL_RUN_ID, newRunId } from '../../harness/engine/run-id.ts';
 import { pinned } from '../cluster/versions.ts';
 import { deleteNamespaceAndWait } from './namespace.ts';
 import { waitFor } from './wait.ts';
+import { clients } from '../clients.ts';
 
 const BIN = fileURLToPath(new URL('../../harness/cli/bin.js', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/crashing-run.ts', import.meta.url));
@@ -38,13 +39,13 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     if (!kubeconfig) this.skip();
     process.env['KUBECONFIG'] = kubeconfig;
     session = new ClusterSession(loadKubeConfig());
-    const nodes = await session.core.listNode();
+    const nodes = await clients(session).core.listNode();
     if (!nodes.items.some((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) this.skip();
     reports = mkdtempSync(join(tmpdir(), 'shakedown-it-crash-'));
     // The "user's" workload: not labelled by shakedown, so only recorded changes can restore it.
-    await session.core.createNamespace({ body: { metadata: { name: ns } } });
-    await session.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings', labels: { team: 'orders' } }, data: { mode: 'PERMISSIVE' } } });
-    await session.apps.createNamespacedStatefulSet({
+    await clients(session).core.createNamespace({ body: { metadata: { name: ns } } });
+    await clients(session).core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'settings', labels: { team: 'orders' } }, data: { mode: 'PERMISSIVE' } } });
+    await clients(session).apps.createNamespacedStatefulSet({
       namespace: ns,
       body: {
         metadata: { name: 'web' },
@@ -64,12 +65,12 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
         },
       },
     });
-    await waitFor(async () => ((await session.apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas ?? 0) === 3, { what: 'StatefulSet web with 3 Ready replicas', timeoutMs: 120_000 });
+    await waitFor(async () => ((await clients(session).apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas ?? 0) === 3, { what: 'StatefulSet web with 3 Ready replicas', timeoutMs: 120_000 });
   });
 
   after(async () => {
     if (!session) return;
-    await deleteNamespaceAndWait(session.core, ns, 120_000);
+    await deleteNamespaceAndWait(clients(session).core, ns, 120_000);
     rmSync(reports, { recursive: true, force: true });
   });
 
@@ -90,8 +91,8 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     await waitFor(() => out().includes('CHANGED'), { what: `the crashing run to make its changes (output: ${out()})`, timeoutMs: 120_000 });
 
     // The damage is real.
-    assert.equal((await session.apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 2);
-    assert.equal((await session.core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).data?.['mode'], 'STRICT');
+    assert.equal((await clients(session).apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 2);
+    assert.equal((await clients(session).core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).data?.['mode'], 'STRICT');
     assert.match(await processes(), /^timeout 300 sha256sum \/dev\/zero $/m);
     const [lease] = await listRunLeases(session, runId);
     assert.ok(lease, 'the live run holds a Lease');
@@ -101,7 +102,7 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     const second = await cli(['run', 'statefulset-identity', '--set', `namespace=${ns}`, '--set', 'statefulset=web', '--report-dir', reports]);
     assert.equal(second.exitCode, 3, second.stdout + second.stderr);
     assert.match(second.stderr, new RegExp(`refused: another run \\(${runId}, held by .*\\) is live against statefulset-identity on ${ns}/web`));
-    assert.equal((await session.apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 2, 'the refused run touched nothing');
+    assert.equal((await clients(session).apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 2, 'the refused run touched nothing');
 
     // Cleanup of a live run is refused too.
     const early = await cli(['cleanup', '--run-id', runId]);
@@ -119,18 +120,18 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     assert.match(r.stdout, /5 recorded change\(s\) \(from Lease default\//);
     assert.match(r.stdout, /cleanup: 5 change\(s\) undone \(0 already as before, 0 on targets gone\), 2 object\(s\) deleted, none left/);
 
-    assert.equal((await session.apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 3, 'replicas back to 3');
-    const settings = await session.core.readNamespacedConfigMap({ name: 'settings', namespace: ns });
+    assert.equal((await clients(session).apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 3, 'replicas back to 3');
+    const settings = await clients(session).core.readNamespacedConfigMap({ name: 'settings', namespace: ns });
     assert.deepEqual(settings.data, { mode: 'PERMISSIVE' });
     assert.deepEqual(settings.metadata?.labels, { team: 'orders' });
-    await assert.rejects(session.core.readNamespacedConfigMap({ name: 'policy', namespace: ns }), (e: { code?: number }) => e.code === 404);
+    await assert.rejects(clients(session).core.readNamespacedConfigMap({ name: 'policy', namespace: ns }), (e: { code?: number }) => e.code === 404);
     const ls = await execInPod(session, { namespace: ns, pod: 'web-0', container: 'app', command: ['ls', '/data'], timeoutMs: 20_000 });
     assert.doesNotMatch(ls.stdout, /shakedown-token/);
     assert.doesNotMatch(await processes(), /sha256sum/, 'no load process alive');
-    const leftCm = await session.core.listConfigMapForAllNamespaces({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
+    const leftCm = await clients(session).core.listConfigMapForAllNamespaces({ labelSelector: `${LABEL_RUN_ID}=${runId}` });
     assert.equal(leftCm.items.length, 0, 'nothing labelled left');
     assert.equal((await listRunLeases(session, runId)).length, 0, 'the Lease is gone');
-    await waitFor(async () => ((await session.apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas ?? 0) === 3, { what: 'web back to 3 Ready', timeoutMs: 120_000 });
+    await waitFor(async () => ((await clients(session).apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas ?? 0) === 3, { what: 'web back to 3 Ready', timeoutMs: 120_000 });
 
     // Idempotent: a second cleanup finds nothing to do.
     const again = await cli(['cleanup', '--run-id', runId]);
@@ -146,7 +147,7 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     await child;
     // Lose the Lease (e.g. someone deleted it): the journal on disk still has every change.
     const [lease] = await listRunLeases(session, runId);
-    await session.coordination.deleteNamespacedLease({ name: lease?.metadata?.name ?? '', namespace: LEASE_NAMESPACE });
+    await clients(session).coordination.deleteNamespacedLease({ name: lease?.metadata?.name ?? '', namespace: LEASE_NAMESPACE });
     assert.ok(readdirSync(reports).some((d) => d.endsWith(runId)));
     const journal = JSON.parse(readFileSync(join(reports, `run-statefulset-identity-${runId}`, 'journal.json'), 'utf8')) as { changes: unknown[] };
     assert.equal(journal.changes.length, 5);
@@ -154,8 +155,8 @@ describe('cleanup --run-id after SIGKILL, and the run Lease', function () {
     const r = await cli(['cleanup', '--run-id', runId, '--report-dir', reports]);
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /5 recorded change\(s\) \(from .*journal\.json\)/);
-    assert.equal((await session.apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 3);
-    assert.equal((await session.core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).data?.['mode'], 'PERMISSIVE');
+    assert.equal((await clients(session).apps.readNamespacedStatefulSetScale({ name: 'web', namespace: ns })).spec?.replicas, 3);
+    assert.equal((await clients(session).core.readNamespacedConfigMap({ name: 'settings', namespace: ns })).data?.['mode'], 'PERMISSIVE');
     assert.doesNotMatch(await processes(), /sha256sum/);
   });
 });

@@ -11,6 +11,7 @@ import { ClusterSession } from '../../harness/cluster/session.ts';
 import { watchResilient, type WatchEvent } from '../../harness/cluster/watch.ts';
 import { deleteNamespaceAndWait } from './namespace.ts';
 import { waitFor } from './wait.ts';
+import { clients } from '../clients.ts';
 
 describe('watch backoff when the API server goes away', function () {
   this.timeout(120_000);
@@ -49,13 +50,13 @@ describe('watch backoff when the API server goes away', function () {
     process.env['KUBECONFIG'] = kc;
     direct = new ClusterSession(loadKubeConfig());
     upstream = new URL(direct.server);
-    await direct.core.createNamespace({ body: { metadata: { name: ns } } });
+    await clients(direct).core.createNamespace({ body: { metadata: { name: ns } } });
     await openRelay();
     port = (relay!.address() as { port: number }).port;
   });
   after(async () => {
     await closeRelay();
-    if (direct) await deleteNamespaceAndWait(direct.core, ns, 60_000);
+    if (direct) await deleteNamespaceAndWait(clients(direct).core, ns, 60_000);
   });
 
   it('backs off, journals the gap once at each end, and resumes with what changed meanwhile', async () => {
@@ -72,12 +73,12 @@ describe('watch backoff when the API server goes away', function () {
       onNotice: (text) => notices.push({ at: Date.now(), text }),
     });
     try {
-      await direct.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' } } });
+      await clients(direct).core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' } } });
       await waitFor(() => events.some((e) => e.object.metadata?.name === 'before'), { what: 'the watch to see "before"', timeoutMs: 20_000 });
       const watchesBefore = viaRelay.requests.byVerb['WATCH'] ?? 0;
 
       await closeRelay();
-      await direct.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'during' } } });
+      await clients(direct).core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'during' } } });
       await new Promise((r) => setTimeout(r, 6000));
       await openRelay();
       await waitFor(() => events.some((e) => e.object.metadata?.name === 'during'), { what: 'the watch to deliver what changed during the gap', timeoutMs: 30_000 });

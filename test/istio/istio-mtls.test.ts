@@ -12,6 +12,7 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown, type RunOutput } from '../e2e/helpers.ts';
+import { clients } from '../clients.ts';
 
 const PA = { group: 'security.istio.io', version: 'v1', plural: 'peerauthentications' } as const;
 interface Pa {
@@ -31,14 +32,14 @@ describe('istio: istio-mtls end to end', function () {
   before(async function () {
     kubeconfigOrSkip(this);
     s = session();
-    const istiod = await s.apps.readNamespacedDeployment({ name: 'istiod', namespace: 'istio-system' }).catch(() => undefined);
+    const istiod = await clients(s).apps.readNamespacedDeployment({ name: 'istiod', namespace: 'istio-system' }).catch(() => undefined);
     if (!istiod?.status?.readyReplicas) throw new Error('istiod is not Ready in istio-system: this tier needs the Istio layer (npm run cluster:istio)');
     reports = mkdtempSync(join(tmpdir(), 'shakedown-istio-'));
   });
 
   after(async function () {
     if (!s) return;
-    for (const p of userPolicies) await s.custom.deleteNamespacedCustomObject({ ...PA, ...p }).catch(() => undefined);
+    for (const p of userPolicies) await clients(s).custom.deleteNamespacedCustomObject({ ...PA, ...p }).catch(() => undefined);
     await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
     // Each case checks its own run; this checks what the tests made (other runs may share the cluster).
     assert.deepEqual(await labelledLeft(s, testId), [], 'no object labelled by the tests is left');
@@ -59,11 +60,11 @@ describe('istio: istio-mtls end to end', function () {
   }
 
   async function policies(namespace: string): Promise<Pa[]> {
-    return ((await s.custom.listNamespacedCustomObject({ ...PA, namespace })) as { items: Pa[] }).items;
+    return ((await clients(s).custom.listNamespacedCustomObject({ ...PA, namespace })) as { items: Pa[] }).items;
   }
 
   async function runPolicies(runId: string): Promise<string[]> {
-    const r = (await s.custom.listClusterCustomObject({ ...PA, labelSelector: `shakedown.io/run-id=${runId}` })) as { items: Pa[] };
+    const r = (await clients(s).custom.listClusterCustomObject({ ...PA, labelSelector: `shakedown.io/run-id=${runId}` })) as { items: Pa[] };
     return r.items.map((x) => `${x.metadata.namespace}/${x.metadata.name}`);
   }
 
@@ -72,12 +73,12 @@ describe('istio: istio-mtls end to end', function () {
 
   async function userPolicy(namespace: string, name: string, spec: Record<string, unknown>, extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {}): Promise<Pa> {
     userPolicies.push({ namespace, name });
-    return (await s.custom.createNamespacedCustomObject({ ...PA, namespace, body: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, ...extra }, spec } })) as Pa;
+    return (await clients(s).custom.createNamespacedCustomObject({ ...PA, namespace, body: { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, ...extra }, spec } })) as Pa;
   }
 
   async function injectedNamespace(name: string): Promise<string> {
     const ns = `sd-istio-${name}-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels: { ...labels, 'istio-injection': 'enabled' } } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels: { ...labels, 'istio-injection': 'enabled' } } } });
     return ns;
   }
 
@@ -173,7 +174,7 @@ describe('istio: istio-mtls end to end', function () {
   it('fails with a finding naming a DestinationRule that sends plaintext to the service (in-mesh broken under STRICT)', async () => {
     const ns = await injectedNamespace('dr');
     const f = fixtureArgs('dr');
-    await s.custom.createNamespacedCustomObject({
+    await clients(s).custom.createNamespacedCustomObject({
       group: 'networking.istio.io',
       version: 'v1',
       plural: 'destinationrules',
@@ -216,7 +217,7 @@ describe('istio: istio-mtls end to end', function () {
 
   /** A user's own workload: a Deployment behind a ClusterIP Service (port 80 → named port "web"), no NodePort. */
   async function userWorkload(ns: string, name: string): Promise<void> {
-    await s.apps.createNamespacedDeployment({
+    await clients(s).apps.createNamespacedDeployment({
       namespace: ns,
       body: {
         metadata: { name, labels },
@@ -233,10 +234,10 @@ describe('istio: istio-mtls end to end', function () {
         },
       },
     });
-    await s.core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] } } });
+    await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 'web' }] } } });
     await waitFor(
       async () => {
-        const pods = (await s.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items;
+        const pods = (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items;
         return pods.length > 0 && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? done(undefined) : notYet(pods.map((p) => p.status?.phase));
       },
       { what: `${ns}/${name} Ready`, timeoutMs: 180_000, retryErrors: true },
@@ -250,15 +251,15 @@ describe('istio: istio-mtls end to end', function () {
     const r = await run([...f.args, '--set', 'service=shop-web', '--set', 'port=80']);
     assertPassed(r, { host: false });
     // The user's workload is untouched; only the run's client pod was added and removed.
-    assert.equal((await s.apps.readNamespacedDeployment({ name: 'shop-web', namespace: ns })).status?.readyReplicas, 1);
+    assert.equal((await clients(s).apps.readNamespacedDeployment({ name: 'shop-web', namespace: ns })).status?.readyReplicas, 1);
     assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
   });
 
   it('stops in preflight when the existing Service\'s pods carry no sidecar (namespace labelled after they started)', async () => {
     const ns = `sd-istio-bare-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     await userWorkload(ns, 'bare-web');
-    await s.core.patchNamespace({ name: ns, body: [{ op: 'add', path: '/metadata/labels/istio-injection', value: 'enabled' }] });
+    await clients(s).core.patchNamespace({ name: ns, body: [{ op: 'add', path: '/metadata/labels/istio-injection', value: 'enabled' }] });
     const f = fixtureArgs('bare');
     const r = await run([...f.args, '--set', 'service=bare-web', '--set', 'port=80']);
     assert.equal(r.exitCode, 3, r.text);
@@ -266,12 +267,12 @@ describe('istio: istio-mtls end to end', function () {
     assert.deepEqual([v.kind, v.phase], ['error', 'preflight']);
     assert.match(v.summary ?? '', /carry no istio-proxy sidecar/);
     assert.deepEqual(await policies(ns), []);
-    await assert.rejects(s.core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
+    await assert.rejects(clients(s).core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
   });
 
   it('stops in preflight with an error when the target namespace is not injected, touching nothing', async () => {
     const ns = `sd-istio-noinj-${testId}`;
-    await s.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const f = fixtureArgs('noinj');
     const r = await run(f.args);
     assert.equal(r.exitCode, 3, r.text);
@@ -281,8 +282,8 @@ describe('istio: istio-mtls end to end', function () {
     assert.deepEqual(r.out.journal.rollbacks, []);
     assert.deepEqual(r.out.journal.changes, []);
     assert.deepEqual(await policies(ns), []);
-    await assert.rejects(s.core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
-    assert.equal((await s.core.readNamespace({ name: ns })).metadata?.labels?.['istio-injection'], undefined, 'the namespace was not labelled');
+    await assert.rejects(clients(s).core.readNamespace({ name: f.outside }), 'the out-of-mesh namespace was not created');
+    assert.equal((await clients(s).core.readNamespace({ name: ns })).metadata?.labels?.['istio-injection'], undefined, 'the namespace was not labelled');
     assert.deepEqual(await labelledLeft(s, r.out.journal.runId), []);
   });
 });

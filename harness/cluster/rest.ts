@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * The API server said no: its HTTP status and body, as client-node's ApiException carries them
+ * (`code`, `body`), so every check on an API error reads both the same way.
+ */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: number;
+  /** The response body as the server sent it (a Status object's JSON, usually). */
+  readonly body: string;
+  constructor(method: string, path: string, code: number, body: string) {
+    super(`${method} ${path}: HTTP ${code}${statusMessage(body)}`);
+    this.code = code;
+    this.body = body;
+  }
+}
+
+function statusMessage(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return `: ${parsed.message}`;
+  } catch {
+    // not JSON
+  }
+  return '';
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RestRequest {
+  query?: Query | undefined;
+  body?: unknown;
+  /** Content type of the body; JSON unless a patch says otherwise. */
+  contentType?: string;
+}
+
+/**
+ * Plain JSON over HTTPS to the API server, with the TLS settings, credentials (client
+ * certificates, tokens, exec plugins) and proxy agent client-node's KubeConfig derives from the
+ * kubeconfig: the same options its exec and port-forward use. Responses are the server's JSON as
+ * is, with no model classes: client-node's generated clients load about 900 of them (some 45 MiB
+ * resident) to turn timestamps into Date objects, which nothing here needs.
+ */
+export class KubeRest {
+  private readonly kubeConfig: KubeConfig;
+  private readonly server: string;
+  /** Called before each request with its HTTP method, to count it. */
+  private readonly onRequest: (method: string) => void;
+  /** Bound on each request; a server that stops answering fails it instead of hanging it. */
+  private readonly timeoutMs: number;
+  /** Kept-alive connections, one pool per TLS setting (see agentFor). */
+  private readonly agents = new Map<string, HttpAgent>();
+
+  constructor(kubeConfig: KubeConfig, server: string, onRequest: (method: string) => void, timeoutMs: number) {
+    this.kubeConfig = kubeConfig;
+    this.server = server;
+    this.onRequest = onRequest;
+    this.timeoutMs = timeoutMs;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, { query });
+  }
+
+  async request<T>(method: string, path: string, req: RestRequest = {}): Promise<T> {
+    this.onRequest(method);
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    // Asked for again on every request, so a token an exec plugin refreshed is used.
+    const opts: RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(opts);
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string> | undefined), accept: 'application/json' };
+    if (payload !== undefined) {
+      headers['content-type'] = req.contentType ?? 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    opts.agent = this.agentFor(url, opts);
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const r = send(url, { ...opts, method, headers, signal: AbortSignal.timeout(this.timeoutMs) }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      r.on('error', reject);
+      r.end(payload);
+    });
+    if (status < 200 || status > 299) throw new ApiError(method, url.pathname, status, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * A connection pool that keeps connections open between requests, for the TLS settings
+   * client-node derived (CA, client certificate, server name). client-node's own agent opens a
+   * new TLS connection for every request; through a proxy its agent is kept as it is.
+   */
+  private agentFor(url: URL, opts: RequestOptions): RequestOptions['agent'] {
+    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return opts.agent;
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const key = createHash('sha256')
+      .update(url.protocol)
+      .update(JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v)))
+      .digest('hex');
+    let agent = this.agents.get(key);
+    if (!agent) {
+      // Idle connections are closed after a few seconds (and never keep the process alive).
+      agent = url.protocol === 'http:' ? new HttpAgent({ keepAlive: true, timeout: 5000 }) : new HttpsAgent({ keepAlive: true, timeout: 5000, ...stripUndefined(tls) });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+}
+
+const stripUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
