@@ -14,7 +14,8 @@ requireNode(installed ? 'npx -y -p node@24 -- shakedown <args> runs it with Node
 // with V8's young generation capped at 2 MiB instead of Node's default of 16 (up to 48 MiB
 // resident with its copies), which takes about 30 MiB off a run's resident peak at no measurable
 // cost in time (bench/compare.mjs). SHAKEDOWN_NODE_DEFAULTS=1 keeps Node's defaults.
-if (process.argv[2] === 'run' && typeof process.execve === 'function' && process.platform !== 'win32' && !process.env.SHAKEDOWN_NODE_DEFAULTS && !process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
+const quick = process.argv.some((a) => a === '--dry-run' || a === '--help' || a === '-h');
+if (process.argv[2] === 'run' && !quick && typeof process.execve === 'function' && process.platform !== 'win32' && !process.env.SHAKEDOWN_NODE_DEFAULTS && !process.execArgv.some((a) => a.startsWith('--max-semi-space-size'))) {
   process.execve(process.execPath, [process.execPath, '--max-semi-space-size=2', ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 
