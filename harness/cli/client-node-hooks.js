@@ -1,12 +1,12 @@
-// What `shakedown` loads of @kubernetes/client-node, trimmed to what it uses (about 55 MiB of a
-// run's resident memory):
-// - its KubeConfig (dist/config.js) imports the index of the generated API, which loads ~900 model
-//   classes and every API group, for two names (createConfiguration, ServerConfiguration). The
-//   harness calls the API through its own thin layer (harness/cluster/rest.ts) and never uses the
-//   generated clients, so that import gets the two small modules that define those names;
-// - config.js, watch.js and the generated fetch library import undici's index (its mock agents, cache, WebSocket, EventSource
-//   and more) for Agent, ProxyAgent and fetch, so those imports get the three modules that define
-//   them, from the same undici copy.
+// What `shakedown` loads of @kubernetes/client-node, trimmed to what it uses (about 60 MiB of a
+// run's resident memory). The harness calls the API, and watches, through its own thin layer over
+// node:https (harness/cluster/rest.ts) with the options client-node's KubeConfig derives from the
+// kubeconfig, and execs through client-node's Exec (WebSocket). So:
+// - config.js imports the index of the generated API, which loads ~900 model classes and every API
+//   group, for two names: they come from the two small modules that define them;
+// - config.js and the generated fetch library import undici for Agent, ProxyAgent and fetch, and
+//   config.js imports socks for SOCKS proxies: these are loaded only when first used (a SOCKS
+//   proxy, client-node's own Watch or generated clients), never in a run of the harness.
 // Each redirect applies only while the importing file imports exactly the names expected (checked
 // against the installed client-node's source the first time); any other version of client-node
 // loads everything as before. Importing '@kubernetes/client-node' itself also loads everything.
@@ -28,30 +28,57 @@ export function namesImportedFrom(source, from) {
     .sort();
 }
 
-/** A module, as a data: URL, that re-exports `names` from the modules at `urls` (name → absolute URL). */
+/** A module, as a data: URL, that re-exports each name from the module that defines it. */
 export function reexports(urls, names) {
   const src = names.map((n) => `export { ${urls[n].export ?? 'default'} as ${n} } from ${JSON.stringify(urls[n].url)};`).join('\n');
-  return `data:text/javascript,${encodeURIComponent(src)}`;
+  return dataModule(src);
 }
 
-/** Where each name is defined, given the URL the import resolves to in full. */
+/**
+ * A module, as a data: URL, whose exports load the CommonJS package at `fileUrl` only when first
+ * used: a class (`new X(...)` returns the real class's instance) or a function.
+ */
+export function lazyExports(fileUrl, kinds, names) {
+  const lines = [`import { createRequire } from 'node:module';`, `let m; const load = () => (m ??= createRequire(${JSON.stringify(fileUrl)})(${JSON.stringify(fileURLToPath(fileUrl))}));`];
+  for (const n of names) {
+    lines.push(kinds[n] === 'class' ? `export class ${n} { constructor(...a) { return new (load().${n})(...a); } }` : `export function ${n}(...a) { return load().${n}(...a); }`);
+  }
+  return dataModule(lines.join('\n'));
+}
+
+const dataModule = (src) => `data:text/javascript,${encodeURIComponent(src)}`;
+
 const REDIRECTS = {
   './gen/index.js': {
     files: ['config.js'],
     names: ['ServerConfiguration', 'createConfiguration'],
-    at: (indexUrl) => ({
-      createConfiguration: { url: new URL('./configuration.js', indexUrl).href, export: 'createConfiguration' },
-      ServerConfiguration: { url: new URL('./servers.js', indexUrl).href, export: 'ServerConfiguration' },
-    }),
+    to: (indexUrl, names) =>
+      reexports(
+        {
+          createConfiguration: { url: new URL('./configuration.js', indexUrl).href, export: 'createConfiguration' },
+          ServerConfiguration: { url: new URL('./servers.js', indexUrl).href, export: 'ServerConfiguration' },
+        },
+        names,
+      ),
   },
   undici: {
-    files: ['config.js', 'watch.js', 'gen/http/isomorphic-fetch.js'],
+    files: ['config.js', 'gen/http/isomorphic-fetch.js'],
     names: ['Agent', 'ProxyAgent', 'fetch'],
-    at: (indexUrl) => ({
-      Agent: { url: new URL('./lib/dispatcher/agent.js', indexUrl).href },
-      ProxyAgent: { url: new URL('./lib/dispatcher/proxy-agent.js', indexUrl).href },
-      fetch: { url: new URL('./lib/web/fetch/index.js', indexUrl).href, export: 'fetch' },
-    }),
+    to: (indexUrl, names) => lazyExports(indexUrl, { Agent: 'class', ProxyAgent: 'class', fetch: 'function' }, names),
+  },
+  'socks-proxy-agent': {
+    files: ['config.js'],
+    names: ['SocksProxyAgent'],
+    to: (indexUrl, names) => lazyExports(indexUrl, { SocksProxyAgent: 'class' }, names),
+  },
+  socks: {
+    files: ['config.js'],
+    names: ['SocksClient'],
+    // SocksClient is used for its static createConnection.
+    to: (indexUrl) => {
+      const src = `import { createRequire } from 'node:module';\nlet m; const load = () => (m ??= createRequire(${JSON.stringify(indexUrl)})(${JSON.stringify(fileURLToPath(indexUrl))}));\nexport const SocksClient = { createConnection: (...a) => load().SocksClient.createConnection(...a) };`;
+      return dataModule(src);
+    },
   },
 };
 
@@ -82,7 +109,9 @@ export function slimKubernetesClient() {
       const names = importedNames(parent, specifier, redirect.names);
       if (!names) return next(specifier, context);
       const full = next(specifier, context);
-      return { url: reexports(redirect.at(full.url), names), shortCircuit: true };
+      // Only a file on disk can be loaded lazily (a package in node_modules always is).
+      if (!full.url.startsWith('file:')) return full;
+      return { url: redirect.to(full.url, names), shortCircuit: true };
     },
   });
 }

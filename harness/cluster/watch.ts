@@ -1,4 +1,3 @@
-import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { describeError } from '../engine/errors.ts';
 import { WATCH_BACKOFF, backoffDelay } from './backoff.ts';
 import type { ClusterSession } from './session.ts';
@@ -63,9 +62,8 @@ type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string;
  */
 export async function watchResilient<T extends Obj>(session: ClusterSession, target: WatchTarget, opts: WatchOptions<T>): Promise<WatchHandle> {
   const path = watchPath(target);
-  const watch = new Watch(session.kubeConfig);
   let stopped = false;
-  let current: AbortController | undefined;
+  let current: { abort(): void } | undefined;
   let resourceVersion = '';
   let reconnects = 0;
   let relists = 0;
@@ -150,10 +148,11 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
     let gone = false;
     let ended = false;
     session.requests.count('WATCH');
-    current = await watch.watch(
+    current = await session.rest.watch(
       path,
       { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds },
-      (phase: string, obj: T & { code?: number }) => {
+      (phase, object) => {
+        const obj = object as T & { code?: number };
         if (phase === 'BOOKMARK') {
           resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
           return;

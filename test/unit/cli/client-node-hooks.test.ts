@@ -1,13 +1,13 @@
 // bin.js trims what client-node loads (harness/cli/client-node-hooks.js): checked in a real child
-// process with the installed client-node, and the guard that leaves another version alone.
+// process with the installed client-node, and the parsing that leaves another version alone.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { namesImportedFrom, reexports } from '../../../harness/cli/client-node-hooks.js';
 
 const HOOKS = new URL('../../../harness/cli/client-node-hooks.js', import.meta.url).href;
 
-/** Loads KubeConfig, Watch and Exec in a fresh Node (trimmed unless `full`), authenticates a request; returns the modules loaded. */
-async function load(full: boolean): Promise<{ seen: string[]; headers: Record<string, string>; hasAgent: boolean }> {
+/** Loads KubeConfig and Exec in a fresh Node (trimmed unless `full`), authenticates a request; returns the modules loaded. */
+async function load(full: boolean): Promise<{ seen: string[]; headers: Record<string, string>; hasAgent: boolean; dispatches: boolean; afterWatchAuth: string[] }> {
   const script = `
     import { registerHooks } from 'node:module';
     const seen = [];
@@ -15,24 +15,25 @@ async function load(full: boolean): Promise<{ seen: string[]; headers: Record<st
     const { slimKubernetesClient } = await import(${JSON.stringify(HOOKS)});
     if (!${full}) slimKubernetesClient();
     const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
-    await import('@kubernetes/client-node/dist/watch.js');
     await import('@kubernetes/client-node/dist/exec.js');
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', caData: undefined, skipTLSVerify: false }],
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: true }],
       users: [{ name: 'u', token: 'abc' }],
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
       currentContext: 'x',
     });
     const opts = {};
     await kc.applyToHTTPSOptions(opts);
-    // What the trimmed undici must still provide to client-node (its watch's dispatcher).
+    const before = [...seen];
+    // What client-node's own Watch and generated clients do: undici loads then, and works.
     let dispatcher;
     await kc.applySecurityAuthentication({ setHeaderParam() {}, setDispatcher(d) { dispatcher = d; } });
-    process.stdout.write(JSON.stringify({ seen, headers: opts.headers, hasAgent: !!opts.agent && typeof (dispatcher ?? { dispatch() {} }).dispatch === 'function' }));
+    const { Agent } = await import('undici');
+    process.stdout.write(JSON.stringify({ seen: before, headers: opts.headers, hasAgent: !!opts.agent, dispatches: dispatcher instanceof Agent, afterWatchAuth: seen }));
   `;
   const r = await execa(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000, env: { SHAKEDOWN_FULL_CLIENT: '' } });
-  return JSON.parse(r.stdout) as { seen: string[]; headers: Record<string, string>; hasAgent: boolean };
+  return JSON.parse(r.stdout) as { seen: string[]; headers: Record<string, string>; hasAgent: boolean; dispatches: boolean; afterWatchAuth: string[] };
 }
 
 const has = (urls: string[], part: string) => urls.some((u) => u.includes(part));
@@ -40,14 +41,16 @@ const has = (urls: string[], part: string) => urls.some((u) => u.includes(part))
 describe('client-node trimming', function () {
   this.timeout(60_000);
 
-  it('KubeConfig, Watch and Exec load without the generated models and APIs or undici index, and still authenticate', async () => {
+  it('KubeConfig and Exec load without the generated models and APIs, undici or socks, and still authenticate', async () => {
     const slim = await load(false);
     assert.ok(!has(slim.seen, '/gen/models/'), 'the generated models were loaded');
     assert.ok(!has(slim.seen, '/gen/apis/'), 'the generated API classes were loaded');
-    assert.ok(!slim.seen.some((u) => u.endsWith('/undici/index.js')), "undici's index was loaded");
-    assert.ok(has(slim.seen, '/undici/lib/dispatcher/agent.js'));
+    for (const pkg of ['/undici/', '/socks/', '/socks-proxy-agent/']) assert.ok(!has(slim.seen, pkg), `${pkg} was loaded`);
     assert.equal(slim.headers['Authorization'], 'Bearer abc');
-    assert.ok(slim.hasAgent);
+    assert.ok(slim.hasAgent, 'client-node made its https agent');
+    // Used after all (client-node's own Watch): undici loads then and its Agent is the real one.
+    assert.ok(slim.afterWatchAuth.some((u) => u.endsWith('/undici/index.js')));
+    assert.ok(slim.dispatches, "the dispatcher is undici's Agent");
   });
 
   it('without the hooks everything loads (what the trimming saves)', async () => {
