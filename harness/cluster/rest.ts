@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { statusMessageOf } from '../engine/errors.ts';
 
 /**
  * The API server said no: its HTTP status and body, as client-node's ApiException carries them
@@ -13,20 +14,11 @@ export class ApiError extends Error {
   /** The response body as the server sent it (a Status object's JSON, usually). */
   readonly body: string;
   constructor(method: string, path: string, code: number, body: string) {
-    super(`${method} ${path}: HTTP ${code}${statusMessage(body)}`);
+    const message = statusMessageOf(body);
+    super(`${method} ${path}: HTTP ${code}${message === undefined ? '' : `: ${message}`}`);
     this.code = code;
     this.body = body;
   }
-}
-
-function statusMessage(body: string): string {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return `: ${parsed.message}`;
-  } catch {
-    // not JSON
-  }
-  return '';
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -68,14 +60,13 @@ export class KubeRest {
 
   async request<T>(method: string, path: string, req: RestRequest = {}): Promise<T> {
     this.onRequest(method);
-    const { url, opts } = await this.prepare(path, req.query);
+    const { url, opts, send } = await this.prepare(path, req.query);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string> | undefined), accept: 'application/json' };
     if (payload !== undefined) {
       headers['content-type'] = req.contentType ?? 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);
     }
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const r = send(url, { ...opts, method, headers, signal: AbortSignal.timeout(this.timeoutMs) }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -98,7 +89,7 @@ export class KubeRest {
    * `done`), like client-node's Watch, which this replaces so that undici is never loaded.
    */
   async watch(path: string, query: Query, onEvent: (type: string, object: unknown) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
-    const { url, opts } = await this.prepare(path, { ...query, watch: true });
+    const { url, opts, send } = await this.prepare(path, { ...query, watch: true });
     const controller = new AbortController();
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
@@ -115,7 +106,6 @@ export class KubeRest {
       timer = setTimeout(() => finish(new Error(`watch ${url.pathname}: no data for ${this.timeoutMs} ms`)), this.timeoutMs);
       timer.unref();
     };
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     await new Promise<void>((answered) => {
       idle();
       const r = send(url, { ...opts, method: 'GET', headers: { ...(opts.headers as Record<string, string> | undefined), accept: 'application/json' }, signal: controller.signal }, (res) => {
@@ -160,15 +150,15 @@ export class KubeRest {
     return { abort: () => finish(null) };
   }
 
-  /** The URL with its query, and the request options client-node derives from the kubeconfig. */
-  private async prepare(path: string, query: Query | undefined): Promise<{ url: URL; opts: RequestOptions }> {
+  /** The URL with its query, the request options client-node derives from the kubeconfig, and the request function for its protocol. */
+  private async prepare(path: string, query: Query | undefined): Promise<{ url: URL; opts: RequestOptions; send: typeof httpsRequest }> {
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     // Asked for again on every request, so a token an exec plugin refreshed is used.
     const opts: RequestOptions = {};
     await this.kubeConfig.applyToHTTPSOptions(opts);
     opts.agent = this.agentFor(url, opts);
-    return { url, opts };
+    return { url, opts, send: url.protocol === 'http:' ? httpRequest : httpsRequest };
   }
 
   /**

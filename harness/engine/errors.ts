@@ -72,17 +72,22 @@ export function describeError(err: unknown): string {
   return msg;
 }
 
+/** The `message` of a Kubernetes Status in an API response body (JSON text or parsed), if it has one. */
+export function statusMessageOf(body: unknown): string | undefined {
+  try {
+    const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
 /** One line for an API error: the server's own message, not the client's dump of body and headers. */
 export function describeApiError(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && 'body' in err && typeof err.code === 'number') {
-    const body = err.body;
-    try {
-      const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
-      if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string') return `HTTP ${err.code}: ${parsed.message}`;
-    } catch {
-      // not JSON: fall through
-    }
-    return `HTTP ${err.code}`;
+    const message = statusMessageOf(err.body);
+    return message === undefined ? `HTTP ${err.code}` : `HTTP ${err.code}: ${message}`;
   }
   return describeError(err);
 }
