@@ -1,6 +1,8 @@
 // The HorizontalPodAutoscaler's replica formula, as the controller applies it to a Utilization
 // target: desired = ceil(current × currentUtilization / targetUtilization), left unchanged when
-// the ratio is within the tolerance (10% by default), then clamped to [minReplicas, maxReplicas].
+// the ratio is within the tolerance (10% by default), then clamped to [minReplicas, maxReplicas];
+// and the controller's own calculation around it (recommendReplicas), which decides what
+// "current" and "utilization" are while pods are new, unready or not yet measured.
 
 export const DEFAULT_TOLERANCE = 0.1;
 
@@ -12,8 +14,19 @@ export interface FormulaInput {
   targetUtilization: number;
   minReplicas: number;
   maxReplicas: number;
-  tolerance?: number;
+  tolerance?: Tolerance;
 }
+
+/** How far the usage ratio may sit below / above 1 before the controller acts (10% each by default). */
+export interface Tolerance {
+  down: number;
+  up: number;
+}
+
+const tolerances = (t?: Tolerance): Tolerance => t ?? { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE };
+
+/** The controller's own test, in its own float arithmetic: 55% of a 50% target (ratio 1.1) is within. */
+const isWithin = (ratio: number, t: Tolerance) => 1.0 - t.down <= ratio && ratio <= 1.0 + t.up;
 
 export interface Prediction {
   /** What the load needs, ignoring min/max: ceil(current × ratio). */
@@ -25,14 +38,14 @@ export interface Prediction {
 }
 
 export function predictReplicas(i: FormulaInput): Prediction {
-  const tolerance = i.tolerance ?? DEFAULT_TOLERANCE;
   const ratio = i.currentUtilization / i.targetUtilization;
   const needed = Math.max(1, Math.ceil(i.currentReplicas * ratio));
-  const withinTolerance = Math.abs(ratio - 1) <= tolerance;
+  const withinTolerance = isWithin(ratio, tolerances(i.tolerance));
   const raw = withinTolerance ? i.currentReplicas : needed;
-  const clamped = Math.min(i.maxReplicas, Math.max(i.minReplicas, raw));
-  return { needed, clamped, ratio, withinTolerance };
+  return { needed, clamped: clamp(raw, i.minReplicas, i.maxReplicas), ratio, withinTolerance };
 }
+
+const clamp = (n: number, min: number, max: number) => Math.min(max, Math.max(min, n));
 
 /** A CPU quantity ("200m", "0.5", "1") in millicores. */
 export function millicores(q: string): number {
@@ -42,34 +55,147 @@ export function millicores(q: string): number {
   return Number(q) * 1000;
 }
 
-export interface PodUsage {
-  /** Pods of the target the controller counts (Running, not terminating). */
-  pods: string[];
-  /** CPU usage per pod from the metrics API, millicores; pods without metrics are absent. */
-  usage: Record<string, number>;
-  /** CPU request per pod, millicores. */
-  requestPerPod: number;
+/**
+ * A CPU quantity in whole millicores, rounded up, as the controller reads both usage and
+ * requests (Quantity.MilliValue): 12345n is 1m to it, not 0.012m. The rounding counts: ten idle
+ * pods add 10m to the sum the controller divides.
+ */
+export const milliValue = (q: string): number => Math.ceil(millicores(q) - 1e-9) || 0;
+
+/** One pod as the HPA controller's replica calculation sees it. */
+export interface PodView {
+  name: string;
+  phase?: string | undefined;
+  /** deletionTimestamp set. */
+  deleting: boolean;
+  /** The Ready condition, if the pod has one. */
+  ready?: { status: string; lastTransitionMs: number } | undefined;
+  startTimeMs?: number | undefined;
+  /** CPU requested by the pod (containers and restartable init containers), whole millicores; undefined when one lacks a request. */
+  requestMilli: number | undefined;
+}
+
+/** One pod's entry in the metrics API: the sum of its containers' usage (each rounded up to 1m), and the sample's time and window. */
+export interface PodMetricView {
+  milli: number;
+  timestampMs: number;
+  windowMs: number;
+}
+
+export interface ControllerInput {
+  /** The scale subresource's replicas (the HPA's status.currentReplicas): what "keep" keeps. */
+  currentReplicas: number;
   targetUtilization: number;
+  minReplicas: number;
+  maxReplicas: number;
+  pods: readonly PodView[];
+  metrics: Readonly<Record<string, PodMetricView>>;
+  nowMs: number;
+  tolerance?: Tolerance;
+  /** kube-controller-manager's --horizontal-pod-autoscaler-cpu-initialization-period (5m). */
+  cpuInitializationPeriodMs?: number;
+  /** kube-controller-manager's --horizontal-pod-autoscaler-initial-readiness-delay (30s). */
+  initialReadinessDelayMs?: number;
+}
+
+export interface Recommendation extends Prediction {
+  /** Integer percent over the pods the controller counted, as its status reports it. */
+  utilization: number;
+  /** Pods counted with metrics. */
+  ready: number;
+  /** Pods left out as not yet ready (pending, unready, or their metric older than one window after turning Ready). */
+  unready: string[];
+  /** Running pods without metrics. */
+  missing: string[];
+  /** Why the result is what it is, in the controller's terms. */
+  rule: string;
 }
 
 /**
- * The utilisation the controller's formula acts on when some pods have no metrics yet (new pods
- * just scaled out): it assumes 0% for them when the rest point to a scale-up, and 100% when they
- * point to a scale-down, and keeps the replicas when the two disagree. With every pod measured
- * this is the plain average.
+ * What the HPA controller's replica calculation recommends for a CPU Utilization target, step
+ * for step as kube-controller-manager does it (pkg/controller/podautoscaler, v1.34): pods are
+ * grouped into counted, unready (pending; or, within the CPU initialisation period, not Ready or
+ * measured less than one metric window after turning Ready) and missing (no metrics); the
+ * utilisation is an integer percent of the summed requests; with unready pods on a scale-up or
+ * missing pods the ratio is recomputed with them at 0% (scale-up) or 100% (scale-down), and the
+ * current replicas are kept when that flips the direction or lands within tolerance. Undefined
+ * when no counted pod has metrics or a pod lacks a CPU request (the controller errors then too).
  */
-export function effectiveUtilization(u: PodUsage): { utilization: number; replicas: number; missing: number } | undefined {
-  const measured = u.pods.filter((p) => u.usage[p] !== undefined);
-  if (measured.length === 0 || u.requestPerPod <= 0) return undefined;
-  const sum = measured.reduce((a, p) => a + u.usage[p]!, 0);
-  const missing = u.pods.length - measured.length;
-  const plain = (sum / (u.requestPerPod * measured.length)) * 100;
-  if (missing === 0) return { utilization: plain, replicas: measured.length, missing };
-  const n = u.pods.length;
-  if (plain > u.targetUtilization) {
-    return { utilization: (sum / (u.requestPerPod * n)) * 100, replicas: n, missing };
+export function recommendReplicas(i: ControllerInput): Recommendation | undefined {
+  const t = tolerances(i.tolerance);
+  const initPeriod = i.cpuInitializationPeriodMs ?? 300_000;
+  const readinessDelay = i.initialReadinessDelayMs ?? 30_000;
+  const counted = new Map<string, number>();
+  const unready: string[] = [];
+  const missing: string[] = [];
+  const requests = new Map<string, number>();
+  for (const pod of i.pods) {
+    if (pod.requestMilli === undefined) return undefined;
+    requests.set(pod.name, pod.requestMilli);
+    if (pod.deleting || pod.phase === 'Failed') continue;
+    if (pod.phase === 'Pending') {
+      unready.push(pod.name);
+      continue;
+    }
+    const metric = i.metrics[pod.name];
+    if (!metric) {
+      missing.push(pod.name);
+      continue;
+    }
+    let isUnready: boolean;
+    if (!pod.ready || pod.startTimeMs === undefined) isUnready = true;
+    else if (pod.startTimeMs + initPeriod > i.nowMs) isUnready = pod.ready.status === 'False' || metric.timestampMs < pod.ready.lastTransitionMs + metric.windowMs;
+    else isUnready = pod.ready.status === 'False' && pod.startTimeMs + readinessDelay > pod.ready.lastTransitionMs;
+    if (isUnready) {
+      unready.push(pod.name);
+      continue;
+    }
+    counted.set(pod.name, metric.milli);
   }
-  return { utilization: ((sum + u.requestPerPod * missing) / (u.requestPerPod * n)) * 100, replicas: n, missing };
+  if (counted.size === 0) return undefined;
+  const ratioOf = (m: Map<string, number>) => {
+    let used = 0;
+    let requested = 0;
+    for (const [name, v] of m) {
+      used += v;
+      requested += requests.get(name) ?? 0;
+    }
+    if (requested === 0) return undefined;
+    const utilization = Math.trunc((used * 100) / requested);
+    return { utilization, ratio: utilization / i.targetUtilization };
+  };
+  const first = ratioOf(counted);
+  if (!first) return undefined;
+  const { utilization, ratio } = first;
+  const result = (raw: number, r: number, withinTolerance: boolean, rule: string): Recommendation => {
+    const needed = Math.max(1, raw);
+    return { needed, clamped: clamp(needed, i.minReplicas, i.maxReplicas), ratio: r, withinTolerance, utilization, ready: counted.size, unready, missing, rule };
+  };
+  const scaleUpWithUnready = unready.length > 0 && ratio > 1.0;
+  if (!scaleUpWithUnready && missing.length === 0) {
+    if (isWithin(ratio, t)) return result(i.currentReplicas, ratio, true, 'within tolerance: kept');
+    return result(Math.ceil(ratio * counted.size), ratio, false, `ceil(${counted.size} × ${utilization}% / ${i.targetUtilization}%)`);
+  }
+  const adjusted = new Map(counted);
+  if (missing.length > 0) {
+    // Missing pods count as idle on a scale-up, as fully used (100%, or the target above it) on a scale-down.
+    const fallback = Math.max(100, i.targetUtilization);
+    if (ratio < 1.0) for (const name of missing) adjusted.set(name, Math.trunc(((requests.get(name) ?? 0) * fallback) / 100));
+    else if (ratio > 1.0) for (const name of missing) adjusted.set(name, 0);
+  }
+  if (scaleUpWithUnready) for (const name of unready) adjusted.set(name, 0);
+  const second = ratioOf(adjusted);
+  if (!second) return undefined;
+  const newRatio = second.ratio;
+  const why = `${unready.length} unready, ${missing.length} without metrics`;
+  if (isWithin(newRatio, t) || (ratio < 1.0 && newRatio > 1.0) || (ratio > 1.0 && newRatio < 1.0)) {
+    return result(i.currentReplicas, newRatio, isWithin(newRatio, t), `${why}: kept (the adjusted ratio ${second.utilization}% is within tolerance or turns the direction)`);
+  }
+  const replicas = Math.ceil(newRatio * adjusted.size);
+  if ((newRatio < 1.0 && replicas > i.currentReplicas) || (newRatio > 1.0 && replicas < i.currentReplicas)) {
+    return result(i.currentReplicas, newRatio, false, `${why}: kept (the pod count would turn the direction)`);
+  }
+  return result(replicas, newRatio, false, `${why}: ceil(${adjusted.size} × ${second.utilization}% / ${i.targetUtilization}%)`);
 }
 
 /** One sample as the judge needs it: what the HPA decided and what the formula said at the time. */

@@ -1,6 +1,6 @@
 // What hpa-cpu learns and observes during a run.
 import type { ClusterContext } from '../../harness/cluster/context.ts';
-import type { Prediction } from './formula.ts';
+import type { Recommendation, Tolerance } from './formula.ts';
 import type { Params } from './params.ts';
 
 export const FIXTURE = 'shakedown-cpu';
@@ -11,11 +11,10 @@ export interface Sample {
   desiredReplicas: number;
   /** Average utilisation as the HPA reported it (what its formula used). */
   utilization?: number | undefined;
-  prediction?: Prediction | undefined;
-  /** Pods counted that had no metrics yet (the prediction then follows the controller's rule for them). */
+  /** What the controller's calculation recommends from this sample's pods and metrics (recommendReplicas). */
+  prediction?: Recommendation | undefined;
+  /** Pods the controller could not count as measured: unready (new) or without metrics yet. */
   missing: number;
-  /** Per-pod CPU from the metrics API, millicores. */
-  podCpu: Record<string, number>;
 }
 
 export interface State {
@@ -27,10 +26,10 @@ export interface State {
   minReplicas: number;
   maxReplicas: number;
   targetUtilization: number;
-  /** CPU requested by one pod of the target (all containers), millicores. */
-  requestPerPod: number;
   /** The HPA's scale-down stabilization window (its behavior, else the controller's 300 s default). */
   scaleDownWindowMs: number;
+  /** The HPA's tolerances (10% unless its behavior sets them). */
+  tolerance: Tolerance;
   baselineReplicas: number;
   /** The container load runs in (the pod template's first). */
   container: string;
@@ -42,7 +41,7 @@ export interface State {
 }
 
 /** What target selection decides, all at once (typed, so a misspelt field is a compile error). */
-export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'requestPerPod' | 'scaleDownWindowMs'>;
+export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'scaleDownWindowMs' | 'tolerance'>;
 
 export const initialState = (): State => ({
   fixture: true,
@@ -53,8 +52,8 @@ export const initialState = (): State => ({
   minReplicas: 1,
   maxReplicas: 1,
   targetUtilization: 50,
-  requestPerPod: 0,
   scaleDownWindowMs: 300_000,
+  tolerance: { down: 0.1, up: 0.1 },
   baselineReplicas: 0,
   container: 'web',
   loaded: [],

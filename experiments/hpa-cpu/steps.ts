@@ -4,12 +4,12 @@
 import type { V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
 import { describeError, injectError } from '../../harness/engine/errors.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
+import { formatDuration, parseGoDuration } from '../../harness/engine/time.ts';
 import { LOAD_COMM, LOAD_COMMAND_LINE, countLoad, startLoad as startCpuLoad, stopLoad as stopCpuLoad } from '../../harness/faults/cpu-load.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { effectiveUtilization, judgeSamples, millicores, predictReplicas } from './formula.ts';
+import { judgeSamples, milliValue, recommendReplicas, type PodMetricView, type PodView } from './formula.ts';
 import type { Params } from './params.ts';
-import { podMetrics } from './target.ts';
+import { podMetrics, type PodMetricsList } from './target.ts';
 import { type Ctx, type Sample } from './state.ts';
 
 // ---------------------------------------------------------------- setup
@@ -58,6 +58,30 @@ export async function baseline(ctx: Ctx): Promise<void> {
 
 // ---------------------------------------------------------------- observe
 
+const timeMs = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime());
+
+/** A pod as the controller's replica calculation reads it: phase, deletion, Ready, start and requests. */
+function podView(pod: V1Pod): PodView {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  // Requests of the containers and of restartable init containers (sidecars), as the controller sums them.
+  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always')];
+  const requests = containers.map((c) => c.resources?.requests?.['cpu']);
+  return {
+    name: pod.metadata?.name ?? '',
+    phase: pod.status?.phase,
+    deleting: Boolean(pod.metadata?.deletionTimestamp),
+    ready: ready ? { status: ready.status, lastTransitionMs: timeMs(ready.lastTransitionTime) ?? 0 } : undefined,
+    startTimeMs: timeMs(pod.status?.startTime),
+    requestMilli: requests.every((r) => r !== undefined) ? requests.reduce((a, r) => a + milliValue(String(r)), 0) : undefined,
+  };
+}
+
+/** A pod's metrics entry as the controller's metrics client reads it; none when a container lacks CPU usage. */
+function metricView(item: PodMetricsList['items'][number]): [string, PodMetricView][] {
+  if (item.containers.length === 0 || item.containers.some((c) => c.usage.cpu === undefined)) return [];
+  return [[item.metadata.name, { milli: item.containers.reduce((a, c) => a + milliValue(c.usage.cpu!), 0), timestampMs: timeMs(item.timestamp) ?? 0, windowMs: parseGoDuration(item.window ?? '') ?? 0 }]];
+}
+
 /** Samples the HPA status and per-pod metrics at every sync, and draws the series. */
 export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
   const { params: p, state: s } = ctx;
@@ -67,17 +91,26 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
   const sample = async () => {
     const h = await readHpa(ctx);
     const m = await podMetrics(cluster, p.namespace, s.selector).catch(() => ({ items: [] }));
-    const podCpu = Object.fromEntries(m.items.map((i) => [i.metadata.name, i.containers.reduce((a, c) => a + millicores(c.usage.cpu), 0)]));
     const current = h.status?.currentReplicas ?? 0;
     const u = utilizationOf(h);
-    // The formula is computed from what was observed: the pods and their metrics, with the
-    // controller's rule for pods that have no metrics yet; the HPA's own average is kept beside it.
-    const pods = (await cluster.core.listNamespacedPod({ namespace: p.namespace, labelSelector: s.selector })).items
-      .filter((x) => x.status?.phase === 'Running' && !x.metadata?.deletionTimestamp)
-      .map((x) => x.metadata?.name ?? '');
-    const eff = effectiveUtilization({ pods, usage: podCpu, requestPerPod: s.requestPerPod, targetUtilization: s.targetUtilization });
-    const prediction = eff ? predictReplicas({ currentReplicas: eff.replicas, currentUtilization: eff.utilization, targetUtilization: s.targetUtilization, minReplicas: s.minReplicas, maxReplicas: s.maxReplicas }) : undefined;
-    const smp: Sample = { at: Date.now(), currentReplicas: current, desiredReplicas: h.status?.desiredReplicas ?? current, utilization: u, prediction, missing: eff?.missing ?? 0, podCpu };
+    // The prediction is the controller's own calculation on what was observed: every pod of the
+    // selector with its readiness and requests, and the metrics with their time and window; the
+    // HPA's own average is kept beside it.
+    const pods = (await cluster.core.listNamespacedPod({ namespace: p.namespace, labelSelector: s.selector })).items;
+    const now = Date.now();
+    const prediction = recommendReplicas({
+      // What the controller keeps when it keeps the replicas is the scale's replicas as it reads
+      // them at its sync: the workload's active pods (the HPA's own status lags up to one sync).
+      currentReplicas: pods.filter((x) => !x.metadata?.deletionTimestamp && x.status?.phase !== 'Failed' && x.status?.phase !== 'Succeeded').length,
+      targetUtilization: s.targetUtilization,
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      tolerance: s.tolerance,
+      pods: pods.map(podView),
+      metrics: Object.fromEntries(m.items.flatMap((i) => metricView(i))),
+      nowMs: now,
+    });
+    const smp: Sample = { at: now, currentReplicas: current, desiredReplicas: h.status?.desiredReplicas ?? current, utilization: u, prediction, missing: prediction ? prediction.unready.length + prediction.missing.length : 0 };
     s.samples.push(smp);
     const at = new Date(smp.at).toISOString();
     ctx.record.point({ name: 'actual (HPA currentReplicas)', group: 'replicas', unit: 'replicas' }, current, at);
@@ -86,11 +119,11 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
       ctx.record.point({ name: 'needed by the load (unclamped)', group: 'replicas', unit: 'replicas' }, prediction.needed, at);
     }
     if (u !== undefined) ctx.record.point({ name: 'average utilisation (HPA)', group: 'cpu', unit: '% of request' }, u, at);
-    if (eff) ctx.record.point({ name: 'utilisation the formula used', group: 'cpu', unit: '% of request' }, Math.round(eff.utilization), at);
+    if (prediction) ctx.record.point({ name: 'utilisation the formula used', group: 'cpu', unit: '% of request' }, prediction.utilization, at);
     ctx.record.point({ name: 'target', group: 'cpu', unit: '% of request' }, s.targetUtilization, at);
     if (smp.desiredReplicas !== lastDesired) {
-      decisions.push([at, current, smp.desiredReplicas, u ?? null, prediction?.clamped ?? null, prediction?.needed ?? null]);
-      ctx.record.event({ source: 'sampler', type: 'hpa-decision', object: `HorizontalPodAutoscaler/${p.namespace}/${s.hpa}`, message: `current ${current} → desired ${smp.desiredReplicas} at ${u ?? '?'}% (formula: ${prediction?.clamped ?? '?'}, needed ${prediction?.needed ?? '?'})` });
+      decisions.push([at, current, smp.desiredReplicas, u ?? null, prediction?.clamped ?? null, prediction?.needed ?? null, prediction?.rule ?? null]);
+      ctx.record.event({ source: 'sampler', type: 'hpa-decision', object: `HorizontalPodAutoscaler/${p.namespace}/${s.hpa}`, message: `current ${current} → desired ${smp.desiredReplicas} at ${u ?? '?'}% (formula: ${prediction?.clamped ?? '?'}, needed ${prediction?.needed ?? '?'}${prediction ? `; ${prediction.rule}` : ''})` });
       lastDesired = smp.desiredReplicas;
     }
   };
@@ -115,7 +148,7 @@ export async function startSampler(ctx: Ctx): Promise<() => Promise<void>> {
     stopped = true;
     wake?.();
     await loop;
-    ctx.record.table({ title: "HPA decisions (each change of desiredReplicas)", columns: ['at', 'current', 'desired', 'utilisation %', 'formula (clamped)', 'needed'], rows: decisions });
+    ctx.record.table({ title: "HPA decisions (each change of desiredReplicas)", columns: ['at', 'current', 'desired', 'utilisation %', 'formula (clamped)', 'needed', 'controller rule'], rows: decisions });
   };
 }
 
@@ -157,7 +190,7 @@ export async function startLoad(ctx: Ctx): Promise<void> {
 
 // ---------------------------------------------------------------- verify
 
-/** Scale-out: within the bound, the HPA reaches the formula's clamped prediction above the baseline. */
+/** Scale-out: within the bound, the HPA reaches the formula's clamped prediction above the baseline, on a sample where every pod was counted. */
 export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const from = s.loadStartedAt ?? Date.now();
@@ -165,7 +198,7 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   try {
     matched = await waitFor(
       () => {
-        const hit = s.samples.find((x) => x.at >= from && x.prediction && x.currentReplicas > s.baselineReplicas && x.currentReplicas === x.prediction.clamped);
+        const hit = s.samples.find((x) => x.at >= from && x.prediction && x.missing === 0 && x.currentReplicas > s.baselineReplicas && x.currentReplicas === x.prediction.clamped);
         return hit ? done(hit) : notYet(s.samples.at(-1));
       },
       { what: 'the HPA to reach the predicted replicas', timeoutMs: Math.max(0, from + p.scaleOutWithin - Date.now()), intervalMs: 1000, signal: ctx.signal },
@@ -179,22 +212,24 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   // Every fully measured sample must hold, not just one: the controller's sync lag, rate limit
   // and scale-down stabilization are allowed for (judgeSamples), nothing else.
   const judged = (x: Sample) => ({ at: x.at, currentReplicas: x.currentReplicas, desiredReplicas: x.desiredReplicas, predicted: x.prediction!.clamped });
+  // Judged are the samples where every pod was counted as measured; what the controller may be
+  // acting on is every prediction, those with new or unmeasured pods and those before the load too.
   const measuredSamples = during.filter((x) => x.missing === 0).map(judged);
-  const history = s.samples.filter((x) => x.at < from && x.prediction).map(judged);
+  const history = s.samples.filter((x) => x.prediction && !(x.at >= from && x.at <= (s.loadStoppedAt ?? Infinity) && x.missing === 0)).map(judged);
   // The lag: one HPA sync (15 s) plus metrics-server's resolution window (15 s), plus our sampling.
   const { verdicts, worst } = judgeSamples(measuredSamples, { lagMs: Math.max(p.sampleEvery, 5_000) + 30_000, downWindowMs: s.scaleDownWindowMs, history });
   const deviating = verdicts.filter((v) => v.deviation > 0);
   const worstText = worst ? `worst sample at ${new Date(worst.at).toISOString()}: desired ${worst.desiredReplicas}, formula ${worst.predicted} (allowed ${worst.allowed.min}–${worst.allowed.max}${worst.allowed.exact.length ? ` or ${worst.allowed.exact.join('/')}` : ''}), off by ${worst.deviation}` : 'no fully measured sample';
   ctx.record.check({
     name: 'controller-follows-formula',
-    expected: `on every fully measured sample the HPA's decision is ceil(current × utilisation / ${s.targetUtilization}%) clamped to [${s.minReplicas}, ${s.maxReplicas}] (allowing one sync of lag, the scale-up rate limit and the scale-down window), and within ${formatDuration(p.scaleOutWithin)} replicas rise above ${s.baselineReplicas} to the prediction`,
+    expected: `on every fully measured sample the HPA's decision is ceil(current × utilisation / ${s.targetUtilization}%) clamped to [${s.minReplicas}, ${s.maxReplicas}], with the controller's rules for new and unmeasured pods (allowing one sync of lag, the scale-up rate limit and the scale-down window), and within ${formatDuration(p.scaleOutWithin)} replicas rise above ${s.baselineReplicas} to the prediction`,
     observed: [
       matched ? `scaled to ${matched.currentReplicas} at ${matched.utilization}% after ${formatDuration(matched.at - from)} = the formula's ${matched.prediction?.clamped}` : `never reached the prediction: last ${last?.currentReplicas ?? '?'} replicas at ${last?.utilization ?? '?'}% (formula ${last?.prediction?.clamped ?? '?'}), peak ${peak}`,
       `${measuredSamples.length - deviating.length} of ${measuredSamples.length} fully measured samples hold`,
       worstText,
     ].join('; '),
     passed: matched !== undefined && measuredSamples.length > 0 && deviating.length === 0,
-    evidence: { worst, deviating, samples: during.map((x) => ({ at: new Date(x.at).toISOString(), current: x.currentReplicas, desired: x.desiredReplicas, utilization: x.utilization, clamped: x.prediction?.clamped, needed: x.prediction?.needed, missing: x.missing })) },
+    evidence: { worst, deviating, samples: during.map((x) => ({ at: new Date(x.at).toISOString(), current: x.currentReplicas, desired: x.desiredReplicas, utilization: x.utilization, clamped: x.prediction?.clamped, needed: x.prediction?.needed, missing: x.missing, rule: x.prediction?.rule })) },
   });
   // What the load needs is read from samples where every pod had metrics: with new pods still
   // unmeasured the controller's guess for them would inflate or deflate it.

@@ -5,13 +5,14 @@ import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { isNotFound } from '../../harness/cluster/session.ts';
 import { AbortedError, describeApiError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { millicores } from './formula.ts';
+import { DEFAULT_TOLERANCE, millicores, type Tolerance } from './formula.ts';
 import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
 // ---------------------------------------------------------------- preflight
 
 export interface PodMetricsList {
-  items: { metadata: { name: string }; containers: { name: string; usage: { cpu: string } }[] }[];
+  /** timestamp and window say which interval the usage was averaged over (the controller's readiness rule reads them). */
+  items: { metadata: { name: string }; timestamp?: string; window?: string; containers: { name: string; usage: { cpu?: string } }[] }[];
 }
 
 export async function podMetrics(cluster: ClusterSession, namespace: string, labelSelector: string): Promise<PodMetricsList> {
@@ -58,7 +59,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
   if (!p.target) {
-    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, requestPerPod: millicores(p.cpuRequest), scaleDownWindowMs: p.scaleDownWindowSeconds * 1000 };
+    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE } };
     Object.assign(s, fixture);
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
@@ -95,12 +96,25 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     hpa: hpa.metadata?.name ?? '',
     container: template?.containers[0]?.name ?? '',
     scaleDownWindowMs: (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300) * 1000,
+    tolerance: toleranceOf(hpa.spec?.behavior),
     selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
     minReplicas: hpa.spec?.minReplicas ?? 1,
     maxReplicas: hpa.spec?.maxReplicas ?? 1,
     targetUtilization: cpu.resource.target.averageUtilization,
-    requestPerPod: (template?.containers ?? []).reduce((a, c) => a + millicores(String(c.resources?.requests?.['cpu'])), 0),
   };
   Object.assign(s, selected);
 }
 
+/**
+ * The HPA's tolerances: its behavior's scaleUp/scaleDown tolerance where set (the API server keeps
+ * the field only while the HPAConfigurableTolerance feature is on, so a value present is in
+ * force), else the controller's 10%.
+ */
+function toleranceOf(behavior: { scaleUp?: { tolerance?: unknown }; scaleDown?: { tolerance?: unknown } } | undefined): Tolerance {
+  const read = (q: unknown) => {
+    if (q === undefined || q === null) return DEFAULT_TOLERANCE;
+    const v = typeof q === 'number' ? q : millicores(String(q)) / 1000;
+    return Number.isFinite(v) && v >= 0 ? v : DEFAULT_TOLERANCE;
+  };
+  return { down: read(behavior?.scaleDown?.tolerance), up: read(behavior?.scaleUp?.tolerance) };
+}

@@ -30,3 +30,24 @@ export function formatDuration(ms: number | undefined): string {
 
 /** ISO 8601 with milliseconds; the one timestamp format of journals. */
 export const nowIso = (): string => new Date().toISOString();
+
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A duration as Go prints it and Kubernetes serialises metav1.Duration ("15s", "1m0.5s",
+ * "10.004519ms"), in milliseconds; undefined when it is not one.
+ */
+export function parseGoDuration(input: string): number | undefined {
+  if (input === '0') return 0;
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  let rest = input;
+  let total = 0;
+  if (rest.length === 0) return undefined;
+  while (rest.length > 0) {
+    const m = part.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * GO_UNITS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}

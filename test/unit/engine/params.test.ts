@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { UsageError } from '../../../harness/engine/errors.ts';
 import { describeParams, duration, parseSetFlags, validateParams } from '../../../harness/engine/params.ts';
-import { parseDuration } from '../../../harness/engine/time.ts';
+import { parseDuration, parseGoDuration } from '../../../harness/engine/time.ts';
 import { experiments } from '../../../experiments/index.ts';
 
 const schema = z.strictObject({
@@ -85,6 +85,15 @@ describe('parameters', () => {
     assert.equal(parseDuration('500ms'), 500);
     assert.equal(parseDuration(3), 3000);
     assert.equal(parseDuration('soon'), undefined);
+  });
+
+  it("reads Go's durations as the API serialises them (a metrics window), and refuses anything else", () => {
+    assert.equal(parseGoDuration('15s'), 15_000);
+    assert.equal(parseGoDuration('1m0.5s'), 60_500);
+    assert.equal(parseGoDuration('10.5ms'), 10.5);
+    assert.equal(parseGoDuration('0'), 0);
+    assert.equal(parseGoDuration('1h2m3s'), 3_723_000);
+    for (const bad of ['', '15', 's', '1x', '1s ', '-1s']) assert.equal(parseGoDuration(bad), undefined, bad);
   });
 
   it('describes every parameter of every registered experiment, each with a description', () => {

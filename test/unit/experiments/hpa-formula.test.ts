@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { effectiveUtilization, millicores, predictReplicas } from '../../../experiments/hpa-cpu/formula.ts';
+import { millicores, milliValue, predictReplicas, recommendReplicas, type PodMetricView, type PodView } from '../../../experiments/hpa-cpu/formula.ts';
 import { judgeSamples } from '../../../experiments/hpa-cpu/formula.ts';
 
 describe('hpa-cpu: the replica formula', () => {
@@ -41,27 +41,94 @@ describe('hpa-cpu: the replica formula', () => {
   });
 });
 
-describe('hpa-cpu: utilisation with pods that have no metrics yet', () => {
-  const base = { requestPerPod: 100, targetUtilization: 50 };
+describe("hpa-cpu: the controller's calculation (recommendReplicas)", () => {
+  const now = 1_000_000_000;
+  const base = { targetUtilization: 50, minReplicas: 1, maxReplicas: 10, nowMs: now };
+  /** A Running, Ready pod started `age` ms ago, Ready since `readyFor` ms, requesting 100m. */
+  const pod = (name: string, o: { age?: number; readyFor?: number; ready?: string; phase?: string; deleting?: boolean; request?: number } = {}): PodView => ({
+    name,
+    phase: o.phase ?? 'Running',
+    deleting: o.deleting ?? false,
+    ready: { status: o.ready ?? 'True', lastTransitionMs: now - (o.readyFor ?? 600_000) },
+    startTimeMs: now - (o.age ?? 600_000),
+    requestMilli: 'request' in o ? o.request : 100,
+  });
+  const metric = (milli: number, o: { ageMs?: number; windowMs?: number } = {}): PodMetricView => ({ milli, timestampMs: now - (o.ageMs ?? 1000), windowMs: o.windowMs ?? 15_000 });
 
-  it('is the plain average when every pod is measured', () => {
-    assert.deepEqual(effectiveUtilization({ ...base, pods: ['a', 'b'], usage: { a: 200, b: 0 } }), { utilization: 100, replicas: 2, missing: 0 });
+  it('divides in whole percent, as the controller does: 204m of 500m is 40%, so 4 replicas, not 5', () => {
+    const pods = ['a', 'b', 'c', 'd', 'e'].map((n) => pod(n));
+    const r = recommendReplicas({ ...base, currentReplicas: 5, pods, metrics: { a: metric(200), b: metric(1), c: metric(1), d: metric(1), e: metric(1) } });
+    assert.equal(r?.utilization, 40);
+    assert.equal(r?.clamped, 4);
+    // The plain float formula would have said ceil(5 × 40.8 / 50) = 5.
+    assert.equal(predictReplicas({ ...base, currentReplicas: 5, currentUtilization: 40.8 }).clamped, 5);
   });
 
-  it('counts unmeasured pods as idle when the measured ones point to a scale-up', () => {
-    // 200m over the 3 measured pods is 66%; with the new 4th pod at 0 it is 50%: no further scale-up.
-    const e = effectiveUtilization({ ...base, pods: ['a', 'b', 'c', 'd'], usage: { a: 200, b: 0, c: 0 } });
-    assert.equal(e?.utilization, 50);
-    assert.equal(e?.replicas, 4);
+  it('keeps the replicas while a new pod has not been measured for one window since it turned Ready', () => {
+    // Four settled pods at 200m of 400m (50%: on target); the fifth turned Ready 10 s ago and its
+    // metric (15 s window) is older than Ready + window, so the controller leaves it out. Counting
+    // it, the formula would say 4.
+    const pods = [...['a', 'b', 'c', 'd'].map((n) => pod(n)), pod('e', { age: 20_000, readyFor: 10_000 })];
+    const metrics = { a: metric(200), b: metric(0), c: metric(0), d: metric(0), e: metric(0) };
+    const r = recommendReplicas({ ...base, currentReplicas: 5, pods, metrics });
+    assert.deepEqual(r?.unready, ['e']);
+    assert.equal(r?.clamped, 5);
+    assert.match(r?.rule ?? '', /within tolerance/);
+    // Once a window has passed since Ready the pod counts, and the formula says 4.
+    const later = recommendReplicas({ ...base, currentReplicas: 5, pods: [...pods.slice(0, 4), pod('e', { age: 60_000, readyFor: 40_000 })], metrics });
+    assert.deepEqual(later?.unready, []);
+    assert.equal(later?.clamped, 4);
   });
 
-  it('counts unmeasured pods as fully used when the measured ones point to a scale-down', () => {
-    const e = effectiveUtilization({ ...base, pods: ['a', 'b'], usage: { a: 10 } });
-    assert.ok(Math.abs((e?.utilization ?? 0) - 55) < 1e-9, String(e?.utilization));
+  it('on a scale-up counts unready pods at 0%, and keeps the replicas when that turns the direction', () => {
+    // One pod at 200% of its request, three new ones still Pending: 200m over 400m is 50%, on target.
+    const pods = [pod('a'), pod('b', { phase: 'Pending' }), pod('c', { phase: 'Pending' }), pod('d', { phase: 'Pending' })];
+    const r = recommendReplicas({ ...base, currentReplicas: 4, pods, metrics: { a: metric(200) } });
+    assert.equal(r?.utilization, 200);
+    assert.equal(r?.clamped, 4);
+    // With one new pod only, 200m over 200m is 100%: scale up to ceil(2 × 2) = 4.
+    const two = recommendReplicas({ ...base, currentReplicas: 2, pods: pods.slice(0, 2), metrics: { a: metric(200) } });
+    assert.equal(two?.clamped, 4);
   });
 
-  it('has nothing to say without any measured pod', () => {
-    assert.equal(effectiveUtilization({ ...base, pods: ['a'], usage: {} }), undefined);
+  it('on a scale-down counts pods without metrics as fully used', () => {
+    // 10m of 100m (10%) alone says 1; with the unmeasured pod at 100m it is 55%: within tolerance, keep 2.
+    const r = recommendReplicas({ ...base, currentReplicas: 2, pods: [pod('a'), pod('b')], metrics: { a: metric(10) } });
+    assert.deepEqual(r?.missing, ['b']);
+    assert.equal(r?.clamped, 2);
+  });
+
+  it('applies the tolerance the way the controller compares it: a ratio of exactly 1.1 keeps the replicas', () => {
+    const pods = ['a', 'b', 'c', 'd'].map((n) => pod(n));
+    const at = (milli: number) => recommendReplicas({ ...base, currentReplicas: 4, pods, metrics: { a: metric(milli), b: metric(0), c: metric(0), d: metric(0) } });
+    assert.equal(at(220)?.clamped, 4); // 55%
+    assert.equal(at(224)?.clamped, 5); // 56%
+    assert.equal(predictReplicas({ ...base, currentReplicas: 4, currentUtilization: 55 }).clamped, 4);
+    // A tolerance of the HPA's own (behavior.scaleUp.tolerance) moves the bound.
+    assert.equal(recommendReplicas({ ...base, currentReplicas: 4, pods, metrics: { a: metric(224), b: metric(0), c: metric(0), d: metric(0) }, tolerance: { down: 0.1, up: 0.2 } })?.clamped, 4);
+  });
+
+  it('leaves out terminating and failed pods, and past the initialisation period only never-ready pods', () => {
+    const pods = [pod('a'), pod('b', { deleting: true }), pod('c', { phase: 'Failed' }), pod('d', { ready: 'False', readyFor: 60_000 })];
+    const r = recommendReplicas({ ...base, currentReplicas: 2, pods, metrics: { a: metric(100), b: metric(100), c: metric(100), d: metric(0) } });
+    // d was Ready once (it turned unready long after it started), so it is counted: 100m of 200m.
+    assert.equal(r?.ready, 2);
+    assert.equal(r?.utilization, 50);
+    const neverReady = pod('d', { ready: 'False', age: 600_000, readyFor: 600_000 - 5_000 });
+    assert.deepEqual(recommendReplicas({ ...base, currentReplicas: 2, pods: [pod('a'), neverReady], metrics: { a: metric(100), d: metric(0) } })?.unready, ['d']);
+  });
+
+  it('has nothing to say without a measured pod or when a pod lacks a CPU request (the controller errors too)', () => {
+    assert.equal(recommendReplicas({ ...base, currentReplicas: 1, pods: [pod('a')], metrics: {} }), undefined);
+    assert.equal(recommendReplicas({ ...base, currentReplicas: 2, pods: [pod('a'), pod('b', { request: undefined })], metrics: { a: metric(10), b: metric(10) } }), undefined);
+  });
+
+  it('reads usage as the controller does, each container rounded up to a whole millicore', () => {
+    assert.equal(milliValue('12345n'), 1);
+    assert.equal(milliValue('0'), 0);
+    assert.equal(milliValue('200m'), 200);
+    assert.equal(milliValue('0.1'), 100);
+    assert.equal(milliValue('200000001n'), 201);
   });
 });
 
