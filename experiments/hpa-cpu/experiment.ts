@@ -55,6 +55,6 @@ export default defineExperiment({
   verify: [
     step('check', 'scale-out', (p: Params) => `replicas reach the clamped prediction within ${p.scaleOutWithin / 1000}s, and what the load needs fits under maxReplicas`, steps.verifyScaleOut),
     step('action', 'stop-load', 'stop the load and prove no sha256sum survives in any loaded pod', steps.stopLoad),
-    step('check', 'scale-in', (p: Params) => `replicas return to minReplicas within ${p.scaleInWithin / 1000}s`, steps.verifyScaleIn),
+    step('check', 'scale-in', (p: Params) => `replicas return to where they were before the load (minReplicas for the fixture) within ${p.scaleInWithin / 1000}s`, steps.verifyScaleIn),
   ],
 });

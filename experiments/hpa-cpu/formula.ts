@@ -203,43 +203,79 @@ export interface JudgedSample {
   at: number;
   currentReplicas: number;
   desiredReplicas: number;
-  /** The formula's clamped prediction from this sample's fully measured metrics. */
+  /** The controller calculation's clamped prediction from this sample's pods and metrics. */
   predicted: number;
 }
 
 export interface SampleVerdict extends JudgedSample {
-  /** Values the controller could have set given its sync lag, rate limit and stabilization window. */
-  allowed: { min: number; max: number; exact: number[] };
+  /** Ranges of values the controller could have set given its sync lag, rate limits and stabilization window (low, high; high may be Infinity). */
+  allowed: [number, number][];
   /** Replicas between the decision and the nearest allowed value (0 = holds). */
   deviation: number;
 }
 
+export interface JudgeOptions {
+  /** How old a prediction the controller may still be acting on (one sync and the metrics window). */
+  lagMs: number;
+  /** The HPA's scale-down stabilization window. */
+  downWindowMs: number;
+  /** Predictions outside the judged samples (before the load, or with pods not yet counted). */
+  history?: readonly JudgedSample[];
+  /** The HPA sets its own scale-up policies or window: a scale-up may stop anywhere from the current replicas up to the prediction. */
+  scaleUpLimited?: boolean;
+  /** The HPA sets its own scale-down policies: a scale-down may stop anywhere from the prediction up to the current replicas. */
+  scaleDownLimited?: boolean;
+  /** The HPA scales on other metrics too and takes the largest proposal: only a decision below CPU's is a deviation. */
+  otherMetrics?: boolean;
+}
+
 /**
- * Whether the HPA followed its formula on every fully measured sample. The controller acts on
- * metrics from its last sync (and metrics-server averages over its own window), so a decision may
- * follow any prediction made within `lagMs` before the sample, `history` included; a scale-up is capped by the default rate policy (max(current + 4, 2 × current) per
- * period); a scale-down is held back by the stabilization window, so a decision anywhere between
- * the newest prediction and the highest within `downWindowMs` holds.
+ * Whether the HPA followed its formula on every judged sample. The controller acts on metrics
+ * from its last sync (and metrics-server averages over its own window), so a decision may follow
+ * any prediction made within `lagMs` before the sample, `history` included; a scale-up is capped
+ * by the default rate policy (max(current + 4, 2 × current) per period); a scale-down is held
+ * back by the stabilization window, so a decision anywhere between the newest prediction and the
+ * highest within `downWindowMs` holds. An HPA's own policies and other metrics widen that as
+ * JudgeOptions says.
  */
-export function judgeSamples(
-  samples: readonly JudgedSample[],
-  opts: { lagMs: number; downWindowMs: number; history?: readonly JudgedSample[] },
-): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
-  // Predictions from before the judged stretch (e.g. just before the load) still count as what
-  // the controller may be acting on.
+export function judgeSamples(samples: readonly JudgedSample[], opts: JudgeOptions): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
   const all = [...(opts.history ?? []), ...samples].sort((a, b) => a.at - b.at);
   const verdicts = samples.map((smp) => {
     const recent = all.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.lagMs).map((x) => x.predicted);
-    const upCap = Math.max(smp.currentReplicas + 4, smp.currentReplicas * 2);
-    const exact = [...new Set(recent.flatMap((v) => [v, Math.min(v, upCap)]))];
+    const current = smp.currentReplicas;
+    const upCap = Math.max(current + 4, current * 2);
     const windowMax = Math.max(...all.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.downWindowMs - opts.lagMs).map((x) => x.predicted));
-    // Scale-down stabilization: anything from the lowest recent prediction up to the window's highest (and never above current).
-    const min = Math.min(...recent);
-    const max = Math.max(min, Math.min(windowMax, smp.currentReplicas));
-    const inRange = smp.desiredReplicas >= min && smp.desiredReplicas <= max;
-    const deviation = inRange || exact.includes(smp.desiredReplicas) ? 0 : Math.min(...exact.map((v) => Math.abs(v - smp.desiredReplicas)), Math.abs(min - smp.desiredReplicas), Math.abs(max - smp.desiredReplicas));
-    return { ...smp, allowed: { min, max, exact }, deviation };
+    const lowest = Math.min(...recent);
+    const highest = Math.max(...recent);
+    const ranges: [number, number][] = [
+      // Scale-down stabilization: anything from the lowest recent prediction up to the window's highest (and never above current).
+      [lowest, Math.max(lowest, Math.min(windowMax, current))],
+      ...recent.flatMap((v): [number, number][] => [[v, v], [Math.min(v, upCap), Math.min(v, upCap)]]),
+    ];
+    if (opts.scaleUpLimited && highest > current) ranges.push([current, highest]);
+    if (opts.scaleDownLimited && lowest < current) ranges.push([lowest, current]);
+    const allowed = mergeRanges(opts.otherMetrics ? ranges.map(([lo]): [number, number] => [lo, Infinity]) : ranges);
+    const d = smp.desiredReplicas;
+    const deviation = Math.min(...allowed.map(([lo, hi]) => (d < lo ? lo - d : d > hi ? d - hi : 0)));
+    return { ...smp, allowed, deviation };
   });
   const worst = verdicts.reduce<SampleVerdict | undefined>((w, v) => (w === undefined || v.deviation > w.deviation ? v : w), undefined);
   return worst === undefined ? { verdicts } : { verdicts, worst };
+}
+
+/** Sorted, overlapping or adjacent ranges joined: [[4,4],[5,5],[7,7]] → [[4,5],[7,7]]. */
+function mergeRanges(ranges: [number, number][]): [number, number][] {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [lo, hi] of sorted) {
+    const last = out.at(-1);
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else out.push([lo, hi]);
+  }
+  return out;
+}
+
+/** "4–5 or 7", "3 or more". */
+export function describeAllowed(ranges: readonly [number, number][]): string {
+  return ranges.map(([lo, hi]) => (hi === Infinity ? `${lo} or more` : lo === hi ? String(lo) : `${lo}–${hi}`)).join(' or ');
 }

@@ -23,8 +23,17 @@ export const params = z
     processesPerPod: z.number().int().min(1).max(8).default(1).describe('sha256sum processes per loaded pod'),
     loadFor: duration('4m', { min: '10s', max: '30m' }).describe('how long each load process runs (it is started under `timeout`)'),
     scaleOutWithin: duration('3m', { min: '15s', max: '30m' }).describe('bound on reaching the predicted replicas after the load starts'),
-    scaleInWithin: duration('3m', { min: '15s', max: '30m' }).describe('bound on returning to minReplicas after the load stops'),
+    scaleInWithin: duration('3m', { min: '15s', max: '30m' }).describe('bound on returning to the replicas before the load after it stops (at least the HPA\'s scale-down window + 60s)'),
     sampleEvery: duration('15s', { min: '1s', max: '5m' }).describe('sampling interval of HPA status and pod metrics (the HPA sync period)'),
   })
-  .refine((p) => p.minReplicas <= p.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] });
+  .refine((p) => p.minReplicas <= p.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
+  // The fixture's HPA holds a scale-down for its window; a bound shorter than that plus a sync or
+  // two could never see the scale-in (a user's target is checked against its HPA in preflight).
+  .refine((p) => p.target !== undefined || p.scaleInWithin >= scaleInNeeds(p.scaleDownWindowSeconds * 1000), {
+    message: 'must leave the scale-down window (scaleDownWindowSeconds) plus 60s for the HPA to scale in',
+    path: ['scaleInWithin'],
+  });
+
+/** The shortest scale-in bound that can see an HPA with this scale-down window come back: the window, then a sync or two and the pods terminating. */
+export const scaleInNeeds = (scaleDownWindowMs: number): number => scaleDownWindowMs + 60_000;
 export type Params = z.output<typeof params>;

@@ -30,6 +30,11 @@ export interface State {
   scaleDownWindowMs: number;
   /** The HPA's tolerances (10% unless its behavior sets them). */
   tolerance: Tolerance;
+  /** The HPA's other metrics ("Resource memory", "Pods requests_per_second"): it scales to the largest proposal. */
+  otherMetrics: string[];
+  /** The HPA's own scale-up / scale-down rules (policies, select policy, scale-up window) where they differ from the controller's defaults. */
+  scaleUpRules?: string | undefined;
+  scaleDownRules?: string | undefined;
   baselineReplicas: number;
   /** The container load runs in (the pod template's first). */
   container: string;
@@ -41,7 +46,7 @@ export interface State {
 }
 
 /** What target selection decides, all at once (typed, so a misspelt field is a compile error). */
-export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'scaleDownWindowMs' | 'tolerance'>;
+export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'scaleDownWindowMs' | 'tolerance' | 'otherMetrics' | 'scaleUpRules' | 'scaleDownRules'>;
 
 export const initialState = (): State => ({
   fixture: true,
@@ -54,6 +59,7 @@ export const initialState = (): State => ({
   targetUtilization: 50,
   scaleDownWindowMs: 300_000,
   tolerance: { down: 0.1, up: 0.1 },
+  otherMetrics: [],
   baselineReplicas: 0,
   container: 'web',
   loaded: [],

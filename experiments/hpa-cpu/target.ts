@@ -1,11 +1,13 @@
 // Preflight of hpa-cpu: the metrics API works, and the target (the fixture or a user's workload
 // with an HPA) requests CPU and is scaled on CPU utilisation.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V2HPAScalingRules, V2MetricSpec } from '@kubernetes/client-node';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { isNotFound } from '../../harness/cluster/session.ts';
 import { AbortedError, describeApiError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { DEFAULT_TOLERANCE, millicores, type Tolerance } from './formula.ts';
+import { scaleInNeeds } from './params.ts';
 import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
 // ---------------------------------------------------------------- preflight
@@ -59,7 +61,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
   if (!p.target) {
-    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE } };
+    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE }, otherMetrics: [] };
     Object.assign(s, fixture);
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
@@ -97,11 +99,20 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
     container: template?.containers[0]?.name ?? '',
     scaleDownWindowMs: (hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds ?? 300) * 1000,
     tolerance: toleranceOf(hpa.spec?.behavior),
+    otherMetrics: (hpa.spec?.metrics ?? []).filter((m) => m !== cpu).map(describeMetric),
+    scaleUpRules: customRules(hpa.spec?.behavior?.scaleUp, DEFAULT_SCALE_UP),
+    scaleDownRules: customRules(hpa.spec?.behavior?.scaleDown, DEFAULT_SCALE_DOWN),
     selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
     minReplicas: hpa.spec?.minReplicas ?? 1,
     maxReplicas: hpa.spec?.maxReplicas ?? 1,
     targetUtilization: cpu.resource.target.averageUtilization,
   };
+  if (p.scaleInWithin < scaleInNeeds(selected.scaleDownWindowMs)) {
+    const byDefault = hpa.spec?.behavior?.scaleDown?.stabilizationWindowSeconds === undefined ? ", the controller's default" : '';
+    throw preflightError(
+      `HPA ${selected.hpa} holds every scale-down for ${formatDuration(selected.scaleDownWindowMs)} (its scale-down stabilization window${byDefault}), so scaleInWithin ${formatDuration(p.scaleInWithin)} could never see the replicas come back: set --set scaleInWithin=${Math.ceil(scaleInNeeds(selected.scaleDownWindowMs) / 60_000)}m or more`,
+    );
+  }
   Object.assign(s, selected);
 }
 
@@ -117,4 +128,29 @@ function toleranceOf(behavior: { scaleUp?: { tolerance?: unknown }; scaleDown?: 
     return Number.isFinite(v) && v >= 0 ? v : DEFAULT_TOLERANCE;
   };
   return { down: read(behavior?.scaleDown?.tolerance), up: read(behavior?.scaleUp?.tolerance) };
+}
+
+/** A metric of an HPA in a few words: "Resource memory", "Pods http_requests", "External queue_depth". */
+function describeMetric(m: V2MetricSpec): string {
+  const name = m.resource?.name ?? m.containerResource?.name ?? m.pods?.metric.name ?? m.object?.metric.name ?? m.external?.metric.name ?? '?';
+  return `${m.type} ${name}`;
+}
+
+// The controller's default scaling rules (autoscaling/v2 defaulting): what an HPA without a behavior of its own gets.
+const DEFAULT_SCALE_UP = { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: ['Pods 4/15s', 'Percent 100/15s'] };
+const DEFAULT_SCALE_DOWN = { selectPolicy: 'Max', policies: ['Percent 100/15s'] };
+
+/**
+ * The HPA's own rules for one direction where they differ from the defaults (policies, select
+ * policy, and for scale-up the stabilization window; the scale-down window is modelled on its
+ * own), in words; undefined when they are the defaults.
+ */
+function customRules(rules: V2HPAScalingRules | undefined, defaults: { stabilizationWindowSeconds?: number; selectPolicy: string; policies: string[] }): string | undefined {
+  if (!rules) return undefined;
+  const policies = (rules.policies ?? []).map((x) => `${x.type} ${x.value}/${x.periodSeconds}s`);
+  const differs: string[] = [];
+  if (rules.policies && [...policies].sort().join() !== [...defaults.policies].sort().join()) differs.push(`policies ${policies.join(', ')}`);
+  if (rules.selectPolicy && rules.selectPolicy !== defaults.selectPolicy) differs.push(`selectPolicy ${rules.selectPolicy}`);
+  if (defaults.stabilizationWindowSeconds !== undefined && (rules.stabilizationWindowSeconds ?? 0) !== defaults.stabilizationWindowSeconds) differs.push(`stabilizationWindowSeconds ${rules.stabilizationWindowSeconds}`);
+  return differs.length ? differs.join('; ') : undefined;
 }

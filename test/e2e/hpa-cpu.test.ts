@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Container } from '@kubernetes/client-node';
+import type { V1Container, V2HorizontalPodAutoscalerSpec } from '@kubernetes/client-node';
 import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
 import { execInPod } from '../../harness/cluster/exec.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
@@ -43,11 +43,11 @@ describe('e2e: hpa-cpu', function () {
   });
 
   /** A Deployment (+ HPA) of the test's own: the "existing workload" a user would name. */
-  async function deployTarget(name: string, withRequests: boolean): Promise<string> {
+  async function deployTarget(name: string, withRequests: boolean, hpaSpec: Partial<V2HorizontalPodAutoscalerSpec> = {}): Promise<string> {
     const ns = `sd-e2e-${name}-${testId}`;
     await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const container: V1Container = { name: 'web', image: IMAGE, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"] };
-    if (withRequests) container.resources = { requests: { cpu: '100m' }, limits: { cpu: '200m' } };
+    if (withRequests) container.resources = { requests: { cpu: '100m', memory: '32Mi' }, limits: { cpu: '200m' } };
     await clients(s).apps.createNamespacedDeployment({
       namespace: ns,
       body: { metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name, ...labels } }, spec: { terminationGracePeriodSeconds: 5, containers: [container] } } } },
@@ -62,6 +62,7 @@ describe('e2e: hpa-cpu', function () {
           maxReplicas: 4,
           metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
           behavior: { scaleDown: { stabilizationWindowSeconds: 15 } },
+          ...hpaSpec,
         },
       },
     });
@@ -103,6 +104,31 @@ describe('e2e: hpa-cpu', function () {
     assert.match(error, /type="PREFLIGHT"/);
     assert.match(error, /message="[^"]*sets no CPU request on container\(s\) web/);
     assert.deepEqual(run.journal.rollbacks, [], 'nothing was injected, so nothing was rolled back');
+  });
+
+  it("passes on a user's HPA with a memory metric beside CPU and a scale-up policy of its own (one pod per 15 s)", async () => {
+    const ns = await deployTarget('ownrules', true, {
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+        { type: 'Resource', resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 90 } } },
+      ],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 15 }, scaleUp: { policies: [{ type: 'Pods', value: 1, periodSeconds: 15 }] } },
+    });
+    const r = await shakedown(['run', 'hpa-cpu', ...fast, '--set', 'target=ownrules', '--set', `namespace=${ns}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 0, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
+    const check = run.journal.checks.find((c) => c.name === 'controller-follows-formula');
+    assert.match(check?.expected ?? '', /scale-up rules \(policies Pods 1\/15s\)/);
+    assert.match(check?.expected ?? '', /also scales on Resource memory/);
+  });
+
+  it("is an ERROR in preflight when scaleInWithin is shorter than the user's HPA's scale-down window (the controller's 5 minutes)", async () => {
+    const ns = await deployTarget('slowdown', true, { behavior: undefined });
+    const r = await shakedown(['run', 'hpa-cpu', '--set', 'target=slowdown', '--set', `namespace=${ns}`, '--report-dir', reports]);
+    const run = readRun(r.stdout);
+    assert.equal(r.exitCode, 3, JSON.stringify(run.journal.verdict));
+    assert.match(`${run.journal.verdict.summary}\n${run.failures.join("\n")}`, /holds every scale-down for 5m 00s \(its scale-down stabilization window, the controller's default\), so scaleInWithin 3m 00s could never see the replicas come back: set --set scaleInWithin=6m or more/);
+    assert.deepEqual(run.journal.rollbacks, []);
   });
 
   it('on SIGTERM during the load: exit 143, no sha256sum left in any pod, replicas back at the baseline', async () => {

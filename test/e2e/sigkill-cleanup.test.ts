@@ -102,7 +102,8 @@ describe('e2e: SIGKILL during the fault, then cleanup --run-id', function () {
       namespace: ns,
       body: { metadata: { name, labels }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name }, minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } },
     });
-    const runId = await killDuring(['hpa-cpu', '--set', `target=${name}`, '--set', `namespace=${ns}`, '--set', 'sampleEvery=5s'], /load running in/);
+    // The HPA keeps the controller's 5-minute scale-down window, which scaleInWithin must cover.
+    const runId = await killDuring(['hpa-cpu', '--set', `target=${name}`, '--set', `namespace=${ns}`, '--set', 'sampleEvery=5s', '--set', 'scaleInWithin=6m'], /load running in/);
     const running = async () => (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` })).items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
     const before = await running();
     assert.ok((await Promise.all(before.map((p) => loadProcesses(s, ns, p.metadata!.name!)))).some((n) => n > 0), 'the load outlived the SIGKILLed run');

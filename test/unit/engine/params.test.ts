@@ -111,4 +111,13 @@ describe('parameters', () => {
     const err = usageError(() => validateParams('hpa-cpu', hpa.params, { minReplicas: 4, maxReplicas: 2 }));
     assert.match(err.message, /minReplicas/);
   });
+
+  it("refuses a fixture scale-in bound shorter than its HPA's scale-down window plus 60s (hpa-cpu)", () => {
+    const hpa = experiments.find((e) => e.name === 'hpa-cpu')!;
+    const err = usageError(() => validateParams('hpa-cpu', hpa.params, { scaleDownWindowSeconds: 300, scaleInWithin: '3m' }));
+    assert.match(err.message, /scaleInWithin.*scale-down window/);
+    validateParams('hpa-cpu', hpa.params, { scaleDownWindowSeconds: 300, scaleInWithin: '6m' });
+    // A user's target is checked against its own HPA in preflight, not here.
+    validateParams('hpa-cpu', hpa.params, { target: 'web', scaleDownWindowSeconds: 300, scaleInWithin: '3m' });
+  });
 });

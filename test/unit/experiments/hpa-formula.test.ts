@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { millicores, milliValue, predictReplicas, recommendReplicas, type PodMetricView, type PodView } from '../../../experiments/hpa-cpu/formula.ts';
-import { judgeSamples } from '../../../experiments/hpa-cpu/formula.ts';
+import { describeAllowed, judgeSamples } from '../../../experiments/hpa-cpu/formula.ts';
 
 describe('hpa-cpu: the replica formula', () => {
   const base = { targetUtilization: 50, minReplicas: 1, maxReplicas: 10 };
@@ -155,5 +155,27 @@ describe('hpa formula: judging every sample', () => {
     assert.equal(judgeSamples([s(0, 5, 5, 5), s(15, 5, 5, 1), s(30, 5, 5, 1)], opts).worst?.deviation, 0);
     // Past the window the decision must come down.
     assert.ok((judgeSamples([s(0, 5, 5, 5), s(60, 5, 5, 1), s(90, 5, 5, 1), s(120, 5, 5, 1)], opts).worst?.deviation ?? 0) > 0);
+  });
+
+  it("widens for an HPA's own scaling rules, each in its direction only", () => {
+    // A scale-up policy of one pod per period: 2 while the formula says 5 is a deviation by default, not under the HPA's rules.
+    const slowUp = [s(0, 1, 2, 5)];
+    assert.equal(judgeSamples(slowUp, opts).worst?.deviation, 3);
+    assert.equal(judgeSamples(slowUp, { ...opts, scaleUpLimited: true }).worst?.deviation, 0);
+    // ... but it never allows going past the prediction, or down.
+    assert.equal(judgeSamples([s(0, 2, 6, 5)], { ...opts, scaleUpLimited: true }).worst?.deviation, 1);
+    assert.equal(judgeSamples([s(0, 2, 1, 5)], { ...opts, scaleUpLimited: true }).worst?.deviation, 1);
+    // A scale-down policy holds replicas between the prediction and the current ones, past the window too.
+    const slowDown = [s(0, 8, 8, 8), s(60, 8, 7, 2), s(90, 7, 6, 2)];
+    assert.ok((judgeSamples(slowDown, opts).worst?.deviation ?? 0) > 0);
+    assert.equal(judgeSamples(slowDown, { ...opts, scaleDownLimited: true }).worst?.deviation, 0);
+  });
+
+  it('with other metrics only a decision below CPU\'s counts, and says so', () => {
+    const r = judgeSamples([s(0, 4, 7, 4)], { ...opts, otherMetrics: true });
+    assert.equal(r.worst?.deviation, 0);
+    assert.equal(describeAllowed(r.worst!.allowed), '4 or more');
+    assert.equal(judgeSamples([s(0, 4, 2, 4)], { ...opts, otherMetrics: true }).worst?.deviation, 2);
+    assert.equal(describeAllowed([[4, 5], [7, 7]]), '4–5 or 7');
   });
 });
