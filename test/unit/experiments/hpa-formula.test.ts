@@ -174,7 +174,7 @@ describe('hpa formula: judging every sample', () => {
   it('with other metrics only a decision below CPU\'s counts, and says so', () => {
     const r = judgeSamples([s(0, 4, 7, 4)], { ...opts, otherMetrics: true });
     assert.equal(r.worst?.deviation, 0);
-    assert.equal(describeAllowed(r.worst!.allowed), '4 or more');
+    assert.equal(describeAllowed(r.worst.allowed), '4 or more');
     assert.equal(judgeSamples([s(0, 4, 2, 4)], { ...opts, otherMetrics: true }).worst?.deviation, 2);
     assert.equal(describeAllowed([[4, 5], [7, 7]]), '4–5 or 7');
   });
