@@ -23,7 +23,10 @@ export interface Tolerance {
   up: number;
 }
 
-const tolerances = (t?: Tolerance): Tolerance => t ?? { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE };
+/** The controller's --horizontal-pod-autoscaler-tolerance, both ways. */
+export const DEFAULT_TOLERANCES: Tolerance = { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE };
+
+const tolerances = (t?: Tolerance): Tolerance => t ?? DEFAULT_TOLERANCES;
 
 /** The controller's own test, in its own float arithmetic: 55% of a 50% target (ratio 1.1) is within. */
 const isWithin = (ratio: number, t: Tolerance) => 1.0 - t.down <= ratio && ratio <= 1.0 + t.up;
@@ -173,8 +176,9 @@ export function recommendReplicas(i: ControllerInput): Recommendation | undefine
   };
   const scaleUpWithUnready = unready.length > 0 && ratio > 1.0;
   if (!scaleUpWithUnready && missing.length === 0) {
-    if (isWithin(ratio, t)) return result(i.currentReplicas, ratio, true, 'within tolerance: kept');
-    return result(Math.ceil(ratio * counted.size), ratio, false, `ceil(${counted.size} × ${utilization}% / ${i.targetUtilization}%)`);
+    const plain = predictReplicas({ currentReplicas: counted.size, currentUtilization: utilization, targetUtilization: i.targetUtilization, minReplicas: i.minReplicas, maxReplicas: i.maxReplicas, tolerance: t });
+    if (plain.withinTolerance) return result(i.currentReplicas, ratio, true, 'within tolerance: kept');
+    return result(plain.needed, ratio, false, `ceil(${counted.size} × ${utilization}% / ${i.targetUtilization}%)`);
   }
   const adjusted = new Map(counted);
   if (missing.length > 0) {

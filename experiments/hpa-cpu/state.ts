@@ -1,6 +1,6 @@
 // What hpa-cpu learns and observes during a run.
 import type { ClusterContext } from '../../harness/cluster/context.ts';
-import type { Recommendation, Tolerance } from './formula.ts';
+import { DEFAULT_TOLERANCES, type Recommendation, type Tolerance } from './formula.ts';
 import type { Params } from './params.ts';
 
 export const FIXTURE = 'shakedown-cpu';
@@ -58,7 +58,7 @@ export const initialState = (): State => ({
   maxReplicas: 1,
   targetUtilization: 50,
   scaleDownWindowMs: 300_000,
-  tolerance: { down: 0.1, up: 0.1 },
+  tolerance: DEFAULT_TOLERANCES,
   otherMetrics: [],
   baselineReplicas: 0,
   container: 'web',

@@ -208,7 +208,10 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;
   }
-  const during = s.samples.filter((x) => x.at >= from && x.at <= (s.loadStoppedAt ?? Infinity) && x.prediction);
+  const inLoad = (x: Sample) => x.at >= from && x.at <= (s.loadStoppedAt ?? Infinity);
+  const during = s.samples.filter((x) => inLoad(x) && x.prediction);
+  // Samples where every pod was counted as measured (no new, unready or unmeasured pod).
+  const measured = during.filter((x) => x.missing === 0);
   const peak = Math.max(s.baselineReplicas, ...during.map((x) => x.currentReplicas));
   const last = during.at(-1);
   // Every fully measured sample must hold, not just one: the controller's sync lag, rate limit
@@ -216,8 +219,8 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   const judged = (x: Sample) => ({ at: x.at, currentReplicas: x.currentReplicas, desiredReplicas: x.desiredReplicas, predicted: x.prediction!.clamped });
   // Judged are the samples where every pod was counted as measured; what the controller may be
   // acting on is every prediction, those with new or unmeasured pods and those before the load too.
-  const measuredSamples = during.filter((x) => x.missing === 0).map(judged);
-  const history = s.samples.filter((x) => x.prediction && !(x.at >= from && x.at <= (s.loadStoppedAt ?? Infinity) && x.missing === 0)).map(judged);
+  const measuredSamples = measured.map(judged);
+  const history = s.samples.filter((x) => x.prediction && !(inLoad(x) && x.missing === 0)).map(judged);
   // The lag: one HPA sync (15 s) plus metrics-server's resolution window (15 s), plus our sampling.
   const { verdicts, worst } = judgeSamples(measuredSamples, {
     lagMs: Math.max(p.sampleEvery, 5_000) + 30_000,
@@ -249,7 +252,6 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
   });
   // What the load needs is read from samples where every pod had metrics: with new pods still
   // unmeasured the controller's guess for them would inflate or deflate it.
-  const measured = during.filter((x) => x.missing === 0);
   const needed = Math.max(0, ...(measured.length ? measured : during).map((x) => x.prediction?.needed ?? 0));
   ctx.record.check({
     name: 'capacity-for-load',

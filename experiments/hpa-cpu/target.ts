@@ -6,7 +6,7 @@ import { isNotFound } from '../../harness/cluster/session.ts';
 import { AbortedError, describeApiError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
 import { formatDuration } from '../../harness/engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { DEFAULT_TOLERANCE, millicores, type Tolerance } from './formula.ts';
+import { DEFAULT_TOLERANCE, DEFAULT_TOLERANCES, millicores, type Tolerance } from './formula.ts';
 import { scaleInNeeds } from './params.ts';
 import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
@@ -61,7 +61,7 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
   const cluster = ctx.cluster;
   if (!p.target) {
-    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: { down: DEFAULT_TOLERANCE, up: DEFAULT_TOLERANCE }, otherMetrics: [] };
+    const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: DEFAULT_TOLERANCES, otherMetrics: [] };
     Object.assign(s, fixture);
     if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
