@@ -2,6 +2,9 @@
 # shellcheck shell=bash disable=SC2034  # variables are used by the scripts that source this
 
 CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# The node's tools (iptables, conntrack, modprobe, ...) are in sbin, which a shell started with a
+# minimal PATH (env -i, su without -) lacks: add it rather than call them missing.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" && export PATH ;; esac
 # shellcheck source=versions.env
 . "$CLUSTER_DIR/versions.env"
 export GOTOOLCHAIN
