@@ -19,6 +19,14 @@ export const secondOf = (epochMs: number): number => Math.floor(epochMs / 1000) 
 export class SecondBuckets {
   private readonly open = new Map<number, Open>();
   readonly totals = { offered: 0, sent: 0, outcomes: zeroCounts() };
+  /** Start of the last second emitted: a second is emitted once, and never reopened after. */
+  private emittedThrough = -Infinity;
+  /**
+   * Events that arrived for a second already emitted (counted in the totals, not in any second).
+   * The built-in driver never has any (it emits a second only once all of it is fired and
+   * settled); k6's samples can, when its output file lags more than the flush delay.
+   */
+  late = 0;
 
   private readonly emit: (b: SecondBucket) => void;
 
@@ -28,6 +36,10 @@ export class SecondBuckets {
 
   private bucket(at: number): Open {
     const key = secondOf(at);
+    if (key <= this.emittedThrough) {
+      this.late++;
+      return { at: key, offered: 0, sent: 0, pending: 0, outcomes: zeroCounts(), histogram: newHistogram(), maxSendLagMs: 0 };
+    }
     let b = this.open.get(key);
     if (!b) {
       b = { at: key, offered: 0, sent: 0, pending: 0, outcomes: zeroCounts(), histogram: newHistogram(), maxSendLagMs: 0 };
@@ -65,16 +77,20 @@ export class SecondBuckets {
   }
 
   /**
-   * Emits, in time order, every second that has ended before `now` and has no request pending
-   * (all of them when `force`: the load is over and nothing more will arrive).
+   * Emits, in time order, every second that ends at or before `complete` and has no request
+   * pending (all of them when `force`: the load is over and nothing more will arrive).
+   * `complete` is the time before which every event has been recorded: for a scheduled driver
+   * the due time of its next request not yet fired, never the wall clock — after a stall the
+   * clock is past a second whose last requests have not been fired yet.
    */
-  flush(now: number, force = false): void {
+  flush(complete: number, force = false): void {
     const keys = [...this.open.keys()].sort((a, b) => a - b);
     for (const key of keys) {
       const b = this.open.get(key);
       if (!b) continue;
-      if (!force && (key + 1000 > now || b.pending > 0)) break;
+      if (!force && (key + 1000 > complete || b.pending > 0)) break;
       this.open.delete(key);
+      this.emittedThrough = key;
       this.emit({
         at: b.at,
         offered: b.offered,

@@ -19,6 +19,12 @@ export type WorkerMessage =
   | { type: 'second'; bucket: SecondBucket }
   | { type: 'done'; endedAt: number; totals: SecondBuckets['totals']; otherCodes: Record<string, number> };
 
+/**
+ * Messages the worker takes: `stop`, and `stall`, which blocks its event loop for `ms` (the
+ * tests use it to prove per-second counts stay exact when the worker falls behind).
+ */
+export type WorkerControl = { type: 'stop' } | { type: 'stall'; ms: number };
+
 if (!parentPort) throw new Error('builtin-worker.ts runs only as a worker thread');
 const port = parentPort;
 const input = workerData as WorkerInput;
@@ -58,6 +64,7 @@ function fire(due: number): void {
     const latency = outcome === 'refused' || outcome === 'reset' || outcome === 'other' ? undefined : now() - due;
     buckets.outcome(due, outcome, latency);
     if (stopping) maybeFinish();
+    else flush();
   };
   const req = http.request(input.url, { agent, method: 'GET', headers: { 'user-agent': 'shakedown-load' } }, (res) => {
     res.on('error', (e) => {
@@ -88,7 +95,18 @@ function tick(): void {
     stop();
     return;
   }
+  flush();
   setTimeout(tick, Math.max(0, t0 + next * interval - now()));
+}
+
+/**
+ * Emits the seconds that are complete: every request due in them fired (the due time of the
+ * next request is past their end) and settled. Called when a request is fired or settles, not
+ * on a clock: a flusher timer that ran before a late tick after a stall emitted a second whose
+ * last requests were not fired yet, and those then came out as a second point for that second.
+ */
+function flush(): void {
+  buckets.flush(stopping || next >= maxRequests ? Infinity : t0 + next * interval);
 }
 
 function stop(): void {
@@ -100,16 +118,15 @@ function stop(): void {
 function maybeFinish(): void {
   if (finished || inFlight > 0) return;
   finished = true;
-  clearInterval(flusher);
-  buckets.flush(now(), true);
+  buckets.flush(Infinity, true);
   agent.destroy();
   post({ type: 'done', endedAt: now(), totals: buckets.totals, otherCodes });
   port.close();
 }
 
-const flusher = setInterval(() => buckets.flush(now()), 250);
-port.on('message', (m: { type: string }) => {
+port.on('message', (m: WorkerControl) => {
   if (m.type === 'stop') stop();
+  else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, m.ms);
 });
 post({ type: 'started', at: t0 });
 setTimeout(tick, Math.max(0, t0 - now()));

@@ -75,6 +75,12 @@ function launch(url: string, options: LoadStartOptions): Promise<RunningLoad> {
         resolveStart({ driver: 'builtin', startedAt, seconds: () => seconds.slice(), stop, done });
         if (options.signal?.aborted) void stop();
       } else if (m.type === 'second') {
+        // The worker emits each second once; a second point for one would double its counts.
+        if (seconds.some((s) => s.at === m.bucket.at)) {
+          fail(new LoadDriverError(`the built-in load emitted the second ${new Date(m.bucket.at).toISOString()} twice`));
+          void worker.terminate();
+          return;
+        }
         seconds.push(m.bucket);
         seconds.sort((a, b) => a.at - b.at);
         options.onSecond?.(m.bucket);

@@ -304,7 +304,7 @@ async function startK6(o: K6Options, l: LoadStartOptions): Promise<RunningLoad> 
       seconds: seconds.slice().sort((a, b) => a.at - b.at),
       totals: stream.buckets.totals,
       otherCodes: stream.otherCodes,
-      exit: stream.tainted.size ? { ...exit, message: `${exit.message}; thresholds crossed on ${[...stream.tainted].join(', ')}` } : exit,
+      exit: { ...exit, message: [exit.message, ...(stream.tainted.size ? [`thresholds crossed on ${[...stream.tainted].join(', ')}`] : []), ...(stream.buckets.late ? [`${stream.buckets.late} samples arrived more than 3 s late and count in the totals only`] : [])].join('; ') },
     };
   })();
   done.catch(() => {});

@@ -65,9 +65,24 @@ export function parseJournal(raw: unknown, path = '<journal>'): Journal {
   }
   // The input itself, so unknown keys round-trip; what older journals lack is filled in.
   const journal = raw as Journal;
+  const duplicate = duplicateLoadSecond(journal);
+  if (duplicate) throw new JournalReadError(path, `journal file ${path} is not a valid journal: ${duplicate}`);
   journal.changes ??= [];
   journal.teardowns ??= [];
   return journal;
+}
+
+/** Load series hold one point per second; two for one second would double its counts. */
+function duplicateLoadSecond(journal: Journal): string | undefined {
+  for (const series of journal.series) {
+    if (!series.group.startsWith('load:')) continue;
+    const seen = new Set<string>();
+    for (const p of series.points) {
+      if (seen.has(p.at)) return `the per-second load series '${series.name}' (${series.group}) has two points for ${p.at}`;
+      seen.add(p.at);
+    }
+  }
+  return undefined;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

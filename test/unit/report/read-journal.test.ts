@@ -90,4 +90,16 @@ describe('report/readJournal', () => {
     assert.ok(err.message.includes('status'));
     assert.ok(err.message.includes('series[0].points[0].value'));
   });
+
+  it('rejects a per-second load series with two points for one second, naming the series and the second', async () => {
+    const journal = sampleHpaJournal();
+    const at = '2026-01-01T00:00:05.000Z';
+    const series = { name: 'sent', group: 'load: requests/s', unit: 'req/s', points: [{ at: '2026-01-01T00:00:04.000Z', value: 20 }, { at, value: 19 }, { at, value: 1 }] };
+    journal.series.push(series);
+    const err = await rejection(await write('duplicate-second.json', JSON.stringify(journal)));
+    assert.match(err.message, /load series 'sent' \(load: requests\/s\) has two points for 2026-01-01T00:00:05.000Z/);
+    // The same series with one point a second reads.
+    series.points.pop();
+    assert.equal((await readJournal(await write('one-a-second.json', JSON.stringify(journal)))).series.at(-1)?.points.length, 2);
+  });
 });
