@@ -5,6 +5,7 @@ import type { AnyExperiment } from '../harness/engine/experiment.ts';
 import type { ParamsSchema } from '../harness/engine/params.ts';
 import { meta as hpaCpu } from './hpa-cpu/meta.ts';
 import { meta as istioMtls } from './istio-mtls/meta.ts';
+import { meta as podDelete } from './pod-delete/meta.ts';
 import { meta as statefulsetIdentity } from './statefulset-identity/meta.ts';
 
 /** What an experiment is without its steps. */
@@ -13,18 +14,19 @@ export interface ExperimentMeta {
   description: string;
   hypothesis: string;
   params: ParamsSchema;
-  manifests: string[];
+  manifests?: string[] | undefined;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  manifestValues(params: any): Record<string, unknown>;
+  manifestValues?(params: any): Record<string, unknown>;
 }
 
 /** In the order `list` and `run --all` use (the same as experiments/index.ts). */
-export const metas: readonly ExperimentMeta[] = [statefulsetIdentity, hpaCpu, istioMtls] as ExperimentMeta[];
+export const metas: readonly ExperimentMeta[] = [statefulsetIdentity, hpaCpu, istioMtls, podDelete] as ExperimentMeta[];
 
 const steps: Record<string, () => Promise<{ default: unknown }>> = {
   'statefulset-identity': () => import('./statefulset-identity/experiment.ts'),
   'hpa-cpu': () => import('./hpa-cpu/experiment.ts'),
   'istio-mtls': () => import('./istio-mtls/experiment.ts'),
+  'pod-delete': () => import('./pod-delete/experiment.ts'),
 };
 
 /**

@@ -130,8 +130,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     const v = await validation();
     const selected = select(v.metas, names, names.length === 0);
     for (const { def, params } of prepare(v, selected, opts)) {
-      const values = def.manifestValues(params);
-      const objects = def.manifests.flatMap((m) => v.loadManifestFile(m, values));
+      const values = def.manifestValues?.(params) ?? {};
+      const objects = (def.manifests ?? []).flatMap((m) => v.loadManifestFile(m, values));
       out(`${def.name}: ok (${v.describeParams(def.params).length} parameters, ${objects.length} manifest objects: ${objects.map((o) => o.kind).join(', ')})`);
     }
   });
@@ -174,8 +174,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     const v = await validation();
     const checked = prepare(v, select(v.metas, names, Boolean(opts.all)), opts);
     for (const { def, params } of checked) {
-      const values = def.manifestValues(params);
-      for (const m of def.manifests) v.loadManifestFile(m, values);
+      const values = def.manifestValues?.(params) ?? {};
+      for (const m of def.manifests ?? []) v.loadManifestFile(m, values);
     }
     const prepared = await Promise.all(checked.map(async ({ def, params }) => ({ def: await v.loadExperiment(def.name), params })));
 

@@ -16,6 +16,11 @@ export async function deployFixture<P extends { namespace: string }>(
   ctx: ClusterContext<P, unknown>,
   def: { manifests: string[]; manifestValues(p: P): Record<string, unknown> },
 ): Promise<void> {
+  await deployObjects(ctx, def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params))));
+}
+
+/** As deployFixture, for objects built in code (a user's experiment file with no manifest beside it). */
+export async function deployObjects<P extends { namespace: string }>(ctx: ClusterContext<P, unknown>, objects: readonly ManifestObject[]): Promise<void> {
   const cluster = ctx.cluster;
   // The bound on the teardown action is what the removal waits for (namespace finalization,
   // claims released), plus room for the calls around it; a timed-out wait is cancelled.
@@ -27,7 +32,6 @@ export async function deployFixture<P extends { namespace: string }>(
     },
     { timeoutMs: removeWithinMs + 15_000 },
   );
-  const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params)));
   const namespaces = new Map<string, Record<string, string>>([[ctx.params.namespace, {}]]);
   for (const ns of objects.filter(isNamespace)) namespaces.set(ns.metadata.name, ns.metadata.labels ?? {});
   const notes: string[] = [];

@@ -107,9 +107,9 @@ export interface ExperimentDefinition<Schema extends ParamsSchema, S, C = unknow
   hypothesis: string;
   params: Schema;
   /** Manifests shipped with the experiment (absolute paths), checked by `validate`. */
-  manifests: string[];
+  manifests?: string[];
   /** Values for the manifests' `${...}` placeholders, from the parameters. */
-  manifestValues(params: z.output<Schema>): Record<string, unknown>;
+  manifestValues?(params: z.output<Schema>): Record<string, unknown>;
   initialState(): S;
   /** Prerequisites and target selection; nothing in the cluster is touched here. */
   preflight: Step<z.output<Schema>, S, C>[];

@@ -21,6 +21,8 @@ export interface Incarnation {
   deletedAt?: number;
   podIP?: string | undefined;
   nodeName?: string | undefined;
+  /** UID of the controller that owns it (a ReplicaSet, StatefulSet or DaemonSet). */
+  ownerUid?: string | undefined;
   /** Ordinals of lower pods that were not Ready when this one was first seen (ordering evidence). */
   createdBeforeLowerReady?: string[];
   /** Watch events seen for this incarnation, and how many of them went into the journal. */
@@ -116,6 +118,23 @@ export class PodLifecycle {
     return this.incarnations(name).find((i) => i.uid !== oldUid && i.deletedAt === undefined);
   }
 
+  /**
+   * A pod its controller made in place of a deleted one under a new name (a ReplicaSet's or a
+   * DaemonSet's): owned by one of `owners`, not among the UIDs `known` before the deletion, not
+   * terminating, not `claimed` by another deletion of the same batch, and on `node` when given
+   * (a DaemonSet replaces its pod on the same node).
+   */
+  newPodOf(owners: ReadonlySet<string>, known: ReadonlySet<string>, claimed: ReadonlySet<string>, node?: string): Incarnation | undefined {
+    return this.all().find(
+      (i) => owners.has(i.ownerUid ?? '') && !known.has(i.uid) && !claimed.has(i.uid) && i.deletedAt === undefined && i.terminatingAt === undefined && (node === undefined || i.nodeName === node),
+    );
+  }
+
+  /** Every UID the watch has seen so far. */
+  uids(): Set<string> {
+    return new Set(this.all().map((i) => i.uid));
+  }
+
   /** Waits on the watch's view (no API polling) until `pick` finds what it looks for. */
   until<T>(what: string, timeoutMs: number, pick: () => T | undefined, signal?: AbortSignal): Promise<T> {
     return waitFor(() => {
@@ -148,6 +167,7 @@ export class PodLifecycle {
     }
     inc.podIP = pod.status?.podIP ?? inc.podIP;
     inc.nodeName = pod.spec?.nodeName ?? inc.nodeName;
+    inc.ownerUid = pod.metadata?.ownerReferences?.find((o) => o.controller)?.uid ?? inc.ownerUid;
     if (inc.readyAt === undefined && isReady(pod)) {
       inc.readyAt = e.receivedAtMs;
       inc.readyTransition = toIso(readyTransition(pod));

@@ -44,7 +44,8 @@ describe('harness cluster layer on the local control plane', function () {
   it('server-side applies the experiment fixture with run labels on the objects, pod template and claims', async () => {
     const def = statefulsetIdentity;
     const params = def.params.parse({ namespace: ns, replicas: 2 });
-    const objects = def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(params)));
+    const objects = (def.manifests ?? []).flatMap((m) => loadManifestFile(m, def.manifestValues?.(params) ?? {}));
+    assert.ok(objects.length > 0, 'the fixture has manifests');
     const before = session.requests.total;
     const applied = await applyObjects(session, objects, labels);
     assert.ok(session.requests.total > before, 'requests are counted');

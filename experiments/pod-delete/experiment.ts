@@ -1,0 +1,46 @@
+// pod-delete: made only of the public entry's parts, as a user's own experiment would be.
+import { checks, defineExperiment, faults, fixtures, probes, target, type WorkloadRef } from '../../harness/index.ts';
+import { manifestValues, manifests, meta } from './meta.ts';
+import { FIXTURE, type Params } from './params.ts';
+
+const workloadOf = (p: Params): WorkloadRef => ({ namespace: p.namespace, ...(p.workload ?? { kind: 'Deployment', name: FIXTURE }) });
+const serviceOf = (p: Params) => {
+  const name = p.service ?? (p.workload ? undefined : FIXTURE);
+  return name ? { namespace: p.namespace, name } : undefined;
+};
+
+export default defineExperiment({
+  ...meta,
+  initialState: target.state,
+  preflight: [probes.clusterReachable()],
+  setup: [
+    {
+      kind: 'fixture',
+      name: 'deploy-fixture',
+      describe: (p: Params) => (p.workload ? `nothing to deploy: testing ${target.describe(workloadOf(p))}` : `server-side apply Deployment ${FIXTURE} (${p.replicas} replicas, image ${p.image}) and its Service, labelled with the run id`),
+      run: (ctx) => (ctx.params.workload ? Promise.resolve() : fixtures.fromManifests(ctx, { manifests, manifestValues })),
+    },
+  ],
+  // The target is selected after setup: the fixture exists only then (a user's workload is not
+  // touched before this either way).
+  steadyState: [
+    target.select(workloadOf),
+    target.ready((p: Params) => p.recoveryWithin),
+    probes.serviceEndpoints(serviceOf),
+  ],
+  observe: [target.watchPods()],
+  method: [
+    faults.deletePods((p: Params) => ({
+      count: p.count,
+      batch: p.batch,
+      gracePeriodSeconds: p.gracePeriodSeconds,
+      // Followed past the bound, so a slow recovery is measured rather than cut short.
+      followForMs: p.recoveryWithin * 2 + p.gracePeriodSeconds * 1000,
+    })),
+  ],
+  verify: [
+    checks.replacementsReady((p: Params) => p.recoveryWithin),
+    checks.readyReplicasRestored((p: Params) => p.restoredWithin),
+    checks.endpointsRestored((p: Params) => p.restoredWithin),
+  ],
+});

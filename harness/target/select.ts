@@ -1,0 +1,101 @@
+// Steps that make any workload a run's target: resolve it (preflight), wait for it to be whole
+// and record what it was (steady state), and watch its pods while the fault runs.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
+import { RunError, targetSelectionError } from '../engine/errors.ts';
+import { step, type Observer } from '../engine/experiment.ts';
+import { formatDuration } from '../engine/time.ts';
+import { WaitTimeoutError, done, notYet, waitFor } from '../engine/wait.ts';
+import type { ClusterSession } from '../cluster/session.ts';
+import type { PodRecovery } from '../faults/pod-delete.ts';
+import { PodLifecycle } from '../observe/pod-lifecycle.ts';
+import { describeWorkload, readReadiness, resolveWorkload, workloadPods, type Readiness, type Workload, type WorkloadRef } from './workload.ts';
+
+/** One pod a fault deleted, and what the watch saw of its replacement. */
+export interface DeletedPod {
+  pod: string;
+  uid: string;
+  node?: string | undefined;
+  recovery: PodRecovery;
+}
+
+/**
+ * What the workload steps record, kept in the run's state: an experiment built on them starts
+ * from `workloadState()` (or a state that extends it).
+ */
+export interface WorkloadState {
+  workload?: Workload;
+  /** Its pods and readiness in the steady state before the fault. */
+  pods: V1Pod[];
+  before?: Readiness;
+  /** Ready endpoints of the Service named to probes.endpoints, before the fault. */
+  endpoints?: { service: string; ready: number };
+  lifecycle?: PodLifecycle;
+  deleted: DeletedPod[];
+}
+
+export const workloadState = (): WorkloadState => ({ pods: [], deleted: [] });
+
+/** A step's prerequisite that an earlier step records; missing means the experiment's steps are out of order. */
+export function recorded<T>(value: T | undefined, what: string, by: string): T {
+  if (value === undefined) throw new RunError('INTERNAL', `${what} was not recorded: the experiment needs the ${by} step before this one`);
+  return value;
+}
+
+type Of<P, T> = (params: P) => T;
+
+/** Preflight: the workload exists, selects its pods and has at least one. */
+export function selectWorkload<P, S extends WorkloadState>(ref: Of<P, WorkloadRef>): ClusterStep<P, S> {
+  return step('probe', 'target-selectable', (p: P) => `${describeWorkload(ref(p))} exists and has pods (found through their owners)`, async (ctx: ClusterContext<P, S>) => {
+    const w = await resolveWorkload(ctx.cluster, ref(ctx.params));
+    const pods = await workloadPods(ctx.cluster, w);
+    if (pods.length === 0) throw targetSelectionError(`${describeWorkload(w)} has no running pod to delete (selector ${w.selector})`);
+    ctx.state.workload = w;
+    ctx.record.event({ source: 'preflight', type: 'target-selected', object: `${w.kind}/${w.namespace}/${w.name}`, message: `${pods.length} pods: ${pods.map((p) => p.metadata?.name).join(', ')}`, data: { uid: w.uid, selector: w.selector } });
+  });
+}
+
+/** Steady state: every desired pod of the workload is Ready (waited for up to `within`); records them. */
+export function workloadReady<P, S extends WorkloadState>(within: Of<P, number>): ClusterStep<P, S> {
+  return step('probe', 'workload-ready', (p: P) => `every desired pod of the target is Ready (waits up to ${formatDuration(within(p))})`, async (ctx: ClusterContext<P, S>) => {
+    const w = recorded(ctx.state.workload, 'the target workload', 'target-selectable');
+    let r: Readiness;
+    try {
+      r = await waitWhole(ctx.cluster, w, within(ctx.params), ctx.signal, 'to be Ready before the fault');
+    } catch (err) {
+      if (!(err instanceof WaitTimeoutError)) throw err;
+      // Not whole before the fault: a finding, and the engine does not inject the fault.
+      ctx.record.check({ name: 'steady-state', expected: `${describeWorkload(w)}: every desired pod Ready`, observed: err.message, passed: false });
+      return;
+    }
+    ctx.state.before = r;
+    ctx.state.pods = await workloadPods(ctx.cluster, w);
+    ctx.record.check({ name: 'steady-state', expected: `${describeWorkload(w)}: every desired pod Ready`, observed: `${r.ready}/${r.desired} Ready`, passed: true, evidence: { pods: ctx.state.pods.map((p) => p.metadata?.name) } });
+  });
+}
+
+/** Waits until the workload's status shows every desired pod Ready; resolves to that readiness. */
+export function waitWhole(session: ClusterSession, w: WorkloadRef, timeoutMs: number, signal: AbortSignal, why: string): Promise<Readiness> {
+  return waitFor(
+    async () => {
+      const r = await readReadiness(session, w);
+      return r.observed && r.desired > 0 && r.ready >= r.desired ? done(r) : notYet(`${r.ready}/${r.desired} Ready`);
+    },
+    { what: `${describeWorkload(w)} ${why}`, timeoutMs, intervalMs: 500, signal },
+  );
+}
+
+/** Observes the workload's pods on a watch (deleted → replaced → Ready), stamped on arrival. */
+export function watchPods<P, S extends WorkloadState>(): Observer<P, S, ClusterSession> {
+  return {
+    name: 'pod-lifecycle',
+    describe: () => "watch the target's pods: deleted → replaced → Ready, stamped on arrival beside the API's timestamps",
+    async start(ctx) {
+      const w = recorded(ctx.state.workload, 'the target workload', 'target-selectable');
+      const lifecycle = new PodLifecycle(ctx.cluster, w.namespace, w.selector, ctx.record);
+      await lifecycle.start();
+      ctx.state.lifecycle = lifecycle;
+      return () => Promise.resolve(lifecycle.stop());
+    },
+  };
+}

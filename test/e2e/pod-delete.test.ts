@@ -1,0 +1,137 @@
+// pod-delete end to end on the local cluster: its fixture, and users' own Deployment,
+// StatefulSet, DaemonSet and ReplicaSet (each replacement followed as its controller makes it),
+// a Deployment whose replacements are slow to be Ready (a finding), and a missing workload.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
+import type { ClusterSession } from '../../harness/cluster/session.ts';
+import { newRunId } from '../../harness/engine/run-id.ts';
+import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } from './helpers.ts';
+import { clients } from '../clients.ts';
+
+describe('e2e: pod-delete', function () {
+  this.timeout(600_000);
+  const testId = newRunId();
+  const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e' };
+  let s: ClusterSession;
+  let reports: string;
+
+  before(function () {
+    kubeconfigOrSkip(this);
+    s = session();
+    reports = mkdtempSync(join(tmpdir(), 'shakedown-e2e-pod-delete-'));
+  });
+
+  after(async function () {
+    if (!s) return;
+    await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
+    assert.deepEqual(await labelledLeft(s), [], 'no object labelled shakedown.io/run-id is left');
+    rmSync(reports, { recursive: true, force: true });
+  });
+
+  /** A pod template serving :8080, Ready once `readyAfter` seconds have passed since it started. */
+  const template = (app: string, readyAfter = 0): V1PodTemplateSpec => ({
+    metadata: { labels: { app, ...labels } },
+    spec: {
+      terminationGracePeriodSeconds: 5,
+      containers: [
+        {
+          name: 'web',
+          image: IMAGE,
+          command: ['sh', '-c', `trap 'exit 0' TERM; (sleep ${readyAfter}; touch /tmp/ready) & httpd -f -p 8080 & wait`],
+          readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+        },
+      ],
+    },
+  });
+
+  async function userWorkload(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet', name: string, readyAfter = 0): Promise<string> {
+    const ns = `sd-e2e-pd-${kind.toLowerCase()}-${testId}`;
+    const c = clients(s);
+    await c.core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    const selector = { matchLabels: { app: name } };
+    const metadata = { name, labels };
+    if (kind === 'Deployment') await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata, spec: { replicas: 2, selector, template: template(name, readyAfter) } } });
+    if (kind === 'ReplicaSet') await c.apps.createNamespacedReplicaSet({ namespace: ns, body: { metadata, spec: { replicas: 2, selector, template: template(name, readyAfter) } } });
+    if (kind === 'DaemonSet') await c.apps.createNamespacedDaemonSet({ namespace: ns, body: { metadata, spec: { selector, template: template(name, readyAfter) } } });
+    if (kind === 'StatefulSet') {
+      await c.core.createNamespacedService({ namespace: ns, body: { metadata, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
+      await c.apps.createNamespacedStatefulSet({ namespace: ns, body: { metadata, spec: { replicas: 2, serviceName: name, podManagementPolicy: 'Parallel', selector, template: template(name, readyAfter) } } });
+    }
+    // Whole before the run: its steady state is the workload's, not the test's to wait for.
+    await waitFor(async () => {
+      const pods = await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` });
+      const ready = pods.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+      return ready.length >= (kind === 'DaemonSet' ? 1 : 2) ? done(undefined) : notYet(`${ready.length} Ready`);
+    }, { what: `${kind} ${name} Ready`, timeoutMs: 120_000, intervalMs: 500 });
+    return ns;
+  }
+
+  const run = async (args: string[]) => {
+    const r = await shakedown(['run', 'pod-delete', '--set', 'gracePeriodSeconds=2', '--report-dir', reports, ...args]);
+    return { r, run: readRun(r.stdout) };
+  };
+  const explain = (x: Awaited<ReturnType<typeof run>>) => `${JSON.stringify(x.run.journal.verdict)}\n${x.run.failures.join('\n')}`;
+  const replacements = (x: Awaited<ReturnType<typeof run>>) => x.run.journal.checks.filter((c) => c.name === 'replacement-ready');
+
+  it('passes on its own fixture: every pod of the Deployment replaced under a new name and Ready, Service endpoints back', async () => {
+    const x = await run(['--set', `image=${IMAGE}`, '--namespace', `sd-e2e-pd-fixture-${testId}`]);
+    assert.equal(x.r.exitCode, 0, explain(x));
+    const reps = replacements(x);
+    assert.equal(reps.length, 3, 'one check per pod of the 3-replica fixture');
+    for (const c of reps) {
+      assert.equal(c.status, 'passed');
+      assert.notEqual(c.evidence['newName'], c.target, 'a Deployment replaces its pod under a new name');
+    }
+    assert.deepEqual(x.run.journal.checks.filter((c) => c.name !== 'replacement-ready').map((c) => `${c.name}:${c.status}`).sort(), ['endpoints-restored:passed', 'ready-replicas-restored:passed', 'steady-state:passed']);
+    assert.deepEqual(await labelledLeft(s, x.run.journal.runId), []);
+  });
+
+  for (const [kind, ref, sameName] of [
+    ['StatefulSet', 'statefulset/ledger-store', true],
+    ['DaemonSet', 'ds/node-agent', false],
+    ['ReplicaSet', 'rs/bare-rs', false],
+  ] as const) {
+    it(`follows a user's ${kind} (${ref}): ${sameName ? 'the same name back' : 'a new pod'} for each one deleted`, async () => {
+      const name = ref.split('/')[1]!;
+      const ns = await userWorkload(kind, name);
+      const x = await run(['--namespace', ns, '--set', `workload=${ref}`]);
+      assert.equal(x.r.exitCode, 0, explain(x));
+      const reps = replacements(x);
+      assert.ok(reps.length >= 1, 'at least one pod deleted');
+      for (const c of reps) {
+        assert.equal(c.status, 'passed', c.observed);
+        assert.equal(c.evidence['newName'] === c.target, sameName, `${c.target} → ${String(c.evidence['newName'])}`);
+        assert.notEqual(c.evidence['newUid'], c.evidence['oldUid']);
+      }
+    });
+  }
+
+  it("finds a Deployment whose replacements are Ready only after 15 s when 5 s are allowed: replacement-ready fails, exit 1", async () => {
+    const ns = await userWorkload('Deployment', 'slow-start', 15);
+    const x = await run(['--namespace', ns, '--set', 'workload=deployment/slow-start', '--set', 'count=1', '--set', 'recoveryWithin=5s', '--set', 'restoredWithin=60s']);
+    assert.equal(x.r.exitCode, 1, explain(x));
+    assert.equal(x.run.journal.verdict.kind, 'failed');
+    const reps = replacements(x);
+    assert.equal(reps.length, 1);
+    assert.equal(reps[0]?.status, 'failed');
+    assert.match(reps[0]?.observed ?? '', /Ready after|no replacement Ready/);
+    // It did come back whole, later: only the bound was missed.
+    assert.equal(x.run.journal.checks.find((c) => c.name === 'ready-replicas-restored')?.status, 'passed');
+  });
+
+  it('stops a workload that does not exist as a target-selection error, exit 3, nothing deleted', async () => {
+    const ns = `sd-e2e-pd-none-${testId}`;
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
+    const x = await run(['--namespace', ns, '--set', 'workload=deployment/not-there']);
+    assert.equal(x.r.exitCode, 3, explain(x));
+    const v = x.run.journal.verdict;
+    assert.ok(v.kind === 'error' && v.code === 'TARGET_SELECTION', JSON.stringify(v));
+    assert.match(x.r.stderr + x.r.stdout, /Deployment .*not-there does not exist/);
+    assert.ok(!x.run.journal.events.some((e) => e.type === 'pod-delete'), 'nothing was deleted');
+  });
+});
