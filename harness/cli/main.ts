@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { readCatalog } from '../../experiments/catalog.ts';
 import type { ExperimentMeta } from '../../experiments/meta.ts';
 import { UsageError, describeError } from '../engine/errors.ts';
+import type { AnyExperiment } from '../engine/experiment.ts';
+import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { parseDuration } from '../engine/time.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
@@ -120,7 +122,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .usage('[experiment...] [options]')
       .summary('check parameters and manifests without touching a cluster')
       .description("Check the experiments' parameters and fill in and parse their manifests, without a cluster.")
-      .argument('[experiments...]', 'experiments to validate (default: all)'),
+      .argument('[experiments...]', 'experiments to validate: built-in names or experiment files (./my-exp.ts); default: every built-in'),
   )
     .addHelpText(
       'after',
@@ -128,11 +130,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     )
     .action(async (names: string[], opts: ParamOptions) => {
     const v = await validation();
-    const selected = select(v.metas, names, names.length === 0);
-    for (const { def, params } of prepare(v, selected, opts)) {
+    const selected = await select(v, names, names.length === 0);
+    for (const { def, params } of prepare(v, selected.map((e) => e.meta), opts)) {
       const values = def.manifestValues?.(params) ?? {};
       const objects = (def.manifests ?? []).flatMap((m) => v.loadManifestFile(m, values));
-      out(`${def.name}: ok (${v.describeParams(def.params).length} parameters, ${objects.length} manifest objects: ${objects.map((o) => o.kind).join(', ')})`);
+      out(`${def.name}: ok (${v.describeParams(def.params).length} parameters, ${objects.length ? `${objects.length} manifest objects: ${objects.map((o) => o.kind).join(', ')}` : 'no manifests'})`);
     }
   });
 
@@ -148,7 +150,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
             'and report.html for each run. Only kind-* contexts and the local test cluster are targets unless ' +
             '--allow-context names another.',
         )
-        .argument('[experiments...]', 'experiments to run (see shakedown list)')
+        .argument('[experiments...]', 'experiments to run: built-in names (see shakedown list) or experiment files (./my-exp.ts, .js, .mjs)')
         .option('--all', 'run every experiment')
         .option('--dry-run', 'print the plan and touch nothing (needs no cluster)'),
     ),
@@ -172,12 +174,13 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 30m, 90s)`, { field: '--timeout' });
     // Parameters and manifests are checked before the steps (and the Kubernetes client) load.
     const v = await validation();
-    const checked = prepare(v, select(v.metas, names, Boolean(opts.all)), opts);
+    const selected = await select(v, names, Boolean(opts.all));
+    const checked = prepare(v, selected.map((e) => e.meta), opts);
     for (const { def, params } of checked) {
       const values = def.manifestValues?.(params) ?? {};
       for (const m of def.manifests ?? []) v.loadManifestFile(m, values);
     }
-    const prepared = await Promise.all(checked.map(async ({ def, params }) => ({ def: await v.loadExperiment(def.name), params })));
+    const prepared = await Promise.all(checked.map(async ({ params }, i) => ({ def: await selected[i]!.load(), params })));
 
     if (opts.dryRun) {
       const [{ planOf, renderPlan }, { newRunId }] = await Promise.all([import('./plan.ts'), import('../engine/run-id.ts')]);
@@ -292,14 +295,37 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
 
 type Validation = Awaited<ReturnType<typeof validation>>;
 
-/** Experiments named on the command line, or all of them; an unknown name is bad input. */
-function select(experiments: readonly ExperimentMeta[], names: readonly string[], all: boolean): ExperimentMeta[] {
-  if (all) return [...experiments];
-  return names.map((n) => {
-    const def = experiments.find((e) => e.name === n);
-    if (!def) throw new UsageError(`unknown experiment "${n}" (known: ${experiments.map((e) => e.name).join(', ')})`, { field: n });
-    return def;
-  });
+/** An experiment chosen on the command line: what validation needs now, the steps when it runs. */
+interface Selected {
+  meta: ExperimentMeta;
+  load: () => Promise<AnyExperiment>;
+}
+
+/**
+ * Experiments named on the command line (built-in names or experiment files), or every built-in;
+ * an unknown name, a bad file or a name given twice is bad input.
+ */
+async function select(v: Validation, names: readonly string[], all: boolean): Promise<Selected[]> {
+  const builtin = (def: ExperimentMeta): Selected => ({ meta: def, load: () => v.loadExperiment(def.name) });
+  if (all) return v.metas.map(builtin);
+  const out: Selected[] = [];
+  for (const n of names) {
+    if (isExperimentFile(n)) {
+      const def = await loadExperimentFile(n);
+      if (v.metas.some((e) => e.name === def.name)) throw new UsageError(`experiment file ${n}: its name "${def.name}" is a built-in experiment's; give it another`, { field: n });
+      out.push({ meta: def as ExperimentMeta, load: () => Promise.resolve(def) });
+      continue;
+    }
+    const def = v.metas.find((e) => e.name === n);
+    if (!def) throw new UsageError(`unknown experiment "${n}" (known: ${v.metas.map((e) => e.name).join(', ')}; a file of your own is named by its path, e.g. ./${n}.ts)`, { field: n });
+    out.push(builtin(def));
+  }
+  const seen = new Set<string>();
+  for (const e of out) {
+    if (seen.has(e.meta.name)) throw new UsageError(`experiment "${e.meta.name}" is named twice`, { field: e.meta.name });
+    seen.add(e.meta.name);
+  }
+  return out;
 }
 
 /**
@@ -307,7 +333,7 @@ function select(experiments: readonly ExperimentMeta[], names: readonly string[]
  * applies to each experiment; `--set exp.key=value` to that experiment only.
  */
 function prepare(v: Validation, selected: readonly ExperimentMeta[], opts: ParamOptions): { def: ExperimentMeta; params: Record<string, unknown> }[] {
-  const names = new Set(v.metas.map((e) => e.name));
+  const names = new Set([...v.metas, ...selected].map((e) => e.name));
   const scoped = new Map<string, string[]>();
   const unscoped: string[] = [];
   for (const flag of opts.set ?? []) {
