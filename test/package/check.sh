@@ -2,8 +2,11 @@
 # Checks the package a user installs, from the packed tarball and not from the checkout: `npm pack`
 # (which builds dist/ on prepack) holds the build, the manifests, README and LICENSE and nothing of
 # test/; `npm install -g` of the tarball into a temporary prefix gives a `shakedown` that answers
-# --version, list, validate and run --dry-run from outside the checkout. Given arguments, it then
-# runs them as a real `shakedown run` against the cluster of KUBECONFIG and checks its reports.
+# --version, list, validate and run --dry-run from outside the checkout; and in a fresh npm project
+# with the tarball installed, the README's example experiment compiles under strict against the
+# package's types and plans. Given arguments, it then runs them as a real `shakedown run` against
+# the cluster of KUBECONFIG and checks its reports, and runs the README's example there too, with
+# the arguments after the experiment's name (its --set flags).
 #
 #   test/package/check.sh
 #   KUBECONFIG=... test/package/check.sh statefulset-identity --set image=shakedown.local/sample:1
@@ -28,7 +31,7 @@ tarball=${tarballs[0]}
 tar -tzf "$tarball" | sed 's|^package/||' | sort >"$work/files"
 say "$(basename "$tarball"): $(wc -l <"$work/files") files, $(du -k "$tarball" | cut -f1) kB"
 
-for f in package.json README.md LICENSE harness/cli/bin.js harness/cli/require-node.js dist/harness/cli/main.js; do
+for f in package.json README.md LICENSE harness/cli/bin.js harness/cli/require-node.js dist/harness/cli/main.js dist/harness/index.js dist/shakedown.d.ts; do
   grep -qxF "$f" "$work/files" || fail "the tarball lacks $f"
 done
 for m in "$root"/experiments/*/manifests/*; do
@@ -37,7 +40,8 @@ for m in "$root"/experiments/*/manifests/*; do
 done
 # The experiments' k6 scripts are TypeScript that k6 itself runs (a user's k6 loads them from the
 # installed package), so they are the one kind of .ts file that belongs in it.
-if grep -E '^(test/|node_modules/|reports/|\.ci/)|\.ts$|\.map$' "$work/files" | grep -vE '^dist/experiments/[^/]+/k6/[^/]+\.ts$'; then
+# The public API's types are one rolled-up declaration file (api-extractor), the other .d.ts are not shipped.
+if grep -E '^(test/|node_modules/|reports/|\.ci/)|\.ts$|\.map$' "$work/files" | grep -vE '^dist/experiments/[^/]+/k6/[^/]+\.ts$|^dist/shakedown\.d\.ts$'; then
   fail "the tarball holds the files above, which an installed package does not need"
 fi
 
@@ -70,6 +74,28 @@ grep -q '^statefulset-identity: ok' "$work/out" || fail "validate did not check 
 KUBECONFIG=/nonexistent shakedown run statefulset-identity --dry-run
 grep -q 'Plan for statefulset-identity' "$work/out" || fail "run --dry-run printed no plan"
 
+# As a user writes an experiment: a fresh npm project with the tarball installed, the README's
+# example (the first ts block of "## Writing an experiment") compiled under strict and planned.
+say "a user's project: npm init, npm install of the tarball, the README's example"
+mkdir "$work/project"
+cd "$work/project"
+npm init -y >/dev/null
+npm pkg set type=module
+npm install --save-dev --globalconfig "$(npm config get globalconfig)" --no-audit --no-fund --loglevel=warn "$tarball"
+awk '/^## Writing an experiment$/ { s = 1; next } s && /^```ts$/ { b = 1; next } b && /^```$/ { exit } b { print }' "$root/README.md" >checkout.ts
+[[ -s checkout.ts ]] || fail "the README has no ts block under '## Writing an experiment'"
+grep -q "from 'shakedown'" checkout.ts || fail "the README's example does not import from 'shakedown'"
+cat >tsconfig.json <<'JSON'
+{ "compilerOptions": { "strict": true, "module": "nodenext", "moduleResolution": "nodenext", "target": "es2024", "noEmit": true, "skipLibCheck": true, "allowImportingTsExtensions": true, "verbatimModuleSyntax": true, "erasableSyntaxOnly": true, "types": [] }, "include": ["checkout.ts"] }
+JSON
+say "tsc --strict on the README's example, against the installed package's types"
+node "$root/node_modules/typescript/bin/tsc" -p tsconfig.json || fail "the README's example does not compile under strict against the installed package"
+KUBECONFIG=/nonexistent npx shakedown validate ./checkout.ts >"$work/out" 2>&1 || { cat "$work/out"; fail "validate ./checkout.ts failed"; }
+cat "$work/out"
+KUBECONFIG=/nonexistent npx shakedown run ./checkout.ts --dry-run >"$work/out" 2>&1 || { cat "$work/out"; fail "run ./checkout.ts --dry-run failed"; }
+grep -q 'Plan for checkout-survives-pod-loss' "$work/out" || fail "run ./checkout.ts --dry-run printed no plan"
+cd "$work/elsewhere"
+
 if [[ $# -gt 0 ]]; then
   [[ -n "${KUBECONFIG:-}" ]] || fail "a real run needs KUBECONFIG"
   say "a real run against $KUBECONFIG"
@@ -82,5 +108,15 @@ if [[ $# -gt 0 ]]; then
     compgen -G "$work/reports/*/$f" >/dev/null || fail "the run wrote no $f"
   done
   say "the run passed; reports: $(cd "$work/reports" && echo */)"
+  # The README's example, run for real from the user's project, with the same --set flags.
+  say "npx shakedown run ./checkout.ts ${*:2} (the README's example, from the user's project)"
+  cd "$work/project"
+  set +e
+  npx shakedown run ./checkout.ts "${@:2}" --report-dir "$work/reports-example"
+  code=$?
+  set -e
+  [[ $code -eq 0 ]] || fail "the README's example exited $code"
+  compgen -G "$work/reports-example/*checkout-survives-pod-loss*/journal.json" >/dev/null || fail "the README's example wrote no journal"
+  say "the README's example passed"
 fi
 say "ok: the packed tarball installs and runs"
