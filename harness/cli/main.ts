@@ -37,7 +37,8 @@ const EXIT_CODES = `Exit codes:
   0    passed: every check held
   1    failed: a hypothesis did not hold (a finding about the cluster)
   2    bad usage or input; nothing in the cluster was touched
-  3    error: the run broke (a prerequisite missing, an API error), hit its deadline or lost its output
+  3    error: the run broke (a prerequisite missing, an API error, a check it could not evaluate,
+       no check recorded), hit its deadline or lost its output
   129, 130, 143
        SIGHUP, SIGINT, SIGTERM received; rollback ran first`;
 

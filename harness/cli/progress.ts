@@ -14,7 +14,6 @@ export function ttyProgress(write: Write, color = true): ProgressSink {
     failed: c(31, '✗'),
     error: c(31, '!'),
     aborted: c(33, '⊘'),
-    skipped: c(90, '-'),
   };
   const verdictColor: Record<Verdict['kind'], number> = { passed: 32, failed: 31, error: 31, aborted: 33 };
   return {

@@ -21,7 +21,7 @@ const isoTime = z.string().min(1);
 const phase = z.enum(PHASES);
 const record = z.record(z.string(), z.unknown());
 
-export const stepStatusSchema = z.enum(['ok', 'failed', 'error', 'aborted', 'skipped']);
+export const stepStatusSchema = z.enum(['ok', 'failed', 'error', 'aborted']);
 export type StepStatus = z.output<typeof stepStatusSchema>;
 
 /** The verdict of one run. `failed` is a finding about the cluster; `error` means the run itself broke. */

@@ -55,7 +55,7 @@ tr.st-failed td:first-child, tr.st-error td:first-child { font-weight: 700; }
 .st.passed, .st.ok { background: #dafbe1; color: #116329; }
 .st.failed { background: #ffebe9; color: #a40e26; }
 .st.error { background: #fff1e5; color: #953800; }
-.st.aborted, .st.skipped, .st.running { background: #eaeef2; color: #424a53; }
+.st.aborted, .st.running { background: #eaeef2; color: #424a53; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
 pre { background: var(--soft); padding: 8px; overflow: auto; max-height: 420px; margin: 6px 0 0; white-space: pre-wrap; word-break: break-word; }
 details > summary { cursor: pointer; color: var(--muted); }

@@ -163,7 +163,7 @@ export function renderMarkdown(journal: Journal): string {
     lines.push('### Phases', '');
     for (const p of journal.phases) {
       const duration = p.endedAt ? formatDuration(durationBetween(p.startedAt, p.endedAt)) : 'did not end';
-      const bad = p.steps.filter((s) => s.status && s.status !== 'ok' && s.status !== 'skipped');
+      const bad = p.steps.filter((s) => s.status && s.status !== 'ok');
       const note = bad.length > 0 ? ` — ${bad.map((s) => `${mdCell(s.name, 80)}: ${s.status}`).join(', ')}` : '';
       lines.push(`- **${p.phase}** ${p.status ?? 'running'}, ${duration} (${p.steps.length} step(s))${note}`);
     }

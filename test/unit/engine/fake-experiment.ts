@@ -3,11 +3,16 @@
 import { z } from 'zod';
 import { defineExperiment, step, type Step } from '../../../harness/engine/experiment.ts';
 
+export type CheckScript = boolean | 'error' | 'none';
+
 export interface Script {
   calls: string[];
-  preflightCheck?: boolean;
-  steadyCheck?: boolean;
-  verifyCheck?: boolean;
+  /** Each check step records: true (the default) held, false deviated, 'error' could not evaluate, 'none' records nothing. */
+  preflightCheck?: CheckScript;
+  steadyCheck?: CheckScript;
+  verifyCheck?: CheckScript;
+  /** A second verify check step (verify-2-check), when set. */
+  verifyAlso?: CheckScript;
   injectThrows?: Error;
   /** The fault waits this long without looking at the signal (to prove the engine abandons it). */
   injectHangsMs?: number;
@@ -22,10 +27,11 @@ export function scripted(s: Script) {
     s.calls.push(what);
     return Promise.resolve();
   };
-  const checkStep = (phase: string, held: boolean | undefined): Step<unknown, unknown> =>
+  const checkStep = (phase: string, held: CheckScript = true): Step<unknown, unknown> =>
     step('check', `${phase}-check`, `a ${phase} check`, (ctx) => {
       s.calls.push(`${phase}-check`);
-      ctx.record.check({ name: `${phase}-check`, expected: 'held', observed: held === false ? 'deviated' : 'held', passed: held !== false });
+      const observed = held === 'error' ? 'probe broke' : held ? 'held' : 'deviated';
+      if (held !== 'none') ctx.record.check({ name: `${phase}-check`, expected: 'held', observed, passed: held });
       return Promise.resolve();
     });
   return defineExperiment({
@@ -65,6 +71,6 @@ export function scripted(s: Script) {
         if (s.injectThrows) throw s.injectThrows;
       }),
     ],
-    verify: [checkStep('verify', s.verifyCheck)],
+    verify: [checkStep('verify', s.verifyCheck), ...(s.verifyAlso === undefined ? [] : [checkStep('verify-2', s.verifyAlso)])],
   });
 }

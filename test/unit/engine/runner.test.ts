@@ -56,6 +56,49 @@ describe('engine: phase order and rollback', () => {
     assert.deepEqual(r.calls.slice(-1), ['cleanup:remove-fixture']);
   });
 
+  it('a run that records no check is an error in verify, not a pass, and still rolls back', async () => {
+    const r = await run({ preflightCheck: 'none', steadyCheck: 'none', verifyCheck: 'none' });
+    assert.ok(r.verdict.kind === 'error' && r.verdict.phase === 'verify' && r.verdict.code === 'OBSERVE', r.verdict.summary);
+    assert.match(r.verdict.message, /recorded no check/);
+    assert.equal(r.journal.checks.length, 0);
+    assert.deepEqual(r.calls.slice(-4), ROLLBACK_AND_CLEANUP);
+    assert.equal(exitCodeFor([r.verdict]), 3);
+  });
+
+  it('a verify check that could not be evaluated is an error naming it, and the steps after it still run', async () => {
+    const r = await run({ verifyCheck: 'error', verifyAlso: true });
+    assert.ok(r.verdict.kind === 'error' && r.verdict.phase === 'verify' && r.verdict.code === 'OBSERVE', r.verdict.summary);
+    assert.match(r.verdict.message, /verify-check: probe broke/);
+    assert.ok(r.calls.includes('verify-2-check'));
+    assert.deepEqual(r.calls.slice(-4), ROLLBACK_AND_CLEANUP);
+    assert.equal(exitCodeFor([r.verdict]), 3);
+  });
+
+  it('an errored check beside a failed one is an error, with the finding still in the summary', async () => {
+    const r = await run({ verifyCheck: 'error', verifyAlso: false });
+    assert.ok(r.verdict.kind === 'error', r.verdict.summary);
+    assert.match(r.verdict.message, /verify-check: probe broke/);
+    assert.match(r.verdict.summary, /findings: verify-2-check/);
+  });
+
+  it('a steady-state check that could not be evaluated is an error, and the fault is not injected', async () => {
+    const r = await run({ steadyCheck: 'error' });
+    assert.ok(r.verdict.kind === 'error' && r.verdict.phase === 'steady-state-before', r.verdict.summary);
+    assert.ok(!r.calls.some((c) => c.startsWith('inject')));
+  });
+
+  it('a preflight check that could not be evaluated stays a PREFLIGHT error before anything is touched', async () => {
+    const r = await run({ preflightCheck: 'error' });
+    assert.ok(r.verdict.kind === 'error' && r.verdict.code === 'PREFLIGHT' && /preflight-check: probe broke/.test(r.verdict.message), r.verdict.summary);
+    assert.deepEqual(r.calls, ['preflight-check']);
+  });
+
+  it('an abort beats a run that recorded no check', async () => {
+    const controller = new AbortController();
+    const r = await run({ steadyCheck: 'none', verifyCheck: 'none', injectHangsMs: 60_000, onInject: () => void setTimeout(() => controller.abort(new AbortedError('SIGINT')), 20) }, { signal: controller.signal });
+    assert.ok(r.verdict.kind === 'aborted' && r.verdict.reason === 'SIGINT', r.verdict.summary);
+  });
+
   it('SIGINT during inject aborts the step, rolls back everything registered, and maps to exit 130', async () => {
     const controller = new AbortController();
     const r = await run({ injectHangsMs: 60_000, onInject: () => void setTimeout(() => controller.abort(new AbortedError('SIGINT')), 20) }, { signal: controller.signal });

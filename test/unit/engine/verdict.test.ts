@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { CheckRecord, Verdict } from '../../../harness/journal/schema.ts';
 import { decideVerdict, exitCodeFor } from '../../../harness/engine/verdict.ts';
 
-const check = (name: string, status: CheckRecord['status']): CheckRecord => ({ name, status, phase: 'verify', expected: 'x', observed: 'y', evidence: {}, at: '2026-11-22T00:00:00.000Z' });
+const check = (name: string, status: CheckRecord['status'], phase: CheckRecord['phase'] = 'verify'): CheckRecord => ({ name, status, phase, expected: 'x', observed: `${name} seen`, evidence: {}, at: '2026-11-22T00:00:00.000Z' });
 
 describe('verdicts', () => {
   it('passes only when every check held', () => {
@@ -17,6 +17,47 @@ describe('verdicts', () => {
     assert.equal(decideVerdict({ ...base, rollbackFailures: ['x'] }).kind, 'error');
     assert.equal(decideVerdict({ ...base, rollbackFailures: [], error: { phase: 'inject', code: 'INJECT', message: 'm' } }).kind, 'error');
     assert.equal(decideVerdict({ ...base, rollbackFailures: ['x'], error: { phase: 'inject', code: 'INJECT', message: 'm' }, abort: { phase: 'inject', reason: 'SIGINT' } }).kind, 'aborted');
+  });
+
+  it('a run that recorded no check is an error in verify, not a pass', () => {
+    const v = decideVerdict({ checks: [], rollbackFailures: [] });
+    assert.ok(v.kind === 'error', v.summary);
+    assert.equal(v.phase, 'verify');
+    assert.equal(v.code, 'OBSERVE');
+    assert.match(v.message, /recorded no check/);
+    assert.match(v.summary, /recorded no check/);
+  });
+
+  it('prerequisite checks alone do not make a pass: a run with only preflight checks checked nothing of its hypothesis', () => {
+    const v = decideVerdict({ checks: [check('cluster-reachable', 'passed', 'preflight')], rollbackFailures: [] });
+    assert.ok(v.kind === 'error' && /recorded no check/.test(v.message), v.summary);
+  });
+
+  it('a check that could not be evaluated is an error in its phase, naming the check and what was observed', () => {
+    const errored = { ...check('load-delivered', 'error', 'inject'), target: 'web-0' };
+    const v = decideVerdict({ checks: [check('a', 'passed'), errored], rollbackFailures: [] });
+    assert.ok(v.kind === 'error', v.summary);
+    assert.equal(v.phase, 'inject');
+    assert.equal(v.code, 'OBSERVE');
+    assert.match(v.message, /load-delivered \(web-0\): load-delivered seen/);
+    assert.doesNotMatch(v.message, /\ba seen/);
+  });
+
+  it('an errored check beats a failed one, and the findings stay in the summary', () => {
+    const v = decideVerdict({ checks: [check('b', 'failed'), check('c', 'error'), check('d', 'error')], rollbackFailures: [] });
+    assert.ok(v.kind === 'error', v.summary);
+    assert.match(v.message, /c: c seen; d: d seen/);
+    assert.match(v.summary, /findings: b$/);
+  });
+
+  it('a run error beats a rollback failure, which beats an errored check; an abort beats them all', () => {
+    const checks = [check('b', 'failed'), check('c', 'error')];
+    const rollback = decideVerdict({ checks, rollbackFailures: ['undo-x: API said no'] });
+    assert.ok(rollback.kind === 'error' && rollback.code === 'REVERT' && /undo-x/.test(rollback.message), rollback.summary);
+    const run = decideVerdict({ checks, rollbackFailures: ['undo-x: API said no'], error: { phase: 'inject', code: 'INJECT', message: 'exec failed' } });
+    assert.ok(run.kind === 'error' && run.code === 'INJECT', run.summary);
+    assert.equal(decideVerdict({ checks, rollbackFailures: ['x'], abort: { phase: 'verify', reason: 'SIGTERM' } }).kind, 'aborted');
+    assert.equal(decideVerdict({ checks: [], rollbackFailures: [], abort: { phase: 'inject', reason: 'deadline' } }).kind, 'aborted');
   });
 
   it('maps verdicts to exit codes: 0 passed, 1 failed, 3 error or deadline, 130/143 signals', () => {
