@@ -22,10 +22,10 @@ describe('cli', function () {
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('list shows the three experiments', async () => {
+  it('list shows the four experiments', async () => {
     const r = await shakedown(['list']);
     assert.equal(r.code, 0);
-    for (const name of ['statefulset-identity', 'hpa-cpu', 'istio-mtls']) assert.match(r.stdout, new RegExp(`^${name}$`, 'm'));
+    for (const name of ['statefulset-identity', 'hpa-cpu', 'istio-mtls', 'pod-delete']) assert.match(r.stdout, new RegExp(`^${name}$`, 'm'));
   });
 
   it('an unknown --set parameter exits 2 and names it', async () => {
@@ -42,9 +42,9 @@ describe('cli', function () {
   });
 
   it('an unknown experiment exits 2 and lists the known ones', async () => {
-    const r = await shakedown(['run', 'pod-delete']);
+    const r = await shakedown(['run', 'pod-kill']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /unknown experiment "pod-delete".*statefulset-identity/);
+    assert.match(r.stderr, /unknown experiment "pod-kill" \(known: statefulset-identity, hpa-cpu, istio-mtls, pod-delete; a file of your own is named by its path, e\.g\. \.\/pod-kill\.ts\)/);
   });
 
   it('an unknown flag exits 2', async () => {
@@ -63,7 +63,7 @@ describe('cli', function () {
     const r = await shakedown(['run', '--all', '--dry-run', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const plans = JSON.parse(r.stdout) as { experiment: string }[];
-    assert.deepEqual(plans.map((p) => p.experiment), ['statefulset-identity', 'hpa-cpu', 'istio-mtls']);
+    assert.deepEqual(plans.map((p) => p.experiment), ['statefulset-identity', 'hpa-cpu', 'istio-mtls', 'pod-delete']);
   });
 
   it('a missing kubeconfig is bad input (exit 2), found before any cluster is contacted', async () => {
