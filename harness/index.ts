@@ -11,6 +11,7 @@ import { deployFixture, deployObjects } from './cluster/fixture.ts';
 import { duration, imageRef, k8sLabelName, k8sName } from './engine/params.ts';
 import { done, notYet, waitFor } from './engine/wait.ts';
 import { endpointsRestored, readyEndpoints, readyReplicasRestored, recoveredInTime, replacementsReady, serviceEndpoints } from './checks/workload.ts';
+import { recordChange } from './faults/change.ts';
 import { deletePods } from './faults/delete-pods.ts';
 import { recorded, selectWorkload, watchPods, workloadReady, workloadState } from './target/select.ts';
 import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, workloadParam, workloadPods } from './target/workload.ts';
@@ -27,6 +28,9 @@ export type { DeletedPod, WorkloadState } from './target/select.ts';
 export type { Readiness, Workload, WorkloadKind, WorkloadRef } from './target/workload.ts';
 export { RunError, UsageError } from './engine/errors.ts';
 export { WaitTimeoutError } from './engine/wait.ts';
+export { defineUndo } from './undo/registry.ts';
+export type { UndoFunction, UndoKind, UndoResult } from './undo/registry.ts';
+export type { ChangeRecord } from './journal/schema.ts';
 
 /** Parameter schemas with shakedown's parsing and bounds (zod), for an experiment's `params`. */
 export const params = {
@@ -65,6 +69,11 @@ export const target = {
 export const faults = {
   /** Deletes the target's pods one at a time or in batches, following each replacement to Ready. */
   deletePods,
+  /**
+   * Journals a change of your own fault with its undo (a kind from `defineUndo`) before you make
+   * it; rollback and `shakedown cleanup --run-id` after a crash run that same undo.
+   */
+  change: recordChange,
 };
 
 /** Probes: steps that look without changing anything. */

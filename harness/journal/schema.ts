@@ -138,6 +138,8 @@ export const undoSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), namespace: z.string(), pod: z.string(), container: z.string(), path: z.string() }),
   /** Kill processes the run started in a container (load), matched by their full command line. */
   z.object({ kind: z.literal('process'), namespace: z.string(), pod: z.string(), container: z.string(), commandLine: z.string() }),
+  /** A user's own undo kind (defineUndo): its name, the module that registers it, and its data. */
+  z.object({ kind: z.literal('custom'), type: z.string(), module: z.string(), data: record }),
 ]);
 export type UndoSpec = z.output<typeof undoSpecSchema>;
 

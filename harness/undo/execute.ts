@@ -8,6 +8,7 @@ import { AbortedError, describeApiError } from '../engine/errors.ts';
 
 export { describeApiError };
 import { restoreObject } from '../faults/object-change.ts';
+import { undoKindOf } from './registry.ts';
 
 export interface UndoOutcome {
   /** `done`: the change was reverted now; `unchanged`: it was already reverted; `gone`: its target no longer exists. */
@@ -74,6 +75,8 @@ const ref = (s: UndoSpec): string => {
     case 'file':
     case 'process':
       return `Pod/${s.namespace}/${s.pod}`;
+    case 'custom':
+      return s.type;
   }
 };
 
@@ -88,6 +91,8 @@ export function describeUndo(s: UndoSpec): string {
       return `remove ${s.path} in ${ref(s)} (container ${s.container})`;
     case 'process':
       return `kill "${s.commandLine}" in ${ref(s)} (container ${s.container})`;
+    case 'custom':
+      return `undo ${s.type} (registered by ${s.module})`;
   }
 }
 
@@ -109,6 +114,13 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
       {
       const deadline = Date.now() + timeoutMs;
       return retryWhilePodSettles(() => undoInPod(session, spec, Math.max(1000, deadline - Date.now()), check), signal, check);
+    }
+    case 'custom': {
+      const kind = undoKindOf(spec.type);
+      if (!kind) throw new Error(`undo kind ${spec.type} is not registered: its module ${spec.module} was not loaded`);
+      const r = await kind.undo(session, spec.data, { runId: opts.runId, signal });
+      check();
+      return r ?? { result: 'done', detail: `${spec.type} undone` };
     }
   }
 }
