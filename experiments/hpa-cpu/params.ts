@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
+import { formatDuration } from '../../harness/engine/time.ts';
+import { millicores } from './formula.ts';
 
 /** A CPU quantity as Kubernetes writes it: "200m" or "0.5" / "1" cores. */
 const cpuQuantity = () => z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a CPU quantity like 200m or 0.5');
@@ -27,6 +29,23 @@ export const params = z
     sampleEvery: duration('15s', { min: '1s', max: '5m' }).describe('sampling interval of HPA status and pod metrics (the HPA sync period)'),
   })
   .refine((p) => p.minReplicas <= p.maxReplicas, { message: 'minReplicas must not exceed maxReplicas', path: ['minReplicas'] })
+  // Rules between parameters, checked here so that a run would not break on them in preflight,
+  // at apply time or halfway through (or quietly do less than asked).
+  .superRefine((p, ctx) => {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    // The HPA's utilisation is usage over the request: without one it has nothing to divide by.
+    if (millicores(p.cpuRequest) <= 0) issue('cpuRequest', `is ${p.cpuRequest}: the fixture must request CPU (the HPA's utilisation is usage / request)`);
+    // The API server refuses a container whose request exceeds its limit.
+    else if (millicores(p.cpuLimit) < millicores(p.cpuRequest)) issue('cpuLimit', `${p.cpuLimit} is below cpuRequest ${p.cpuRequest}: a limit must be at least the request`);
+    if (p.target === undefined && p.hpa !== undefined) issue('hpa', `applies to an existing target only: the fixture's HPA is its own (set target, or leave hpa unset)`);
+    // The fixture starts at minReplicas pods; asking for more would load fewer than asked.
+    if (p.target === undefined && typeof p.loadPods === 'number' && p.loadPods > p.minReplicas) {
+      issue('loadPods', `is ${p.loadPods}, but the fixture runs minReplicas=${p.minReplicas} pod(s) when the load starts (raise minReplicas, or use loadPods=all)`);
+    }
+    // One sample at least must fall inside each bound, or the bound could never be seen met.
+    const unseen = (['scaleOutWithin', 'scaleInWithin'] as const).filter((bound) => p.sampleEvery >= p[bound]);
+    if (unseen.length) issue('sampleEvery', `${formatDuration(p.sampleEvery)} is not shorter than ${unseen.map((b) => `${b} ${formatDuration(p[b])}`).join(' and ')}: no sample could see the bound met`);
+  })
   // The fixture's HPA holds a scale-down for its window; a bound shorter than that plus a sync or
   // two could never see the scale-in (a user's target is checked against its HPA in preflight).
   .refine((p) => p.target !== undefined || p.scaleInWithin >= scaleInNeeds(p.scaleDownWindowSeconds * 1000), {

@@ -62,8 +62,8 @@ export async function selectTarget(ctx: Ctx): Promise<void> {
   const cluster = ctx.cluster;
   if (!p.target) {
     const fixture: Selection = { fixture: true, target: FIXTURE, kind: 'Deployment', hpa: FIXTURE, container: 'web', selector: `app.kubernetes.io/name=${FIXTURE}`, minReplicas: p.minReplicas, maxReplicas: p.maxReplicas, targetUtilization: p.targetUtilization, scaleDownWindowMs: p.scaleDownWindowSeconds * 1000, tolerance: DEFAULT_TOLERANCES, otherMetrics: [] };
+    // Its CPU request (above 0, at most its limit) was checked with the parameters.
     Object.assign(s, fixture);
-    if (millicores(p.cpuRequest) <= 0) throw preflightError('the fixture must request CPU (cpuRequest > 0)');
     return;
   }
   let template: V1Pod['spec'];

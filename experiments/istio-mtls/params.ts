@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, imageRef, k8sLabelName } from '../../harness/engine/params.ts';
+import { formatDuration } from '../../harness/engine/time.ts';
 import { rejectingLoadParams } from '../../harness/load/params.ts';
 
 export const params = z
@@ -22,6 +23,13 @@ export const params = z
     readyWithin: duration('3m', { min: '10s', max: '30m' }).describe('bound on the fixture\'s pods (with their sidecars) becoming Ready'),
     // Plaintext load from the host through the NodePort: turned away under STRICT, served again under PERMISSIVE.
     ...rejectingLoadParams(),
+  })
+  // Rounds start every probeEvery from the change: the last of consecutiveRounds must start within the bound.
+  .superRefine((p, ctx) => {
+    const needs = (p.consecutiveRounds - 1) * p.probeEvery;
+    if (needs >= p.enforcedWithin) {
+      ctx.addIssue({ code: 'custom', path: ['enforcedWithin'], message: `${formatDuration(p.enforcedWithin)} is not longer than (consecutiveRounds − 1) × probeEvery = ${p.consecutiveRounds - 1} × ${formatDuration(p.probeEvery)}: ${p.consecutiveRounds} rounds in a row could never fit in it` });
+    }
   })
   .refine((p) => p.outsideNamespace !== p.namespace, { message: 'must differ from namespace (the out-of-mesh client needs a namespace without injection)', path: ['outsideNamespace'] })
   .refine((p) => p.outsideNamespace !== p.istioNamespace, { message: 'must not be Istio\'s root namespace', path: ['outsideNamespace'] })

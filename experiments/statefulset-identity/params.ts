@@ -74,6 +74,11 @@ export const params = z
     // An existing StatefulSet's policy is known in preflight (checked there, before any change).
     const batch = p.statefulset === undefined ? batchProblem(p.batch, p.podManagementPolicy ?? 'OrderedReady') : undefined;
     if (batch) ctx.addIssue({ code: 'custom', path: ['batch'], message: batch });
+    // A batch larger than the pods chosen would delete fewer at once than it says.
+    const chosen = Array.isArray(p.ordinals) ? p.ordinals.length : p.statefulset === undefined ? p.replicas : undefined;
+    if (chosen !== undefined && p.batch > chosen) {
+      ctx.addIssue({ code: 'custom', path: ['batch'], message: `is ${p.batch}, but only ${chosen} pod(s) are chosen for deletion (${Array.isArray(p.ordinals) ? `ordinals ${JSON.stringify(p.ordinals)}` : `replicas ${p.replicas}`}): at most ${chosen}` });
+    }
     const list = p.ordinals;
     if (Array.isArray(list)) {
       const dup = list.filter((o, i) => list.indexOf(o) !== i);

@@ -3,9 +3,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, describeError } from '../engine/errors.ts';
-import { parseDuration } from '../engine/time.ts';
+import { isRunId } from '../engine/run-id.ts';
 import { EXIT } from '../engine/verdict.ts';
 import type { ChangeRecord } from '../journal/schema.ts';
+import { reportDirFlag, timeoutFlag } from './flags.ts';
 
 export interface CleanupOptions {
   context?: string | undefined;
@@ -21,16 +22,20 @@ export interface CleanupOptions {
 export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: string) => void; stderr: (t: string) => void }): Promise<number> {
   const out = (line: string) => io.stdout(line + '\n');
   let exitCode: number = EXIT.passed;
+  // Every flag, and the journal named, is checked before the kubeconfig is read.
+  const timeoutMs = timeoutFlag(opts.timeout);
+  if (opts.runId !== undefined && !isRunId(opts.runId)) {
+    throw new UsageError(`--run-id "${opts.runId}" is not a run id: one is "r" and 9 lowercase letters or digits, as \`shakedown run\` prints it (run=r…)`, { field: '--run-id' });
+  }
+  if (opts.journal !== undefined && !opts.runId) throw new UsageError('--journal needs --run-id', { field: '--journal' });
+  const reportDir = reportDirFlag(opts.reportDir, { write: false });
+  const named = opts.runId && opts.journal !== undefined ? await readNamedJournal(opts.runId, opts.journal) : undefined;
   const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
   const { ClusterSession } = await import('../cluster/session.ts');
   const { deleteByLabel } = await import('../cluster/cleanup.ts');
   const { LEASE_DURATION_SECONDS, changesOf, isLeaseLive, listRunLeases, runIdOf } = await import('../cluster/lease.ts');
   const { undoChanges } = await import('../undo/changes.ts');
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
-  const timeoutMs = parseDuration(opts.timeout);
-  if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 5m, 90s)`, { field: '--timeout' });
-  if (opts.runId !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(opts.runId)) throw new UsageError(`--run-id "${opts.runId}" is not a run id`, { field: '--run-id' });
-  if (opts.journal && !opts.runId) throw new UsageError('--journal needs --run-id', { field: '--journal' });
   const session = new ClusterSession(kube);
   const started = Date.now();
   try {
@@ -48,7 +53,7 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
       plans.push({ runId: id, source: `Lease default/${l.metadata?.name ?? ''}`, changes: changesOf(l) });
     }
     if (opts.runId && !plans.some((p) => p.changes.length > 0)) {
-      const found = await findJournal(opts.runId, opts.journal, opts.reportDir);
+      const found = named ?? (await findJournal(opts.runId, reportDir));
       if (found) plans.splice(0, plans.length, { runId: opts.runId, source: found.path, changes: found.changes });
     }
     let undoFailed = 0;
@@ -94,16 +99,19 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
   return exitCode;
 }
 
-/** A run's journal: the one named, else the one under the report dir whose runId matches. */
-async function findJournal(runId: string, path: string | undefined, reportDir: string): Promise<{ path: string; changes: ChangeRecord[] } | undefined> {
+/** The journal named with --journal: it must be readable and the journal of this run. */
+async function readNamedJournal(runId: string, path: string): Promise<{ path: string; changes: ChangeRecord[] }> {
   const { readJournal } = await import('../report/read-journal.ts');
-  if (path) {
-    const j = await readJournal(path).catch((err: unknown) => {
-      throw new UsageError(describeError(err), { field: '--journal', cause: err });
-    });
-    if (j.runId !== runId) throw new UsageError(`--journal ${path} is the journal of run ${j.runId}, not ${runId}`, { field: '--journal' });
-    return { path, changes: j.changes };
-  }
+  const j = await readJournal(path).catch((err: unknown) => {
+    throw new UsageError(`--journal: ${describeError(err)}`, { field: '--journal', cause: err });
+  });
+  if (j.runId !== runId) throw new UsageError(`--journal ${path} is the journal of run ${j.runId}, not ${runId}`, { field: '--journal' });
+  return { path, changes: j.changes };
+}
+
+/** The journal under the report dir whose runId matches, if any. */
+async function findJournal(runId: string, reportDir: string): Promise<{ path: string; changes: ChangeRecord[] } | undefined> {
+  const { readJournal } = await import('../report/read-journal.ts');
   if (!existsSync(reportDir)) return undefined;
   // Report dirs end with the run id: reports/<time>-<experiment>-<run id>/.
   for (const d of readdirSync(reportDir).filter((n) => n.endsWith(`-${runId}`))) {

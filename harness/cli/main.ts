@@ -5,9 +5,9 @@ import type { ExperimentMeta } from '../../experiments/meta.ts';
 import { UsageError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
-import { parseDuration } from '../engine/time.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
+import { reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
 export type { CliIo };
@@ -171,9 +171,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .action(async (names: string[], opts: RunOptions) => {
     if (names.length === 0 && !opts.all) throw new UsageError('name the experiments to run, or pass --all (see `shakedown list`)');
     if (names.length > 0 && opts.all) throw new UsageError('pass experiment names or --all, not both');
-    const timeoutMs = parseDuration(opts.timeout);
-    if (!timeoutMs) throw new UsageError(`--timeout "${opts.timeout}" is not a duration (e.g. 30m, 90s)`, { field: '--timeout' });
-    // Parameters and manifests are checked before the steps (and the Kubernetes client) load.
+    // Flags, parameters and manifests are checked before the steps (and the Kubernetes client)
+    // load, and before any kubeconfig is read.
+    const timeoutMs = timeoutFlag(opts.timeout);
+    const reportDir = reportDirFlag(opts.reportDir, { write: true });
     const v = await validation();
     const selected = await select(v, names, Boolean(opts.all));
     const checked = prepare(v, selected.map((e) => e.meta), opts);
@@ -190,7 +191,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return;
     }
 
-    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, timeoutMs }, io);
+    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs }, io);
   });
 
   program
@@ -202,6 +203,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--report-dir <dir>', 'output directory (default: reports/<time>-<experiment>-<run id>)')
     .addHelpText('after', examples(['shakedown report reports/<dir>/journal.json --report-dir /tmp/report'], 'Exit codes: 0 written, 2 the journal is missing or not a shakedown journal'))
     .action(async (path: string, opts: { reportDir?: string }) => {
+      if (opts.reportDir !== undefined) reportDirFlag(opts.reportDir, { write: true });
       const { readJournal, reportDirName, writeReports } = await reports();
       const journal = await readJournal(path).catch((err: unknown) => {
         throw new UsageError(describeError(err), { field: path, cause: err });

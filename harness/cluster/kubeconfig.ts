@@ -104,8 +104,17 @@ export function loadKubeConfig(opts: { context?: string | undefined; allowContex
     const known = kc.getContexts().map((c) => c.name);
     throw new UsageError(`context "${context}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`, { field: '--context' });
   }
+  // A context whose cluster or user entry is missing would fail only at the first request (or,
+  // without a user, go out with no credentials at all): bad input, named here.
   const cluster = kc.getCluster(ctxObj.cluster);
-  if (!cluster?.server) throw new UsageError(`context "${context}" names cluster "${ctxObj.cluster}", which has no server`, { field: '--context' });
+  if (!cluster) {
+    throw new UsageError(`context "${context}" names cluster "${ctxObj.cluster}", which is not in the kubeconfig (it has: ${kc.getClusters().map((c) => c.name).join(', ') || 'none'})`, { field: '--context' });
+  }
+  if (!cluster.server) throw new UsageError(`context "${context}" names cluster "${ctxObj.cluster}", which has no server`, { field: '--context' });
+  if (!ctxObj.user) throw new UsageError(`context "${context}" names no user, so shakedown would have no credentials`, { field: '--context' });
+  if (!kc.getUser(ctxObj.user)) {
+    throw new UsageError(`context "${context}" names user "${ctxObj.user}", which is not in the kubeconfig (it has: ${kc.getUsers().map((u) => u.name).join(', ') || 'none'})`, { field: '--context' });
+  }
   if (!isContextAllowed(context, opts.allowContexts)) {
     throw new UsageError(
       `context "${context}" is not a kind or local test cluster (server ${cluster.server}); shakedown refuses it unless you pass --allow-context ${context}`,

@@ -146,7 +146,7 @@ export function validateParams<S extends ParamsSchema>(
     i.code === 'unrecognized_keys' ? i.keys : [i.path.join('.')],
   );
   throw new UsageError(`invalid parameters for ${experiment}: ${problems.join('; ')}`, {
-    field: fields.join(','),
+    field: [...new Set(fields)].join(','),
   });
 }
 

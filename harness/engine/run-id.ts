@@ -13,6 +13,12 @@ export function newRunId(): string {
   return `r${id.slice(1)}`;
 }
 
+/** What newRunId makes: "r" and 9 lowercase base-36 characters. */
+export const RUN_ID_PATTERN = /^r[0-9a-z]{9}$/;
+
+/** Whether a string can be a run id (`shakedown cleanup --run-id` refuses anything else). */
+export const isRunId = (id: string): boolean => RUN_ID_PATTERN.test(id);
+
 /** The labels every object created by a run carries; `shakedown cleanup` selects on them. */
 export function runLabels(runId: string, experiment: string): Record<string, string> {
   return { [LABEL_RUN_ID]: runId, [LABEL_EXPERIMENT]: experiment };

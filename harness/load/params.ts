@@ -21,7 +21,8 @@ export function loadParams() {
     load: z.enum(['off', 'builtin', 'k6']).default('off').describe('load beside the fault: off, builtin (open-loop HTTP, the default driver) or k6 (a k6 >= 1.0 of your own)'),
     loadRate: z.number().positive().max(2000).default(20).describe('requests per second, offered at a constant arrival rate'),
     loadUrl: loopbackUrl().optional().describe('loopback URL the load goes to (default: the fixture\'s client Service on its NodePort at 127.0.0.1)'),
-    loadTimeout: duration('2s').describe('per-request timeout; a request without an answer by then counts as a timeout'),
+    // The drivers refuse a timeout above 60 s (checkBounds): refused here, not halfway through a run.
+    loadTimeout: duration('2s', { max: '60s' }).describe('per-request timeout; a request without an answer by then counts as a timeout'),
     loadSteadyFor: duration('10s').describe('load before the fault, the steady-state baseline'),
     loadRecoveryFor: duration('15s').describe('load after the fault, the recovery window'),
     loadMaxErrorRate: z.number().min(0).max(1).default(0.1).describe('largest share of failed requests (0–1) allowed during the fault'),

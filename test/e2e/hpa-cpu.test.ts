@@ -142,7 +142,12 @@ describe('e2e: hpa-cpu', function () {
     assert.equal(r.exitCode, 143, r.stdout.slice(-3000) + r.stderr);
     const run = readRun(r.stdout);
     assert.equal(run.journal.verdict.reason, 'SIGTERM');
-    assert.ok(run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
+    // The load had started in every chosen pod ("load running in"): each process is a change, undone.
+    const { changes, rollbacks } = run.journal;
+    assert.ok(changes.some((c) => c.undo.kind === 'process'), `no load process journaled: ${JSON.stringify(changes)}`);
+    assert.ok(changes.every((c) => c.status === 'undone'), JSON.stringify(changes));
+    assert.ok(rollbacks.some((x) => /back to its baseline/.test(x.name)), `no wait for the baseline among the rollbacks: ${JSON.stringify(rollbacks)}`);
+    assert.ok(rollbacks.every((x) => x.status === 'ok'), JSON.stringify(rollbacks));
     const pods = (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: 'app=busy' })).items.filter((p) => p.status?.phase === 'Running');
     assert.ok(pods.length >= 1);
     for (const p of pods) assert.equal(await loadProcesses(s, ns, p.metadata!.name!), 0, `sha256sum left in ${p.metadata?.name}`);

@@ -15,11 +15,16 @@ import { clients } from '../clients.ts';
 
 const EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
-/** Where to interrupt: a progress line that marks the moment, and the signal sent then. */
-const MATRIX: { phase: string; at: RegExp; signal: keyof typeof EXIT }[] = [
-  { phase: 'steady state, while tokens are written', at: /step=write-token started/, signal: 'SIGHUP' },
-  { phase: 'inject, during a pod deletion', at: /deleting km-\w+-0 /, signal: 'SIGINT' },
-  { phase: 'inject, during the scale-down and up', at: /step=scale-down-and-up started/, signal: 'SIGTERM' },
+/**
+ * Where to interrupt: a progress line that marks the moment, the signal sent then, and the kinds
+ * of change known to be journaled by then. While tokens are written the signal may land before
+ * the first one is journaled, so nothing is known there (the volumes are checked either way);
+ * once write-token has finished, every chosen pod's token is a `file` change.
+ */
+const MATRIX: { phase: string; at: RegExp; signal: keyof typeof EXIT; changed: string[] }[] = [
+  { phase: 'steady state, while tokens are written', at: /step=write-token started/, signal: 'SIGHUP', changed: [] },
+  { phase: 'inject, during a pod deletion', at: /deleting km-\w+-0 /, signal: 'SIGINT', changed: ['file'] },
+  { phase: 'inject, during the scale-down and up', at: /step=scale-down-and-up started/, signal: 'SIGTERM', changed: ['file'] },
 ];
 
 describe('e2e: kill matrix (statefulset-identity on a user StatefulSet)', function () {
@@ -54,8 +59,16 @@ describe('e2e: kill matrix (statefulset-identity on a user StatefulSet)', functi
       assert.equal(r.exitCode, EXIT[m.signal], r.stdout.slice(-3000) + r.stderr);
       const run = readRun(r.stdout);
       assert.equal(run.journal.verdict.kind, 'aborted');
-      assert.ok([...run.journal.rollbacks, ...run.journal.teardowns].every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
-      assert.ok(run.journal.changes.every((c) => c.status === 'undone'), JSON.stringify(run.journal.changes));
+      const { changes, rollbacks, teardowns, events } = run.journal;
+      for (const kind of m.changed) assert.ok(changes.some((c) => c.undo.kind === kind), `no ${kind} change journaled by then: ${JSON.stringify(changes)}`);
+      // Whether or not the signal came before the first change: every token written has its
+      // removal journaled, and every change journaled has its rollback, which ran and undid it.
+      const written = events.filter((e) => e.type === 'token-written');
+      if (m.changed.includes('file')) assert.ok(written.length > 0, 'no token-written event');
+      for (const e of written) assert.ok(changes.some((c) => c.undo.kind === 'file' && e.message.startsWith(`${c.undo.path} `)), `token written without its removal journaled: ${e.message}`);
+      assert.ok(rollbacks.length >= changes.length, `${changes.length} change(s), ${rollbacks.length} rollback(s)`);
+      assert.ok([...rollbacks, ...teardowns].every((x) => x.status === 'ok'), JSON.stringify(rollbacks));
+      assert.ok(changes.every((c) => c.status === 'undone'), JSON.stringify(changes));
       const sts = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
       assert.equal(sts.spec?.replicas, 2);
       assert.equal(sts.status?.readyReplicas, 2, 'replicas restored and Ready once the CLI exits');

@@ -66,7 +66,10 @@ describe('e2e: load beside statefulset-identity', function () {
     assert.equal(out.journal.verdict.kind, 'failed');
     assert.ok(out.failures.some((f) => f.startsWith('verify: load-errors-during-fault')), out.failures.join('\n'));
     // The pods themselves came back: the finding is what their clients saw.
-    assert.ok(out.journal.checks.filter((c) => c.name === 'same-identity').every((c) => c.status === 'passed'));
+    // Every pod of the fixture (3 replicas, ordinals "all") was deleted and came back as itself.
+    const identity = out.journal.checks.filter((c) => c.name === 'same-identity');
+    assert.deepEqual(identity.map((c) => c.target).sort(), ['shakedown-web-0', 'shakedown-web-1', 'shakedown-web-2']);
+    assert.ok(identity.every((c) => c.status === 'passed'), JSON.stringify(identity));
     assert.deepEqual(await labelledLeft(s, out.journal.runId), []);
   });
 });

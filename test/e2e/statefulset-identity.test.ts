@@ -91,7 +91,8 @@ describe('e2e: statefulset-identity', function () {
     assert.equal(claimAfter.metadata?.uid, claimBefore.metadata?.uid);
     assert.ok(!run.journal.events.some((e) => e.type === 'scaled'), 'the StatefulSet was scaled');
     // The pod-deletion part still held: the finding is exactly the claim policy.
-    assert.ok(run.journal.checks.filter((c) => c.name === 'same-claim').every((c) => c.status === 'passed'));
+    // ordinals=[0]: exactly one pod was deleted, and its claim held.
+    assert.deepEqual(run.journal.checks.filter((c) => c.name === 'same-claim').map((c) => [c.target, c.status]), [['shrinks-0', 'passed']]);
   });
 
   it("reads a user's StatefulSet as it is: the claim mounted in a second container, elsewhere than /data (exit 0)", async () => {

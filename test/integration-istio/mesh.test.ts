@@ -317,11 +317,20 @@ describe('Istio on the local test cluster (test/cluster/istio)', function () {
 
   it('keeps istio-init\'s iptables rules in the pod\'s network namespace, none in the host\'s', function () {
     if (process.getuid?.() !== 0) this.skip(); // reading the host's rules needs root
+    // The node's tools live in sbin, which a shell started without a login may lack in PATH.
+    const env = { ...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/local/sbin:/usr/sbin:/sbin` };
+    const read: string[] = [];
     for (const save of ['iptables-nft-save', 'iptables-legacy-save']) {
-      const r = spawnSync(save, [], { encoding: 'utf8', timeout: 10_000 });
-      if (r.error) continue; // that variant is not installed on this host
+      const r = spawnSync(save, [], { encoding: 'utf8', timeout: 10_000, env });
+      if (r.error && 'code' in r.error && r.error.code === 'ENOENT') continue; // that variant is not installed on this host
+      assert.ok(!r.error && r.status === 0, `${save} failed: ${r.error?.message ?? `exit ${r.status}`} ${r.stderr}`);
       assert.doesNotMatch(r.stdout, /ISTIO_/, `${save} shows Istio chains in the host's network namespace`);
+      read.push(r.stdout);
     }
+    // Without either tool nothing was looked at: that is a failure, not a pass.
+    assert.ok(read.length > 0, 'neither iptables-nft-save nor iptables-legacy-save is installed: the host\'s rules could not be read');
+    // And what was read is the host's real rules: kube-proxy (iptables mode) keeps its chains there.
+    assert.ok(read.some((out) => /^:KUBE-SERVICES /m.test(out)), "no KUBE-SERVICES chain in the host's rules: the tools did not read the host's network namespace");
   });
 
   // Last (mocha runs a suite's own tests before its child suites, child suites in order): it

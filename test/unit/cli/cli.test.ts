@@ -1,6 +1,7 @@
 // The CLI as a user meets it: a real child process, real exit codes, real messages.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,6 +199,123 @@ describe('cli', function () {
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^Usage: shakedown <command>/);
+  });
+});
+
+/**
+ * A loopback port that counts the connections made to it: a kubeconfig pointing its server here
+ * proves that bad input was refused before anything was contacted (a closed port would only
+ * show up as a connection error, after the fact).
+ */
+async function witness(): Promise<{ server: string; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const srv: Server = createServer((sock) => {
+    count++;
+    sock.destroy();
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  return { server: `https://127.0.0.1:${port}`, connections: () => count, close: () => new Promise((resolve) => srv.close(() => resolve())) };
+}
+
+describe('cli: bad input is exit 2 naming the field, before any kubeconfig is read or the cluster contacted', function () {
+  this.timeout(120_000);
+  let tmp: string;
+  let w: Awaited<ReturnType<typeof witness>>;
+  let good: string;
+  let broken: string;
+  let reports: string;
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'shakedown-cli-input-'));
+    w = await witness();
+    reports = join(tmp, 'reports');
+    // A kubeconfig shakedown would accept (kind-*, on loopback): only bad input keeps it away.
+    good = join(tmp, 'kubeconfig');
+    writeFileSync(
+      good,
+      `apiVersion: v1\nkind: Config\ncurrent-context: kind-witness\nclusters: [{name: w, cluster: {server: "${w.server}", insecure-skip-tls-verify: true}}]\n` +
+        'users: [{name: u, user: {token: t}}]\n' +
+        'contexts: [{name: kind-witness, context: {cluster: w, user: u}}, {name: kind-nocluster, context: {cluster: gone, user: u}}, {name: kind-nouser, context: {cluster: w, user: ghost}},\n' +
+        '  {name: kind-anonymous, context: {cluster: w}}]\n',
+    );
+    // An unreadable kubeconfig: a flag refused with this one set was checked before it was read.
+    broken = join(tmp, 'broken-kubeconfig');
+    writeFileSync(broken, 'apiVersion: v1\nclusters: [\n');
+  });
+  after(async () => {
+    await w.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Runs the CLI against the witness and asserts exit 2, the message, and that nothing was contacted or written. */
+  async function refused(args: string[], message: RegExp, kubeconfig = good) {
+    const before = w.connections();
+    const r = await shakedown(args, { KUBECONFIG: kubeconfig });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.doesNotMatch(r.stderr, /kubeconfig .* cannot be read|ECONNREFUSED|fetch failed/, args.join(' '));
+    assert.equal(w.connections(), before, `${args.join(' ')}: the API server was contacted`);
+    assert.ok(!existsSync(reports), `${args.join(' ')}: reports were written`);
+  }
+
+  it('the witness answers a connection: a run that passes its checks does contact it', async () => {
+    // Without this, a witness that never saw anything would make every "not contacted" hollow.
+    const before = w.connections();
+    const r = await shakedown(['cleanup', '--timeout', '10s'], { KUBECONFIG: good });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.ok(w.connections() > before, 'cleanup with good input reached the server');
+  });
+
+  it('a cross-field parameter rule: run and validate refuse it, naming the fields', async () => {
+    await refused(['run', 'hpa-cpu', '--set', 'cpuRequest=300m', '--set', 'cpuLimit=200m', '--report-dir', reports], /parameter "cpuLimit": 200m is below cpuRequest 300m/);
+    await refused(['validate', 'hpa-cpu', '--set', 'cpuRequest=300m', '--set', 'cpuLimit=200m'], /parameter "cpuLimit": 200m is below cpuRequest 300m/);
+    await refused(['run', 'statefulset-identity', '--set', 'podManagementPolicy=Parallel', '--set', 'batch=5', '--report-dir', reports], /parameter "batch": is 5, but only 3 pod\(s\)/);
+    await refused(['run', 'istio-mtls', '--set', 'consecutiveRounds=10', '--set', 'enforcedWithin=5s', '--report-dir', reports], /parameter "enforcedWithin"/);
+    await refused(['run', 'hpa-cpu', '--set', 'hpa-cpu.sampleEvery=5m', '--report-dir', reports], /parameter "sampleEvery"/);
+    await refused(['run', 'statefulset-identity', '--set', 'loadTimeout=5m', '--report-dir', reports], /parameter "loadTimeout"/);
+  });
+
+  it('a malformed cleanup --run-id, before the kubeconfig is read', async () => {
+    for (const id of ['BAD', 'r123', 'rabcdefghij', 'r../../etc', 'abcdefghij', '']) {
+      await refused(['cleanup', '--run-id', id], /--run-id ".*" is not a run id: one is "r" and 9 lowercase letters or digits/, broken);
+    }
+  });
+
+  it('every malformed flag value of run and cleanup, before the kubeconfig is read', async () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, '');
+    const cases: [string[], RegExp][] = [
+      [['run', 'hpa-cpu', '--timeout', 'soon'], /--timeout "soon" is not a duration/],
+      [['run', 'hpa-cpu', '--timeout', '0s'], /--timeout 0s is out of range: must be between 1\.0s and 24h 00m/],
+      [['run', 'hpa-cpu', '--timeout', '600h'], /--timeout 600h is out of range/],
+      [['run', 'hpa-cpu', '--report-dir', file], /--report-dir .*a-file is not a directory/],
+      [['run', 'hpa-cpu', '--report-dir', join(file, 'sub')], /--report-dir .*a-file\/sub cannot be created: .*a-file is not a directory/],
+      [['run', 'hpa-cpu', '--report-dir', ''], /--report-dir is empty/],
+      [['run', 'hpa-cpu', '--set', 'maxReplicas'], /--set "maxReplicas" must have the form key=value/],
+      [['run', 'hpa-cpu', '--set', '=3'], /--set "=3" must have the form key=value/],
+      [['run', 'hpa-cpu', '--set', 'maxReplicas=3', '--set', 'maxReplicas=4'], /--set maxReplicas is given twice/],
+      [['cleanup', '--timeout', 'soon'], /--timeout "soon" is not a duration/],
+      [['cleanup', '--timeout', '100h'], /--timeout 100h is out of range/],
+      [['cleanup', '--report-dir', file], /--report-dir .*a-file is not a directory/],
+      [['cleanup', '--journal', FIXTURE], /--journal needs --run-id/],
+      [['cleanup', '--run-id', 'rabcdefghi', '--journal', join(tmp, 'nope.json')], /--journal: journal file not found: .*nope\.json/],
+      [['cleanup', '--run-id', 'rabcdefghi', '--journal', FIXTURE], /--journal .* is the journal of run rme35pfrcl, not rabcdefghi/],
+      [['report', FIXTURE, '--report-dir', file], /--report-dir .*a-file is not a directory/],
+    ];
+    for (const [args, message] of cases) await refused(args, message, broken);
+  });
+
+  it('a --context missing from the kubeconfig, or whose cluster or user entry is missing, names the context and what is missing', async () => {
+    const cases: [string, RegExp][] = [
+      ['kind-nope', /context "kind-nope" is not in the kubeconfig \(it has: kind-witness, kind-nocluster, kind-nouser, kind-anonymous\)/],
+      ['kind-nocluster', /context "kind-nocluster" names cluster "gone", which is not in the kubeconfig \(it has: w\)/],
+      ['kind-nouser', /context "kind-nouser" names user "ghost", which is not in the kubeconfig \(it has: u\)/],
+      ['kind-anonymous', /context "kind-anonymous" names no user/],
+    ];
+    for (const [context, message] of cases) {
+      await refused(['run', 'hpa-cpu', '--context', context, '--report-dir', reports], message);
+      await refused(['cleanup', '--context', context, '--report-dir', reports], message);
+    }
   });
 });
 

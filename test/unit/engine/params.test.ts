@@ -120,4 +120,59 @@ describe('parameters', () => {
     // A user's target is checked against its own HPA in preflight, not here.
     validateParams('hpa-cpu', hpa.params, { target: 'web', scaleDownWindowSeconds: 300, scaleInWithin: '3m' });
   });
+  describe('rules between parameters, refused before anything is touched', () => {
+    const refuse = (exp: string, flags: string[], field: string, message: RegExp) => {
+      const def = experiments.find((e) => e.name === exp)!;
+      const err = usageError(() => validateParams(exp, def.params, parseSetFlags(flags, def.params)));
+      assert.match(err.message, message, flags.join(' '));
+      assert.equal(err.field, field, flags.join(' '));
+    };
+    const accept = (exp: string, flags: string[]) => {
+      const def = experiments.find((e) => e.name === exp)!;
+      return validateParams(exp, def.params, parseSetFlags(flags, def.params));
+    };
+
+    it('hpa-cpu: a CPU limit below the request, and no request at all', () => {
+      refuse('hpa-cpu', ['cpuRequest=300m', 'cpuLimit=200m'], 'cpuLimit', /parameter "cpuLimit": 200m is below cpuRequest 300m/);
+      refuse('hpa-cpu', ['cpuRequest=1', 'cpuLimit=500m'], 'cpuLimit', /parameter "cpuLimit": 500m is below cpuRequest 1/);
+      refuse('hpa-cpu', ['cpuRequest=0m'], 'cpuRequest', /parameter "cpuRequest": is 0m: the fixture must request CPU/);
+      accept('hpa-cpu', ['cpuRequest=200m', 'cpuLimit=0.2']);
+      accept('hpa-cpu', ['cpuRequest=50m', 'cpuLimit=100m']);
+    });
+
+    it('hpa-cpu: more loaded pods than the fixture starts with, an HPA named without a target, samples sparser than a bound', () => {
+      refuse('hpa-cpu', ['loadPods=2'], 'loadPods', /parameter "loadPods": is 2, but the fixture runs minReplicas=1 pod\(s\)/);
+      accept('hpa-cpu', ['loadPods=2', 'minReplicas=2']);
+      accept('hpa-cpu', ['loadPods=all']);
+      // An existing target's pods are counted when the load starts.
+      accept('hpa-cpu', ['target=web', 'loadPods=3']);
+      refuse('hpa-cpu', ['hpa=web'], 'hpa', /parameter "hpa": applies to an existing target only/);
+      accept('hpa-cpu', ['target=web', 'hpa=web']);
+      refuse('hpa-cpu', ['sampleEvery=3m'], 'sampleEvery', /parameter "sampleEvery": 3m 00s is not shorter than scaleOutWithin 3m 00s/);
+      refuse('hpa-cpu', ['sampleEvery=1m', 'scaleOutWithin=30s'], 'sampleEvery', /not shorter than scaleOutWithin 30\.0s/);
+      accept('hpa-cpu', ['sampleEvery=5s', 'scaleOutWithin=30s']);
+    });
+
+    it('statefulset-identity: a batch larger than the pods chosen', () => {
+      refuse('statefulset-identity', ['replicas=3', 'podManagementPolicy=Parallel', 'batch=4'], 'batch', /parameter "batch": is 4, but only 3 pod\(s\) are chosen for deletion \(replicas 3\)/);
+      refuse('statefulset-identity', ['ordinals=[0,1]', 'podManagementPolicy=Parallel', 'batch=3'], 'batch', /is 3, but only 2 pod\(s\) are chosen for deletion \(ordinals \[0,1\]\)/);
+      refuse('statefulset-identity', ['statefulset=orders', 'ordinals=[4]', 'batch=2'], 'batch', /only 1 pod\(s\) are chosen/);
+      assert.equal(accept('statefulset-identity', ['replicas=10', 'podManagementPolicy=Parallel', 'batch=10'])['batch'], 10);
+      // An existing StatefulSet's replicas (and so "all") are known in preflight only.
+      assert.equal(accept('statefulset-identity', ['statefulset=orders', 'batch=4'])['batch'], 4);
+    });
+
+    it('load: a per-request timeout the drivers would refuse halfway through the run', () => {
+      refuse('statefulset-identity', ['loadTimeout=2m'], 'loadTimeout', /parameter "loadTimeout": 2m 00s is out of range: must be between 1\.0s and 1m 00s/);
+      refuse('istio-mtls', ['loadTimeout=61s'], 'loadTimeout', /parameter "loadTimeout"/);
+      assert.equal(accept('statefulset-identity', ['loadTimeout=60s'])['loadTimeout'], 60_000);
+    });
+
+    it('istio-mtls: a bound too short for the rounds in a row it asks for', () => {
+      refuse('istio-mtls', ['consecutiveRounds=6', 'probeEvery=1s', 'enforcedWithin=5s'], 'enforcedWithin', /parameter "enforcedWithin": 5\.0s is not longer than \(consecutiveRounds − 1\) × probeEvery = 5 × 1\.0s/);
+      refuse('istio-mtls', ['consecutiveRounds=20', 'probeEvery=1m', 'enforcedWithin=10m'], 'enforcedWithin', /20 rounds in a row could never fit/);
+      accept('istio-mtls', ['consecutiveRounds=5', 'probeEvery=1s', 'enforcedWithin=5s']);
+      accept('istio-mtls', ['consecutiveRounds=20', 'enforcedWithin=60s']);
+    });
+  });
 });

@@ -2,11 +2,13 @@
 // machines): the JSON output parser on lines written from k6's documented `--out json` format,
 // the sample → outcome mapping, the exit-code mapping, the version check and the command line.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { K6_OUTPUT_FILE, K6Stream, k6Args, k6Driver, k6Exit, outcomeOfK6Error, outcomeOfK6Request, parseK6Line, parseK6Time, parseK6Version } from '../../../harness/load/k6.ts';
 import type { LoadParams } from '../../../harness/load/params.ts';
+import { done, notYet, waitFor } from '../../../harness/engine/wait.ts';
 import { driverFor } from '../../../harness/load/run.ts';
 import { LoadDriverError, type SecondBucket } from '../../../harness/load/types.ts';
 
@@ -143,7 +145,12 @@ describe('load: the k6 driver\'s plumbing, with a stand-in for the k6 binary', f
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function standIn(name: string, exitCode: number, version = 'k6 v1.1.0 (commit/0000000, go1.24.4, linux/amd64)'): Promise<string> {
+  /**
+   * A stand-in for k6: writes its first second, then (with `gate`) blocks until the test opens
+   * the FIFO `<bin>.gate` for writing, then writes the rest and exits. Its TERM/INT trap ends the
+   * blocked reader too, so nothing outlives it.
+   */
+  async function standIn(name: string, exitCode: number, version = 'k6 v1.1.0 (commit/0000000, go1.24.4, linux/amd64)', gate = false): Promise<string> {
     const t = (sec: number) => `2025-06-01T10:00:0${sec}.250000000Z`;
     const first = [metricLine('http_reqs', 'counter'), point('http_reqs', t(1), 1, reqTags('200')), point('http_req_duration', t(1), 5, reqTags('200'))].join('\n');
     const second = [point('http_reqs', t(2), 1, reqTags('0', { error_code: '1220' })), point('http_reqs', t(3), 1, reqTags('200'))].join('\n');
@@ -158,14 +165,15 @@ if [ "$1" = version ]; then echo "${version}"; exit 0; fi
 case " $* " in *" --no-usage-report "*) ;; *) echo "no --no-usage-report" >&2; exit 3;; esac
 case " $* " in *" --include-system-env-vars=false "*) ;; *) echo "system env included" >&2; exit 3;; esac
 out=""; for a in "$@"; do case "$a" in json=*) out="\${a#json=}";; esac; done
-trap 'exit 105' TERM INT
+trap 'kill $! 2>/dev/null; exit 105' TERM INT
 cat "${bin}.1" > "$out"
-sleep 1.5 & wait
+${gate ? `cat "${bin}.gate" > /dev/null & wait` : ''}
 cat "${bin}.2" >> "$out"
 exit ${exitCode}
 `,
     );
     await chmod(bin, 0o755);
+    if (gate) execFileSync('mkfifo', [`${bin}.gate`]);
     return bin;
   }
   const opts = { url: 'http://127.0.0.1:9/', rate: 10, duration: 5000, timeout: 1000 };
@@ -178,9 +186,15 @@ exit ${exitCode}
   });
 
   it('tails the JSON output while k6 runs, and keeps exit 99 beside the series', async () => {
-    const load = await k6Driver({ bin: await standIn('thresholds', 99), script: 's.ts' }).start(opts);
-    await new Promise((r) => setTimeout(r, 1100));
-    assert.equal(load.seconds().length, 1, 'the first second was read before k6 exited');
+    const bin = await standIn('thresholds', 99, undefined, true);
+    const load = await k6Driver({ bin, script: 's.ts' }).start(opts);
+    let exited = false;
+    void load.done.finally(() => (exited = true)).catch(() => {});
+    // The stand-in holds at its gate after the first second: the poller must read it meanwhile.
+    await waitFor(() => (load.seconds().length > 0 ? done(undefined) : notYet(load.seconds().length)), { what: 'the first second read', timeoutMs: 10_000, intervalMs: 50 });
+    assert.equal(load.seconds().length, 1);
+    assert.equal(exited, false, 'the first second was read before k6 exited');
+    await writeFile(`${bin}.gate`, 'go\n');
     const r = await load.done;
     assert.equal(r.exit.kind, 'thresholds');
     assert.equal(r.exit.code, 99);
@@ -199,8 +213,9 @@ exit ${exitCode}
   it('a script error (107) breaks the driver; a stop by the harness (105) does not', async () => {
     const broken = await k6Driver({ bin: await standIn('broken', 107), script: 's.ts' }).start(opts);
     await assert.rejects(broken.done, (e: unknown) => e instanceof LoadDriverError && /script threw/.test(e.message));
-    const stopped = await k6Driver({ bin: await standIn('stopped', 0), script: 's.ts' }).start(opts);
-    await new Promise((r) => setTimeout(r, 300));
+    const stopped = await k6Driver({ bin: await standIn('stopped', 0, undefined, true), script: 's.ts' }).start(opts);
+    // Its trap is set once it has written its first second; it then waits at a gate never opened.
+    await waitFor(() => (stopped.seconds().length > 0 ? done(undefined) : notYet(0)), { what: 'the stand-in to start', timeoutMs: 10_000, intervalMs: 50 });
     const r = await stopped.stop();
     assert.equal(r.exit.kind, 'ok');
     assert.equal(r.exit.code, 105);
