@@ -38,3 +38,6 @@ slimKubernetesClient();
 
 const { main } = await import(installed ? '../../dist/harness/cli/main.js' : './main.ts');
 process.exitCode = await main(process.argv.slice(2));
+// A run is over once main returns: a handle a step left open (a user's timer or socket) must
+// not keep the process alive after its verdict, reports and rollback.
+if (process.argv[2] === 'run') setTimeout(() => process.exit(), 2000).unref();

@@ -1,7 +1,8 @@
 // `shakedown cleanup`: undo crashed runs' recorded changes (from their Leases, else a journal),
 // then delete what they labelled, found through API discovery; live runs are left alone.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError, describeError } from '../engine/errors.ts';
 import { isRunId } from '../engine/run-id.ts';
 import { EXIT } from '../engine/verdict.ts';
@@ -16,6 +17,8 @@ export interface CleanupOptions {
   force?: boolean | undefined;
   reportDir: string;
   timeout: string;
+  /** Modules that register undo kinds of users' own faults, trusted beside those the run's journal names. */
+  undoModule?: string[] | undefined;
 }
 
 /** Runs the cleanup and resolves to its exit code; bad input throws UsageError (exit 2). */
@@ -30,6 +33,7 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
   if (opts.journal !== undefined && !opts.runId) throw new UsageError('--journal needs --run-id', { field: '--journal' });
   const reportDir = reportDirFlag(opts.reportDir, { write: false });
   const named = opts.runId && opts.journal !== undefined ? await readNamedJournal(opts.runId, opts.journal) : undefined;
+  const given = (opts.undoModule ?? []).map(undoModuleFlag);
   const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
   const { ClusterSession } = await import('../cluster/session.ts');
   const { deleteByLabel } = await import('../cluster/cleanup.ts');
@@ -56,6 +60,11 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
       const found = named ?? (await findJournal(opts.runId, reportDir));
       if (found) plans.splice(0, plans.length, { runId: opts.runId, source: found.path, changes: found.changes });
     }
+    // Code a user's fault registered is loaded only from a module the journal on disk (or the
+    // command line) names: anyone who can write Leases could name any file there.
+    const onDisk = opts.runId ? (named ?? (await findJournal(opts.runId, reportDir))) : undefined;
+    const trusted = new Set([...given, ...(onDisk?.changes ?? []).flatMap((c) => (c.undo.kind === 'custom' ? [c.undo.module] : []))]);
+    const refusal = await loadUndoModules(plans.flatMap((p) => p.changes), trusted);
     let undoFailed = 0;
     const outcomes = { done: 0, unchanged: 0, gone: 0 };
     const keepLeasesOf = new Set<string>();
@@ -66,6 +75,7 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
       const results = await undoChanges(session, plan.changes, {
         runId: plan.runId,
         timeoutMs: Math.min(timeoutMs, 120_000),
+        refuse: refusal,
         onResult: (r) => {
           if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
           else if (r.status === 'ok') out(`  ${r.outcome?.result === 'done' ? 'undone' : r.outcome?.result === 'gone' ? 'target gone' : 'already as before'} #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
@@ -97,6 +107,37 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
     io.stderr(`shakedown: cleanup failed on context ${kube.context}: ${describeError(err)}\n`);
   }
   return exitCode;
+}
+
+/** An --undo-module path as the file URL modules are named by in a journal; a missing file is bad input. */
+function undoModuleFlag(path: string): string {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new UsageError(`--undo-module ${path}: no such file`, { field: '--undo-module' });
+  return pathToFileURL(abs).href;
+}
+
+/**
+ * Loads the trusted modules that register the custom undo kinds among `changes`; returns why a
+ * change cannot be undone here (its module untrusted or failing to load), for undoChanges.
+ */
+async function loadUndoModules(changes: readonly ChangeRecord[], trusted: ReadonlySet<string>): Promise<(c: ChangeRecord) => string | undefined> {
+  const { undoKindOf } = await import('../undo/registry.ts');
+  const problems = new Map<string, string>();
+  for (const c of changes) {
+    if (c.undo.kind !== 'custom' || c.status === 'undone' || undoKindOf(c.undo.type) || problems.has(c.undo.module)) continue;
+    const m = c.undo.module;
+    if (!trusted.has(m)) {
+      problems.set(m, `its undo kind ${c.undo.type} is registered by ${m}, which is named only in the run's Lease; pass the run's journal (--journal, or --report-dir) or --undo-module <that file> to load it`);
+      continue;
+    }
+    try {
+      await import(m);
+      if (!undoKindOf(c.undo.type)) problems.set(m, `${m} was loaded but registers no undo kind ${c.undo.type}`);
+    } catch (err) {
+      problems.set(m, `its undo module ${m} could not be loaded: ${describeError(err)}`);
+    }
+  }
+  return (c) => (c.undo.kind === 'custom' && !undoKindOf(c.undo.type) ? problems.get(c.undo.module) : undefined);
 }
 
 /** The journal named with --journal: it must be readable and the journal of this run. */

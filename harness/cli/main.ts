@@ -223,7 +223,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       )
       .option('--run-id <id>', 'only this run: undo its changes (from its Lease, else its journal), then delete its objects')
       .option('--journal <path>', "the run's journal.json, when its Lease is gone and it is not under --report-dir")
-      .option('--force', 'also act on runs whose Lease is still live'),
+      .option('--force', 'also act on runs whose Lease is still live')
+      .option('--undo-module <path>', "a module that registers an undo kind of your own fault (defineUndo), when the run's journal is not at hand (repeatable)", collect),
   )
     .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
     .option('--timeout <duration>', 'how long to wait for the deletions', '30m')
@@ -234,7 +235,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         'Exit codes: 0 nothing left, 2 bad kubeconfig, context or flag, 3 a change could not be undone, a deletion failed, or the run is live',
       ),
     )
-    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string }) => {
+    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[] }) => {
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 

@@ -17,13 +17,16 @@ export interface ChangeUndoResult {
 export async function undoChanges(
   session: ClusterSession,
   changes: readonly ChangeRecord[],
-  opts: { runId: string; signal?: AbortSignal; timeoutMs?: number; onResult?: (r: ChangeUndoResult) => void },
+  opts: { runId: string; signal?: AbortSignal; timeoutMs?: number; onResult?: (r: ChangeUndoResult) => void; refuse?: (c: ChangeRecord) => string | undefined },
 ): Promise<ChangeUndoResult[]> {
   const results: ChangeUndoResult[] = [];
   for (const change of [...changes].sort((a, b) => b.id - a.id)) {
     let r: ChangeUndoResult;
+    const refused = change.status === 'undone' ? undefined : opts.refuse?.(change);
     if (change.status === 'undone') {
       r = { change, status: 'skipped' };
+    } else if (refused) {
+      r = { change, status: 'failed', error: refused };
     } else {
       try {
         r = { change, status: 'ok', outcome: await undoChange(session, change.undo, { runId: opts.runId, signal: opts.signal, timeoutMs: opts.timeoutMs }) };

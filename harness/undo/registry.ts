@@ -24,7 +24,7 @@ export interface UndoKind<D extends Record<string, unknown>> {
 
 const KEY = Symbol.for('shakedown.undo-kinds');
 type Registry = Map<string, UndoKind<Record<string, unknown>>>;
-const registry = (): Registry => ((globalThis as Record<symbol, Registry | undefined>)[KEY] ??= new Map());
+const registry = (): Registry => ((globalThis as Record<symbol, Registry | undefined>)[KEY] ??= new Map<string, UndoKind<Record<string, unknown>>>());
 
 const TYPE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
