@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { changeRecordSchema, type ChangeRecord } from '../journal/schema.ts';
 import { LABEL_EXPERIMENT, LABEL_RUN_ID } from '../engine/run-id.ts';
 import { apiStatus, isNotFound, type ClusterSession } from './session.ts';
+import { objectRefText } from '../engine/params.ts';
 
 export const LEASE_NAMESPACE = 'default';
 export const LEASE_DURATION_SECONDS = 30;
@@ -30,12 +31,14 @@ export interface RunTarget {
 }
 
 /** Parameters that name an experiment's main target, in the order they are looked for. */
-const TARGET_PARAMS = ['statefulset', 'target', 'service', 'hpa'] as const;
+const TARGET_PARAMS = ['statefulset', 'target', 'workload', 'service', 'hpa'] as const;
 
 /** The target of a run, from its validated parameters. */
 export function targetOf(experiment: string, params: Readonly<Record<string, unknown>>): RunTarget {
-  const key = TARGET_PARAMS.find((k) => typeof params[k] === 'string' && params[k] !== '');
-  return { experiment, namespace: typeof params['namespace'] === 'string' ? params['namespace'] : '', object: key ? String(params[key]) : '' };
+  // A workload parameter is parsed into { kind, name }: it names the target as kubectl writes it.
+  const text = (k: string) => (typeof params[k] === 'string' ? params[k] : objectRefText(params[k])) || undefined;
+  const key = TARGET_PARAMS.find((k) => text(k) !== undefined);
+  return { experiment, namespace: typeof params['namespace'] === 'string' ? params['namespace'] : '', object: key ? (text(key) ?? '') : '' };
 }
 
 export const describeTarget = (t: RunTarget): string => `${t.experiment} on ${t.namespace || '(no namespace)'}/${t.object || '(its fixture)'}`;

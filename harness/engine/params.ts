@@ -153,5 +153,12 @@ export function validateParams<S extends ParamsSchema>(
 /** Parameters as a person would pass them back with --set: durations in seconds ("90s"), not milliseconds. */
 export function displayParams(schema: ParamsSchema, params: Record<string, unknown>): Record<string, unknown> {
   const durations = new Set(describeParams(schema).filter((p) => p.type === 'duration').map((p) => p.name));
-  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? `${v / 1000}s` : v]));
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, durations.has(k) && typeof v === 'number' ? `${v / 1000}s` : (objectRefText(v) ?? v)]));
+}
+
+/** A parameter parsed into an object reference ({ kind, name }) as it is written: `deployment/checkout`. */
+export function objectRefText(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { kind, name } = v as { kind?: unknown; name?: unknown };
+  return typeof kind === 'string' && typeof name === 'string' && Object.keys(v).length === 2 ? `${kind.toLowerCase()}/${name}` : undefined;
 }

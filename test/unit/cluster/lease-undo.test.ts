@@ -39,6 +39,9 @@ describe('run lease', () => {
     assert.deepEqual(targetOf('statefulset-identity', { namespace: 'shop', statefulset: 'orders', replicas: 3 }), { experiment: 'statefulset-identity', namespace: 'shop', object: 'orders' });
     assert.deepEqual(targetOf('hpa-cpu', { namespace: 'shop', target: 'web', hpa: 'web-hpa' }), { experiment: 'hpa-cpu', namespace: 'shop', object: 'web' });
     assert.deepEqual(targetOf('x', { namespace: 'n' }), { experiment: 'x', namespace: 'n', object: '' });
+    // pod-delete's workload parameter is parsed into { kind, name }: the target names it as written.
+    assert.deepEqual(targetOf('pod-delete', { namespace: 'shop', workload: { kind: 'Deployment', name: 'checkout' }, service: 'web' }), { experiment: 'pod-delete', namespace: 'shop', object: 'deployment/checkout' });
+    assert.deepEqual(targetOf('pod-delete', { namespace: 'shop', service: 'web' }), { experiment: 'pod-delete', namespace: 'shop', object: 'web' });
   });
 
   it('writes times with six fractional digits (the API rejects three)', () => {
