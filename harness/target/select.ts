@@ -44,15 +44,39 @@ export function recorded<T>(value: T | undefined, what: string, by: string): T {
 
 type Of<P, T> = (params: P) => T;
 
-/** Preflight: the workload exists, selects its pods and has at least one. */
+/** How long a workload that wants pods is given to create its first one (a fixture applied a moment ago). */
+const FIRST_POD_WITHIN_MS = 60_000;
+
+/**
+ * Preflight: the workload exists, selects its pods and has at least one. A workload that wants
+ * pods but has none yet (just applied) is waited for; one scaled to zero is refused at once.
+ */
 export function selectWorkload<P, S extends WorkloadState>(ref: Of<P, WorkloadRef>): ClusterStep<P, S> {
-  return step('probe', 'target-selectable', (p: P) => `${describeWorkload(ref(p))} exists and has pods (found through their owners)`, async (ctx: ClusterContext<P, S>) => {
+  return step('probe', 'target-selectable', (p: P) => `${describeWorkload(ref(p))} exists and has pods (found through their owners; waits up to ${formatDuration(FIRST_POD_WITHIN_MS)} for the first)`, async (ctx: ClusterContext<P, S>) => {
     const w = await resolveWorkload(ctx.cluster, ref(ctx.params));
-    const pods = await workloadPods(ctx.cluster, w);
-    if (pods.length === 0) throw targetSelectionError(`${describeWorkload(w)} has no running pod to delete (selector ${w.selector})`);
+    const pods = await firstPods(ctx.cluster, w, ctx.signal);
     ctx.state.workload = w;
     ctx.record.event({ source: 'preflight', type: 'target-selected', object: `${w.kind}/${w.namespace}/${w.name}`, message: `${pods.length} pods: ${pods.map((p) => p.metadata?.name).join(', ')}`, data: { uid: w.uid, selector: w.selector } });
   });
+}
+
+async function firstPods(session: ClusterSession, w: Workload, signal: AbortSignal): Promise<V1Pod[]> {
+  const none = (why: string) => targetSelectionError(`${describeWorkload(w)} has no running pod to delete (selector ${w.selector}): ${why}`);
+  try {
+    return await waitFor(
+      async () => {
+        const pods = await workloadPods(session, w);
+        if (pods.length > 0) return done(pods);
+        const r = await readReadiness(session, w);
+        if (r.observed && r.desired === 0) throw none(w.kind === 'DaemonSet' ? 'it schedules no pod on any node' : 'it is scaled to zero replicas');
+        return notYet(`no pod yet (${r.desired} desired)`);
+      },
+      { what: `${describeWorkload(w)} to have a pod`, timeoutMs: FIRST_POD_WITHIN_MS, intervalMs: 500, signal },
+    );
+  } catch (err) {
+    if (err instanceof WaitTimeoutError) throw none(err.message);
+    throw err;
+  }
 }
 
 /** Steady state: every desired pod of the workload is Ready (waited for up to `within`); records them. */

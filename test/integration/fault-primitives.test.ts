@@ -15,6 +15,7 @@ import { changeObject } from '../../harness/faults/object-change.ts';
 import { deletePodAndFollow } from '../../harness/faults/pod-delete.ts';
 import { guardReplicas, setReplicas } from '../../harness/faults/replicas.ts';
 import { PodLifecycle } from '../../harness/observe/pod-lifecycle.ts';
+import { selectWorkload, workloadState, type WorkloadState } from '../../harness/target/select.ts';
 import { pinned } from '../cluster/versions.ts';
 import { deleteNamespaceAndWait } from './namespace.ts';
 import { waitFor } from './wait.ts';
@@ -153,5 +154,30 @@ describe('fault primitives and ctx.change on the real cluster', function () {
       lifecycle.stop();
     }
     assert.ok(!(await clients(session).core.readNamespacedPod({ name: pod.metadata!.name!, namespace: ns })).metadata?.deletionTimestamp, 'the pod was not deleted');
+  });
+
+  it('target.select waits for the first pod of a Deployment applied a moment ago, and refuses one scaled to zero at once', async () => {
+    const c = clients(session);
+    const template = { metadata: { labels: { app: 'late' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', "trap 'exit 0' TERM; sleep 86400 & wait"] }] } };
+    const select = async (name: string, replicas: number) => {
+      await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name }, spec: { replicas, selector: { matchLabels: { app: name } }, template: { ...template, metadata: { labels: { app: name } } } } } });
+      const state: WorkloadState = workloadState();
+      const sel = selectWorkload<Record<string, never>, WorkloadState>(() => ({ kind: 'Deployment', namespace: ns, name }));
+      const started = Date.now();
+      // Run as the step of a one-step experiment so errors come out as the engine reports them.
+      const r = await runExperiment(
+        defineExperiment({ name: 'select', description: 'select', hypothesis: 'n/a', params: z.strictObject({}), initialState: () => state, preflight: [sel], steadyState: [], method: [], verify: [step('check', 'ran', 'ran', (ctx: ClusterContext<Record<string, never>, WorkloadState>) => Promise.resolve(void ctx.record.check({ name: 'ran', expected: 'x', observed: 'x', passed: true })))] }),
+        {},
+        { runId: newRunId(), timeoutMs: 120_000, cluster: session },
+      );
+      return { r, state, ms: Date.now() - started };
+    };
+    const late = await select('late', 1);
+    assert.equal(late.r.verdict.kind, 'passed', JSON.stringify(late.r.verdict));
+    assert.equal(late.state.workload?.name, 'late');
+    const idle = await select('idle', 0);
+    assert.ok(idle.r.verdict.kind === 'error' && idle.r.verdict.code === 'TARGET_SELECTION', JSON.stringify(idle.r.verdict));
+    assert.match(idle.r.verdict.kind === 'error' ? idle.r.verdict.message : '', /Deployment .*\/idle has no running pod to delete .*scaled to zero replicas/);
+    assert.ok(idle.ms < 30_000, `refused without waiting out the bound (${idle.ms} ms)`);
   });
 });
