@@ -7,20 +7,24 @@
  * @packageDocumentation
  */
 import { clusterReachable } from './probes/cluster.ts';
-import { deployFixture, deployObjects } from './cluster/fixture.ts';
+import { deployFixture, deployObjects, fixturePermissions, loadManifests } from './cluster/fixture.ts';
 import { duration, imageRef, k8sLabelName, k8sName } from './engine/params.ts';
 import { done, notYet, waitFor } from './engine/wait.ts';
 import { endpointsRestored, readyEndpoints, readyReplicasRestored, recoveredInTime, replacementsReady, serviceEndpoints } from './checks/workload.ts';
 import { recordChange } from './faults/change.ts';
 import { deletePods } from './faults/delete-pods.ts';
 import { recorded, selectWorkload, watchPods, workloadReady, workloadState } from './target/select.ts';
+import { continuousProbe, httpThroughService } from './probes/continuous.ts';
+import { judgeProbe, probeHeld } from './checks/probe.ts';
 import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, workloadParam, workloadPods } from './target/workload.ts';
 
 export { z } from 'zod';
-export { defineExperiment, step } from './engine/experiment.ts';
-export type { CheckInput, ExperimentDefinition, Observer, Recorder, RunContext, Step, StepKind } from './engine/experiment.ts';
+export { defineExperiment, resultKey, step } from './engine/experiment.ts';
+export type { CheckInput, ExperimentDefinition, ObserveWindow, Observer, Recorder, ResultKey, RunContext, RunResults, Step, StepKind } from './engine/experiment.ts';
+export type { ContinuousProbe, ContinuousProbeSpec, ProbeSample, ServiceHttpOptions, ServiceHttpTarget } from './probes/continuous.ts';
 export type { ClusterContext, ClusterStep } from './cluster/context.ts';
 export type { ClusterSession } from './cluster/session.ts';
+export type { Permission, Verb } from './engine/permission.ts';
 export type { ManifestObject } from './manifests/load.ts';
 export type { DeletePodsOptions } from './faults/delete-pods.ts';
 export type { PodRecovery } from './faults/pod-delete.ts';
@@ -83,6 +87,13 @@ export const probes = {
   /** Steady state: records a Service's ready endpoints. */
   serviceEndpoints,
   readyEndpoints,
+  /**
+   * Observer: a GET through a Service (by the API server's service proxy) at an interval while
+   * its window runs (default: the fault); judge it with `checks.probeHeld`.
+   */
+  http: httpThroughService,
+  /** Observer: any attempt of your own, repeated at an interval while its window runs. */
+  continuous: continuousProbe,
   /** A condition with a deadline: `check` returns `done(value)` or `notYet(lastSeen)`. */
   waitFor,
   done,
@@ -96,6 +107,10 @@ export const checks = {
   endpointsRestored,
   /** The pure judgement behind replacementsReady, for one deleted pod. */
   recoveredInTime,
+  /** A continuous probe's failed share during a window, against a limit (0–1). */
+  probeHeld,
+  /** The pure judgement behind probeHeld. */
+  judgeProbe,
 };
 
 /** Fixtures a run deploys for itself: labelled with the run id, removed in teardown whatever happens. */
@@ -104,4 +119,8 @@ export const fixtures = {
   deploy: deployObjects,
   /** The same for an experiment's manifest files with `${placeholders}`. */
   fromManifests: deployFixture,
+  /** Manifest files read with their placeholders filled in (what fromManifests applies). */
+  load: loadManifests,
+  /** The API permissions deploying these objects needs (namespaces, each kind applied, the teardown's sweep by label): a fixture step's `permissions`. */
+  permissions: fixturePermissions,
 };

@@ -10,6 +10,7 @@ export interface Clients {
   storage: k8s.StorageV1Api;
   custom: k8s.CustomObjectsApi;
   coordination: k8s.CoordinationV1Api;
+  discovery: k8s.DiscoveryV1Api;
   objects: k8s.KubernetesObjectApi;
 }
 
@@ -27,6 +28,7 @@ export function clients(s: ClusterSession): Clients {
       storage: kc.makeApiClient(k8s.StorageV1Api),
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
       coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+      discovery: kc.makeApiClient(k8s.DiscoveryV1Api),
       objects: k8s.KubernetesObjectApi.makeApiClient(kc),
     };
     made.set(s, c);

@@ -9,6 +9,12 @@ const serviceOf = (p: Params) => {
   return name ? { namespace: p.namespace, name } : undefined;
 };
 
+// The optional continuous probe through the Service, during the fault (off without probePath).
+const http = probes.http((p: Params) => {
+  const svc = serviceOf(p);
+  return p.probePath !== undefined && svc ? { namespace: svc.namespace, service: svc.name, port: p.probePort, path: p.probePath } : undefined;
+}, { name: 'http-probe', during: 'fault', every: (p: Params) => p.probeEvery, timeout: (p: Params) => p.probeTimeout });
+
 export default defineExperiment({
   ...meta,
   initialState: target.state,
@@ -19,6 +25,7 @@ export default defineExperiment({
       name: 'deploy-fixture',
       describe: (p: Params) => (p.workload ? `nothing to deploy: testing ${target.describe(workloadOf(p))}` : `server-side apply Deployment ${FIXTURE} (${p.replicas} replicas, image ${p.image}) and its Service, labelled with the run id`),
       run: (ctx) => (ctx.params.workload ? Promise.resolve() : fixtures.fromManifests(ctx, { manifests, manifestValues })),
+      permissions: (p: Params) => (p.workload ? [] : fixtures.permissions(fixtures.load(manifests, manifestValues(p)))),
     },
   ],
   // The target is selected after setup: the fixture exists only then (a user's workload is not
@@ -28,7 +35,7 @@ export default defineExperiment({
     target.ready((p: Params) => p.recoveryWithin),
     probes.serviceEndpoints(serviceOf),
   ],
-  observe: [target.watchPods()],
+  observe: [target.watchPods(), http],
   method: [
     faults.deletePods((p: Params) => ({
       count: p.count,
@@ -42,5 +49,6 @@ export default defineExperiment({
     checks.replacementsReady((p: Params) => p.recoveryWithin),
     checks.readyReplicasRestored((p: Params) => p.restoredWithin),
     checks.endpointsRestored((p: Params) => p.restoredWithin),
+    checks.probeHeld(http, 'fault', (p: Params) => p.probeMaxFailures),
   ],
 });

@@ -22,12 +22,26 @@ export const params = z
     gracePeriodSeconds: z.number().int().min(0).max(600).default(30).describe('grace period of each pod deletion'),
     recoveryWithin: p.duration('60s', { min: '5s', max: '30m' }).describe("bound on deletion → the replacement Ready, per pod"),
     restoredWithin: p.duration('60s', { min: '5s', max: '30m' }).describe('bound on ready replicas and Service endpoints back after the last deletion'),
+    probePath: z
+      .string()
+      .regex(/^\/[\x21-\x7e]*$/, { error: 'must be a URL path starting with "/" (no spaces), like /healthz' })
+      .optional()
+      .describe('GET this path through the Service during the fault (by the API server\'s service proxy); off when unset'),
+    probePort: z.union([z.number().int().min(1).max(65535), p.labelName()]).optional().describe("the Service port to probe, by number or name (default: the Service's only port)"),
+    probeEvery: p.duration('250ms', { min: '100ms', max: '1m' }).describe('interval between probe attempts'),
+    probeTimeout: p.duration('2s', { min: '100ms', max: '1m' }).describe('bound on one probe attempt'),
+    probeMaxFailures: z.number().min(0).max(1).default(0.1).describe('largest share of probe attempts during the fault that may fail (0–1)'),
   })
   .superRefine((v, ctx) => {
     if (v.workload !== undefined && v.replicas !== 3) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `applies to the fixture only: ${v.workload.kind} ${v.workload.name} keeps its own` });
     if (typeof v.count === 'number' && v.workload === undefined && v.count > v.replicas) {
       ctx.addIssue({ code: 'custom', path: ['count'], message: `is ${v.count}, but the fixture has ${v.replicas} replicas` });
     }
+    if (v.probePath !== undefined && v.workload !== undefined && v.service === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['probePath'], message: `needs a Service to probe through: set service=<name> for ${v.workload.kind} ${v.workload.name}` });
+    }
+    if (v.probePath === undefined && v.probePort !== undefined) ctx.addIssue({ code: 'custom', path: ['probePort'], message: 'applies only with probePath' });
+    if (v.probeTimeout > v.probeEvery * 10) ctx.addIssue({ code: 'custom', path: ['probeTimeout'], message: 'is more than ten probe intervals: the probe would send too few attempts to judge' });
     if (typeof v.count === 'number' && v.batch > v.count) ctx.addIssue({ code: 'custom', path: ['batch'], message: `is ${v.batch}, more than the ${v.count} pods to delete` });
   });
 export type Params = z.output<typeof params>;

@@ -1,6 +1,7 @@
 // Checks of a workload after pods were deleted: each replacement Ready within its bound, the
 // workload whole again, its Service's endpoints back. The verdict of each is a pure function of
 // what was recorded (recoveredInTime); the steps only wait for the cluster and record.
+import { can } from '../cluster/permissions.ts';
 import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
 import { enc } from '../cluster/objects.ts';
 import type { ClusterSession } from '../cluster/session.ts';
@@ -36,7 +37,7 @@ export function replacementsReady<P, S extends WorkloadState>(within: Of<P, numb
       if (d.recovery.readyAt !== undefined) ctx.record.measurement({ name: `${d.pod} delete→Ready`, value: d.recovery.readyAt - d.recovery.deleteRequestedAt, unit: 'ms', description: `replaced by ${c.evidence['newName'] as string}` });
     }
     return Promise.resolve();
-  });
+  }, () => []);
 }
 
 /** Verify: the workload has every desired pod Ready again (as many as before the fault) within `within`. */
@@ -52,7 +53,7 @@ export function readyReplicasRestored<P, S extends WorkloadState>(within: Of<P, 
       if (!(err instanceof WaitTimeoutError)) throw err;
       ctx.record.check({ name: 'ready-replicas-restored', expected, observed: err.message, passed: false });
     }
-  });
+  }, () => []);
 }
 
 /** Ready endpoints of a Service (addresses of its EndpointSlices marked ready, by target pod). */
@@ -75,7 +76,7 @@ export function serviceEndpoints<P, S extends WorkloadState>(service: Of<P, { na
       return c > 0 ? done(c) : notYet(`${c} ready endpoints`);
     }, { what: `Service ${svc.namespace}/${svc.name} to have a ready endpoint`, timeoutMs: 60_000, intervalMs: 500, signal: ctx.signal });
     ctx.state.endpoints = { service: svc.name, ready: n };
-  });
+  }, (p: P) => (service(p) ? [can('discovery.k8s.io', 'endpointslices', 'list')] : []));
 }
 
 /** Verify: the Service has as many ready endpoints as before the fault within `within`. */
@@ -96,5 +97,5 @@ export function endpointsRestored<P, S extends WorkloadState>(within: Of<P, numb
       if (!(err instanceof WaitTimeoutError)) throw err;
       ctx.record.check({ name: 'endpoints-restored', expected, observed: err.message, passed: false });
     }
-  });
+  }, () => [can('discovery.k8s.io', 'endpointslices', 'list')]);
 }

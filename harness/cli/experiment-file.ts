@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError, describeError } from '../engine/errors.ts';
-import type { AnyExperiment } from '../engine/experiment.ts';
+import { OBSERVE_WINDOWS, type AnyExperiment } from '../engine/experiment.ts';
 
 const EXTENSIONS = /\.(ts|mts|js|mjs)$/;
 
@@ -56,6 +56,9 @@ export function experimentProblem(def: unknown): string | undefined {
   }
   if (d['observe'] !== undefined && (!Array.isArray(d['observe']) || d['observe'].some((o: unknown) => typeof (o as { start?: unknown } | null)?.start !== 'function'))) {
     return '"observe" must be a list of observers (a name, describe() and start())';
+  }
+  for (const [i, o] of ((d['observe'] ?? []) as { during?: unknown }[]).entries()) {
+    if (o.during !== undefined && !OBSERVE_WINDOWS.includes(o.during as never)) return `observe[${i}].during is ${JSON.stringify(o.during)}; it must be one of ${OBSERVE_WINDOWS.join(', ')}`;
   }
   const checks = [...(d['verify'] as unknown[]), ...(d['steadyState'] as unknown[])];
   if (checks.length === 0) return 'it has no steady-state or verify step, so it could never record a check';

@@ -6,7 +6,8 @@ import { AbortedError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
-import type { Verdict } from '../journal/schema.ts';
+import type { Journal, Verdict } from '../journal/schema.ts';
+import type { ClusterSession } from '../cluster/session.ts';
 import type { CliIo } from './io.ts';
 import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
 
@@ -102,6 +103,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         { name: 'harness rss peak', value: peak.rssMB, unit: 'MiB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
         { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
       );
+      await comparePermissions(def, params, session, result.journal, io);
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
       const { writeReports } = await import('../report/index.ts');
       const files = await writeReports(result.journal, dir);
@@ -118,6 +120,22 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
     stopWatchingOutput?.();
   }
   return exitCodeFor(verdicts);
+}
+
+/**
+ * For an experiment whose parts declare their permissions: journals each API use of the run
+ * beside whether a part declared it, and says so when one did not (a Role built from the
+ * declarations would have refused that request).
+ */
+async function comparePermissions(def: AnyExperiment, params: Record<string, unknown>, session: ClusterSession, journal: Journal, io: CliIo): Promise<void> {
+  const { declaresPermissions, formatPermission, permissionsUsed } = await import('../cluster/permissions.ts');
+  if (!declaresPermissions(def)) return;
+  const { rows, missing } = permissionsUsed(def, params, session.requests.uses.values());
+  journal.tables.push({ title: 'API permissions used', columns: ['use', 'declared by a part'], rows });
+  if (missing.length === 0) return;
+  const message = `API requests no part of ${def.name} declared: ${missing.map(formatPermission).join('; ')}`;
+  journal.events.push({ at: new Date().toISOString(), source: 'harness', type: 'undeclared-permission', message });
+  io.stderr(`shakedown: ${message}\n`);
 }
 
 /** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MiB. */

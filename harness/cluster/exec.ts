@@ -66,7 +66,7 @@ export async function execInPod(session: ClusterSession, req: ExecRequest): Prom
   const out = sink();
   const err = sink();
   const started = Date.now();
-  session.requests.count('EXEC');
+  session.requests.count('EXEC', { group: '', resource: 'pods/exec', verb: 'create', cluster: false, namespace: req.namespace });
   return new Promise<ExecResult>((resolve, reject) => {
     let settled = false;
     let socket: { close(): void } | undefined;

@@ -2,6 +2,7 @@ import type { ClusterContext } from './context.ts';
 import { loadManifestFile, type ManifestObject } from '../manifests/load.ts';
 import { applyObjects, ensureNamespace } from './apply.ts';
 import { deleteByLabel } from './cleanup.ts';
+import { can, canClusterWide, type Permission } from './permissions.ts';
 
 const isNamespace = (o: ManifestObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
 
@@ -16,8 +17,11 @@ export async function deployFixture<P extends { namespace: string }>(
   ctx: ClusterContext<P, unknown>,
   def: { manifests: string[]; manifestValues(p: P): Record<string, unknown> },
 ): Promise<void> {
-  await deployObjects(ctx, def.manifests.flatMap((m) => loadManifestFile(m, def.manifestValues(ctx.params))));
+  await deployObjects(ctx, loadManifests(def.manifests, def.manifestValues(ctx.params)));
 }
+
+/** Manifest files read with their `${placeholders}` filled in, as deployFixture applies them. */
+export const loadManifests = (manifests: readonly string[], values: Record<string, unknown>): ManifestObject[] => manifests.flatMap((m) => loadManifestFile(m, values));
 
 /** As deployFixture, for objects built in code (a user's experiment file with no manifest beside it). */
 export async function deployObjects<P extends { namespace: string }>(ctx: ClusterContext<P, unknown>, objects: readonly ManifestObject[]): Promise<void> {
@@ -45,4 +49,24 @@ export async function deployObjects<P extends { namespace: string }>(ctx: Cluste
     type: 'fixture-applied',
     message: `${notes.join(', ')}; ${applied.map((o) => `${o.kind}/${o.metadata?.name}`).join(', ')}`,
   });
+}
+
+/** The teardown's sweep: every kind listed across namespaces by the run's label, and what it finds deleted. */
+export const SWEEP_PERMISSION: Permission = canClusterWide('*', '*', 'list', 'delete');
+
+/** The plural resource of a kind, as the API names nearly all of them (Ingress → ingresses, NetworkPolicy → networkpolicies). */
+export const pluralOf = (kind: string): string => {
+  const k = kind.toLowerCase();
+  if (/(s|x|ch|sh)$/.test(k)) return `${k}es`;
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+};
+
+/**
+ * What deploying `objects` as a fixture needs: its namespaces read and created, each object
+ * server-side applied, and the teardown's sweep by label.
+ */
+export function fixturePermissions(objects: readonly ManifestObject[]): Permission[] {
+  const applied = objects.filter((o) => !isNamespace(o)).map((o) => can(o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '', pluralOf(o.kind), 'patch'));
+  return [canClusterWide('', 'namespaces', 'get', 'create'), ...applied, SWEEP_PERMISSION];
 }

@@ -40,14 +40,14 @@ export interface RestRequest {
 export class KubeRest {
   private readonly kubeConfig: KubeConfig;
   private readonly server: string;
-  /** Called before each request with its HTTP method, to count it. */
-  private readonly onRequest: (method: string) => void;
+  /** Called before each request (a watch's method is WATCH), to count it and note what it used. */
+  private readonly onRequest: (method: string, path: string, query: Query | undefined) => void;
   /** Bound on each request; a server that stops answering fails it instead of hanging it. */
   private readonly timeoutMs: number;
   /** Kept-alive connections, one pool per TLS setting (see agentFor). */
   private readonly agents = new Map<string, HttpAgent>();
 
-  constructor(kubeConfig: KubeConfig, server: string, onRequest: (method: string) => void, timeoutMs: number) {
+  constructor(kubeConfig: KubeConfig, server: string, onRequest: (method: string, path: string, query: Query | undefined) => void, timeoutMs: number) {
     this.kubeConfig = kubeConfig;
     this.server = server;
     this.onRequest = onRequest;
@@ -59,16 +59,31 @@ export class KubeRest {
   }
 
   async request<T>(method: string, path: string, req: RestRequest = {}): Promise<T> {
-    this.onRequest(method);
+    const { url, status, text } = await this.exchange(method, path, req, this.timeoutMs);
+    if (status < 200 || status > 299) throw new ApiError(method, url.pathname, status, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /**
+   * A GET whose answer is not the API's JSON (a Service's page through the API server's proxy):
+   * its status and body whatever they are, bounded by `timeoutMs`. Rejects only when no answer came.
+   */
+  async getRaw(path: string, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    const { status, text } = await this.exchange('GET', path, {}, timeoutMs, '*/*', signal);
+    return { status, text };
+  }
+
+  private async exchange(method: string, path: string, req: RestRequest, timeoutMs: number, accept = 'application/json', signal?: AbortSignal): Promise<{ url: URL; status: number; text: string }> {
+    this.onRequest(method, path, req.query);
     const { url, opts, send } = await this.prepare(path, req.query);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-    const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string> | undefined), accept: 'application/json' };
+    const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string> | undefined), accept };
     if (payload !== undefined) {
       headers['content-type'] = req.contentType ?? 'application/json';
       headers['content-length'] = Buffer.byteLength(payload);
     }
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const r = send(url, { ...opts, method, headers, signal: AbortSignal.timeout(this.timeoutMs) }, (res: IncomingMessage) => {
+      const r = send(url, { ...opts, method, headers, signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -77,8 +92,7 @@ export class KubeRest {
       r.on('error', reject);
       r.end(payload);
     });
-    if (status < 200 || status > 299) throw new ApiError(method, url.pathname, status, text);
-    return (text ? JSON.parse(text) : {}) as T;
+    return { url, status, text };
   }
 
   /**
@@ -89,6 +103,7 @@ export class KubeRest {
    * `done`), like client-node's Watch, which this replaces so that undici is never loaded.
    */
   async watch(path: string, query: Query, onEvent: (type: string, object: unknown) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
+    this.onRequest('WATCH', path, { ...query, watch: true });
     const { url, opts, send } = await this.prepare(path, { ...query, watch: true });
     const controller = new AbortController();
     let finished = false;

@@ -21,14 +21,25 @@ import type {
 import type { ResolvedKubeConfig } from './kubeconfig.ts';
 import { ObjectApi, enc } from './objects.ts';
 import { KubeRest } from './rest.ts';
+import { apiUseOf, type ApiUse } from './permissions.ts';
 
-/** Every API request the harness makes is counted, so a run can report its footprint on the API server. */
+/**
+ * Every API request the harness makes is counted, so a run can report its footprint on the API
+ * server, and what it used (verb and resource) noted, to compare with what its parts declared.
+ */
 export class RequestCounter {
   total = 0;
   readonly byVerb: Record<string, number> = {};
-  count(verb: string): void {
+  /** Each distinct use, by group, resource, verb and namespace. */
+  readonly uses = new Map<string, ApiUse>();
+  count(verb: string, use?: ApiUse): void {
     this.total++;
     this.byVerb[verb] = (this.byVerb[verb] ?? 0) + 1;
+    if (use) this.uses.set(`${use.group}/${use.resource}/${use.verb}/${use.namespace ?? '*'}`, use);
+  }
+  /** Counts a request by its method and path. */
+  request(method: string, path: string, query?: Record<string, unknown>): void {
+    this.count(method, apiUseOf(method === 'WATCH' ? 'GET' : method, path, method === 'WATCH' ? { ...query, watch: true } : query));
   }
 }
 
@@ -60,7 +71,7 @@ export class ClusterSession {
     this.server = resolved.server;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const counter = this.requests;
-    this.rest = new KubeRest(resolved.kubeConfig, resolved.server, (method) => counter.count(method), this.requestTimeoutMs);
+    this.rest = new KubeRest(resolved.kubeConfig, resolved.server, (method, path, query) => counter.request(method, path, query), this.requestTimeoutMs);
     this.objects = new ObjectApi(this.rest);
   }
 

@@ -147,7 +147,6 @@ export async function watchResilient<T extends Obj>(session: ClusterSession, tar
     if (stopped) return;
     let gone = false;
     let ended = false;
-    session.requests.count('WATCH');
     current = await session.rest.watch(
       path,
       { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds },

@@ -10,6 +10,7 @@ import type {
   UndoSpec,
 } from '../journal/schema.ts';
 import type { ParamsSchema } from './params.ts';
+import type { Permission } from './permission.ts';
 import type { UndoFn, UndoOptions } from './undo.ts';
 import { RunError } from './errors.ts';
 
@@ -81,6 +82,36 @@ export interface RunContext<P, S, C = unknown> {
   teardown(name: string, fn: UndoFn, options?: UndoOptions): void;
   /** A line of human progress (shown live, not journaled). */
   progress(message: string): void;
+  /** What this run's parts measured, under typed keys (a continuous probe's samples ...). */
+  readonly results: RunResults;
+}
+
+/**
+ * A typed slot in a run's results. Made once (at module level, beside the part that fills it);
+ * each run has its own values, so one part serves many runs without shared state.
+ */
+export interface ResultKey<T> {
+  readonly name: string;
+  /** Carries T for type inference only; never set. */
+  readonly __type?: T;
+}
+
+/** Makes a result key; two keys of the same name are still two slots. */
+export const resultKey = <T>(name: string): ResultKey<T> => ({ name });
+
+/** A run's results by key. */
+export interface RunResults {
+  get<T>(key: ResultKey<T>): T | undefined;
+  set<T>(key: ResultKey<T>, value: T): void;
+}
+
+/** A fresh, empty results store (one per run). */
+export function runResults(): RunResults {
+  const values = new Map<ResultKey<unknown>, unknown>();
+  return {
+    get: <T>(key: ResultKey<T>) => values.get(key) as T | undefined,
+    set: <T>(key: ResultKey<T>, value: T) => void values.set(key, value),
+  };
 }
 
 export interface Step<P, S, C = unknown> {
@@ -89,12 +120,25 @@ export interface Step<P, S, C = unknown> {
   /** One line for the plan (`run --dry-run`) and the report. */
   describe(params: P): string;
   run(ctx: RunContext<P, S, C>): Promise<void>;
+  /** The API permissions it needs with these parameters (verbs on resources); the plan lists them. */
+  permissions?(params: P): readonly Permission[];
 }
 
-/** Observes the cluster from before the fault until after the checks (watches, samplers). */
+/**
+ * When an observer runs: `steady` the steady-state phase before the fault, `fault` the method
+ * (inject) phase, `recovery` the verify phase, `always` from the steady state to the last check.
+ */
+export const OBSERVE_WINDOWS = ['steady', 'fault', 'recovery', 'always'] as const;
+export type ObserveWindow = (typeof OBSERVE_WINDOWS)[number];
+
+/** Observes the cluster while the run goes on (watches, samplers, continuous probes). */
 export interface Observer<P, S, C = unknown> {
   name: string;
   describe(params: P): string;
+  /** Default: from the fault's start until the checks are done (fault and recovery). */
+  during?: ObserveWindow;
+  /** The API permissions it needs with these parameters. */
+  permissions?(params: P): readonly Permission[];
   /** Starts observing; resolves to a function that stops it. */
   start(ctx: RunContext<P, S, C>): Promise<() => Promise<void>>;
 }
@@ -148,6 +192,7 @@ export function step<P, S, C = unknown>(
   name: string,
   describe: string | ((params: P) => string),
   run: (ctx: RunContext<P, S, C>) => Promise<void>,
+  permissions?: (params: P) => readonly Permission[],
 ): Step<P, S, C> {
-  return { kind, name, describe: typeof describe === 'string' ? () => describe : describe, run };
+  return { kind, name, describe: typeof describe === 'string' ? () => describe : describe, run, ...(permissions ? { permissions } : {}) };
 }

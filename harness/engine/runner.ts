@@ -15,12 +15,8 @@ import {
 } from '../journal/schema.ts';
 import { JournalWriter } from '../journal/writer.ts';
 import { AbortedError, RunError, describeError } from './errors.ts';
-import type {
-  AnyExperiment,
-  Observer,
-  RunContext,
-  Step,
-} from './experiment.ts';
+import { runResults, type AnyExperiment, type Observer, type RunContext, type Step } from './experiment.ts';
+import { ObserverSet } from './observers.ts';
 import { displayParams, type ParamsSchema } from './params.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { journalRecorder } from './recorder.ts';
@@ -172,7 +168,11 @@ export async function runExperiment(
     },
     teardown: (name, fn, options) => teardowns.push(name, fn, options),
     progress: (text) => progress.message(text),
+    results: runResults(),
   };
+  const observers = new ObserverSet((def.observe ?? []) as Observer<unknown, unknown, unknown>[]);
+  const stopObservers = (after: Phase | undefined) =>
+    observers.stopAfter(after, (name, err) => void recorder.event({ source: 'harness', type: 'observer-stop-failed', message: `${name}: ${describeError(err)}` }));
 
   /** Notes the first error or abort; later ones are consequences and stay in the step records. */
   function noteFailure(at: Phase, err: unknown): StepStatus {
@@ -224,24 +224,33 @@ export async function runExperiment(
     return sr.status;
   }
 
-  /** Runs a phase's steps in order; stops at the first error or abort. */
+  /**
+   * Runs a phase's steps in order, stopping at the first error or abort, with the observers
+   * whose window is this phase running around them. A fault phase with nothing to do is still run
+   * (its observers watch it); the other phases are skipped when empty.
+   */
   async function runPhase(p: Phase, steps: readonly Step<unknown, unknown, unknown>[] | undefined): Promise<StepStatus> {
-    if (!steps?.length) return 'ok';
+    if (!steps?.length && p !== 'inject') return 'ok';
     const rec = beginPhase(p);
     let status: StepStatus = 'ok';
-    for (const s of steps) {
+    try {
+      await observers.startFor(p, (o) => raceAbort(signal, () => o.start(ctx)));
+    } catch (err) {
+      status = noteFailure(p, err);
+    }
+    for (const s of status === 'ok' ? (steps ?? []) : []) {
       const st = await runStep(rec, s);
       if (st === 'error' || st === 'aborted') {
         status = st;
         break;
       }
-      if (st === 'failed') status = 'failed';
+      // A finding in the method is judged in verify; the method's own steps do not fail it.
+      if (st === 'failed' && p !== 'inject') status = 'failed';
     }
+    await stopObservers(p);
     endPhase(rec, status);
     return status;
   }
-
-  const stopObservers: { name: string; stop: () => Promise<void> }[] = [];
 
   try {
     // Preflight: a failed prerequisite check is an error (the run cannot earn a verdict), not a finding.
@@ -263,27 +272,7 @@ export async function runExperiment(
       if (before === 'failed') {
         progress.message('steady state not met before injection; skipping the fault');
       } else if (ok()) {
-        const rec = beginPhase('inject');
-        let status: StepStatus = 'ok';
-        for (const o of (def.observe ?? []) as Observer<unknown, unknown, unknown>[]) {
-          try {
-            const stop = await raceAbort(signal, () => o.start(ctx));
-            stopObservers.push({ name: o.name, stop });
-          } catch (err) {
-            status = noteFailure('inject', err);
-            break;
-          }
-        }
-        if (status === 'ok') {
-          for (const s of def.method as Step<unknown, unknown, unknown>[]) {
-            const st = await runStep(rec, s);
-            if (st === 'error' || st === 'aborted') {
-              status = st;
-              break;
-            }
-          }
-        }
-        endPhase(rec, status);
+        await runPhase('inject', def.method);
         if (ok()) await runPhase('verify', def.verify);
       }
     }
@@ -303,13 +292,7 @@ export async function runExperiment(
       if (!settled) recorder.event({ source: 'harness', type: 'step-still-running', message: `the interrupted step did not stop within ${settleMs / 1000}s; rolling back anyway` });
     }
 
-    for (const o of stopObservers.reverse()) {
-      try {
-        await o.stop();
-      } catch (err) {
-        recorder.event({ source: 'harness', type: 'observer-stop-failed', message: `${o.name}: ${describeError(err)}` });
-      }
-    }
+    await stopObservers(undefined);
 
     const unwind = async (p: 'rollback' | 'teardown', stack: UndoStack, into: UndoRecord[]): Promise<StepStatus> => {
       const results = await stack.unwind(

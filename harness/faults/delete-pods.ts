@@ -1,5 +1,6 @@
 // The pod-deletion fault on any workload: its pods deleted one at a time or in batches, each
 // followed on the watch until its controller's replacement is Ready.
+import { can } from '../cluster/permissions.ts';
 import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
 import { step } from '../engine/experiment.ts';
 import { formatDuration } from '../engine/time.ts';
@@ -46,5 +47,5 @@ export function deletePods<P, S extends WorkloadState>(options: (params: P) => D
         }),
       );
     }
-  });
+  }, () => [can('', 'pods', 'delete')]);
 }

@@ -17,5 +17,6 @@ export function clusterReachable<P, S>(): ClusterStep<P, S> {
     } catch (err) {
       throw preflightError(`the API server ${cluster.server} (context ${cluster.context}) does not answer: ${describeError(err)}`, err);
     }
-  });
+    // GET /version is a non-resource URL every authenticated user may read (system:discovery).
+  }, () => []);
 }

@@ -9,7 +9,8 @@ import { WaitTimeoutError, done, notYet, waitFor } from '../engine/wait.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 import type { PodRecovery } from '../faults/pod-delete.ts';
 import { PodLifecycle } from '../observe/pod-lifecycle.ts';
-import { describeWorkload, readReadiness, resolveWorkload, workloadPods, type Readiness, type Workload, type WorkloadRef } from './workload.ts';
+import { describeWorkload, readReadiness, resolveWorkload, workloadPods, workloadReads, type Readiness, type Workload, type WorkloadRef } from './workload.ts';
+import { can } from '../cluster/permissions.ts';
 
 /** One pod a fault deleted, and what the watch saw of its replacement. */
 export interface DeletedPod {
@@ -57,7 +58,8 @@ export function selectWorkload<P, S extends WorkloadState>(ref: Of<P, WorkloadRe
     const pods = await firstPods(ctx.cluster, w, ctx.signal);
     ctx.state.workload = w;
     ctx.record.event({ source: 'preflight', type: 'target-selected', object: `${w.kind}/${w.namespace}/${w.name}`, message: `${pods.length} pods: ${pods.map((p) => p.metadata?.name).join(', ')}`, data: { uid: w.uid, selector: w.selector } });
-  });
+    // The reads of the workload and its pods that every target part makes are declared here, where the kind is known.
+  }, (p: P) => workloadReads(ref(p).kind));
 }
 
 async function firstPods(session: ClusterSession, w: Workload, signal: AbortSignal): Promise<V1Pod[]> {
@@ -95,7 +97,7 @@ export function workloadReady<P, S extends WorkloadState>(within: Of<P, number>)
     ctx.state.before = r;
     ctx.state.pods = await workloadPods(ctx.cluster, w);
     ctx.record.check({ name: 'steady-state', expected: `${describeWorkload(w)}: every desired pod Ready`, observed: `${r.ready}/${r.desired} Ready`, passed: true, evidence: { pods: ctx.state.pods.map((p) => p.metadata?.name) } });
-  });
+  }, () => []);
 }
 
 /** Waits until the workload's status shows every desired pod Ready; resolves to that readiness. */
@@ -114,6 +116,7 @@ export function watchPods<P, S extends WorkloadState>(): Observer<P, S, ClusterS
   return {
     name: 'pod-lifecycle',
     describe: () => "watch the target's pods: deleted → replaced → Ready, stamped on arrival beside the API's timestamps",
+    permissions: () => [can('', 'pods', 'list', 'watch')],
     async start(ctx) {
       const w = recorded(ctx.state.workload, 'the target workload', 'target-selectable');
       const lifecycle = new PodLifecycle(ctx.cluster, w.namespace, w.selector, ctx.record);

@@ -5,6 +5,7 @@ import type { V1LabelSelector, V1ObjectMeta, V1Pod, V1PodList } from '@kubernete
 import type { ClusterSession } from '../cluster/session.ts';
 import { isNotFound } from '../cluster/session.ts';
 import { enc } from '../cluster/objects.ts';
+import { can, type Permission } from '../cluster/permissions.ts';
 import { z } from 'zod';
 import { targetSelectionError } from '../engine/errors.ts';
 
@@ -61,6 +62,11 @@ interface WorkloadObject {
   metadata?: V1ObjectMeta;
   spec?: { replicas?: number; selector?: V1LabelSelector };
   status?: { readyReplicas?: number; desiredNumberScheduled?: number; numberReady?: number; observedGeneration?: number };
+}
+
+/** What reading a workload and finding its pods needs (the reads every target part makes). */
+export function workloadReads(kind: WorkloadKind): Permission[] {
+  return [can('apps', PLURAL[kind], 'get'), can('', 'pods', 'list'), ...(kind === 'Deployment' ? [can('apps', 'replicasets', 'list')] : [])];
 }
 
 const pathOf = (r: WorkloadRef) => `/apis/apps/v1/namespaces/${enc(r.namespace)}/${PLURAL[r.kind]}/${enc(r.name)}`;

@@ -49,13 +49,13 @@ describe('e2e: pod-delete', function () {
     },
   });
 
-  async function userWorkload(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet', name: string, readyAfter = 0): Promise<string> {
-    const ns = `sd-e2e-pd-${kind.toLowerCase()}-${testId}`;
+  async function userWorkload(kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet', name: string, readyAfter = 0, replicas = 2): Promise<string> {
+    const ns = `sd-e2e-pd-${kind.toLowerCase()}-${name}-${testId}`;
     const c = clients(s);
     await c.core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const selector = { matchLabels: { app: name } };
     const metadata = { name, labels };
-    if (kind === 'Deployment') await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata, spec: { replicas: 2, selector, template: template(name, readyAfter) } } });
+    if (kind === 'Deployment') await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata, spec: { replicas, selector, template: template(name, readyAfter) } } });
     if (kind === 'ReplicaSet') await c.apps.createNamespacedReplicaSet({ namespace: ns, body: { metadata, spec: { replicas: 2, selector, template: template(name, readyAfter) } } });
     if (kind === 'DaemonSet') await c.apps.createNamespacedDaemonSet({ namespace: ns, body: { metadata, spec: { selector, template: template(name, readyAfter) } } });
     if (kind === 'StatefulSet') {
@@ -66,14 +66,24 @@ describe('e2e: pod-delete', function () {
     await waitFor(async () => {
       const pods = await c.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${name}` });
       const ready = pods.items.filter((p) => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
-      return ready.length >= (kind === 'DaemonSet' ? 1 : 2) ? done(undefined) : notYet(`${ready.length} Ready`);
+      return ready.length >= (kind === 'DaemonSet' ? 1 : replicas) ? done(undefined) : notYet(`${ready.length} Ready`);
     }, { what: `${kind} ${name} Ready`, timeoutMs: 120_000, intervalMs: 500 });
     return ns;
   }
 
+  /**
+   * Every run, whatever its verdict: each API request it made was declared by one of its parts
+   * (the rules `shakedown rbac` grants), read from the journal's table of what it used.
+   */
   const run = async (args: string[]) => {
     const r = await shakedown(['run', 'pod-delete', '--set', 'gracePeriodSeconds=2', '--report-dir', reports, ...args]);
-    return { r, run: readRun(r.stdout) };
+    const x = { r, run: readRun(r.stdout) };
+    const used = x.run.journal.tables.find((t) => t.title === 'API permissions used');
+    assert.ok(used && used.rows.length > 0, 'the run journals the API permissions it used');
+    assert.deepEqual(used.rows.filter((row) => row[1] !== 'declared'), [], 'every API request was declared by a part');
+    assert.ok(!x.run.journal.events.some((e) => e.type === 'undeclared-permission'));
+    assert.ok(used.rows.some((row) => /^coordination\.k8s\.io\/leases: .*create/.test(String(row[0]))), "the run's own Lease is among them");
+    return x;
   };
   const explain = (x: Awaited<ReturnType<typeof run>>) => `${JSON.stringify(x.run.journal.verdict)}\n${x.run.failures.join('\n')}`;
   const replacements = (x: Awaited<ReturnType<typeof run>>) => x.run.journal.checks.filter((c) => c.name === 'replacement-ready');
@@ -122,6 +132,38 @@ describe('e2e: pod-delete', function () {
     assert.match(reps[0]?.observed ?? '', /Ready after|no replacement Ready/);
     // It did come back whole, later: only the bound was missed.
     assert.equal(x.run.journal.checks.find((c) => c.name === 'ready-replicas-restored')?.status, 'passed');
+  });
+
+  const probeCheck = (x: Awaited<ReturnType<typeof run>>) => {
+    const probe = x.run.journal.checks.filter((c) => c.name === 'http-probe-during-fault');
+    assert.equal(probe.length, 1, 'the probe is judged once');
+    return probe[0]!;
+  };
+
+  it('probes the fixture through its Service during the fault: served (at most the default 10% failed) while one pod at a time is replaced', async () => {
+    const x = await run(['--set', `image=${IMAGE}`, '--namespace', `sd-e2e-pd-probe-${testId}`, '--set', 'probePath=/']);
+    assert.equal(x.r.exitCode, 0, explain(x));
+    const c = probeCheck(x);
+    assert.equal(c.status, 'passed', c.observed);
+    assert.ok(Number(c.evidence['attempts']) >= 5, `attempts during the fault: ${String(c.evidence['attempts'])}`);
+    assert.ok(x.run.journal.series.some((sr) => sr.name === 'http-probe latency' && sr.points.length >= 5), 'latencies journaled');
+  });
+
+  it("finds a one-replica Deployment's Service unserved while its only pod is replaced: the probe is the finding, exit 1", async () => {
+    const ns = await userWorkload('Deployment', 'lonely', 3, 1);
+    await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'lonely', labels }, spec: { selector: { app: 'lonely' }, ports: [{ name: 'web', port: 80, targetPort: 8080 }] } } });
+    await waitFor(async () => {
+      const slices = await clients(s).discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: 'kubernetes.io/service-name=lonely' });
+      return slices.items.some((sl) => sl.endpoints?.some((e) => e.conditions?.ready)) ? done(undefined) : notYet('no ready endpoint');
+    }, { what: 'Service lonely with a ready endpoint', timeoutMs: 60_000, intervalMs: 500 });
+    const x = await run(['--namespace', ns, '--set', 'workload=deployment/lonely', '--set', 'service=lonely', '--set', 'probePath=/']);
+    assert.equal(x.r.exitCode, 1, explain(x));
+    const c = probeCheck(x);
+    assert.equal(c.status, 'failed', c.observed);
+    assert.match(c.observed, /HTTP 503/);
+    assert.ok(Number(c.evidence['failed']) >= 2, c.observed);
+    // The pod itself came back in time: the probe alone is the finding.
+    assert.ok(replacements(x).length === 1 && replacements(x).every((r) => r.status === 'passed'));
   });
 
   it('stops a workload that does not exist as a target-selection error, exit 3, nothing deleted', async () => {

@@ -1,0 +1,79 @@
+// API permissions: requests read into RBAC's terms, declarations merged and compared with what a
+// run used, and pod-delete's declarations for the parameters that change what it touches.
+import assert from 'node:assert/strict';
+import { allows, apiUseOf, experimentPermissions, formatPermission, mergePermissions, permissionsUsed, undeclared, type ApiUse } from '../../../harness/cluster/permissions.ts';
+import { parseSetFlags, validateParams } from '../../../harness/engine/params.ts';
+import podDelete from '../../../experiments/pod-delete/experiment.ts';
+
+describe('API permissions', () => {
+  it('reads a request path and method as RBAC verb, group, resource and scope', () => {
+    const cases: [string, string, Record<string, unknown>, string | undefined][] = [
+      ['GET', '/api/v1/namespaces/shop/pods', {}, 'pods: list (in namespace shop)'],
+      ['GET', '/api/v1/namespaces/shop/pods', { watch: true }, 'pods: watch (in namespace shop)'],
+      ['GET', '/api/v1/namespaces/shop/pods/web-0', {}, 'pods: get (in namespace shop)'],
+      ['DELETE', '/api/v1/namespaces/shop/pods/web-0', {}, 'pods: delete (in namespace shop)'],
+      ['DELETE', '/api/v1/namespaces/shop/pods', {}, 'pods: deletecollection (in namespace shop)'],
+      ['GET', '/api/v1/namespaces/shop/pods/web-0/exec', {}, 'pods/exec: create (in namespace shop)'],
+      ['PATCH', '/apis/apps/v1/namespaces/shop/deployments/checkout', {}, 'apps/deployments: patch (in namespace shop)'],
+      ['PUT', '/apis/apps/v1/namespaces/shop/statefulsets/db/scale', {}, 'apps/statefulsets/scale: update (in namespace shop)'],
+      ['GET', '/api/v1/namespaces/shop/services/checkout:http/proxy/healthz/deep', {}, 'services/proxy: get (in namespace shop)'],
+      ['GET', '/api/v1/namespaces/shop', {}, 'namespaces: get (cluster-wide)'],
+      ['POST', '/api/v1/namespaces', {}, 'namespaces: create (cluster-wide)'],
+      ['GET', '/api/v1/pods', {}, 'pods: list (cluster-wide)'],
+      ['GET', '/apis/storage.k8s.io/v1/storageclasses/standard', {}, 'storage.k8s.io/storageclasses: get (cluster-wide)'],
+      ['GET', '/version', {}, undefined],
+      ['GET', '/api/v1', {}, undefined],
+      ['GET', '/apis/apps/v1', {}, undefined],
+    ];
+    for (const [method, path, query, want] of cases) {
+      const u = apiUseOf(method, path, query);
+      assert.equal(u && formatPermission(u), want, `${method} ${path}`);
+    }
+  });
+
+  it('a rule allows its verbs on its resource, cluster-wide only when it says so, in its namespace only when it names one', () => {
+    const list = apiUseOf('GET', '/api/v1/namespaces/shop/pods')!;
+    const everywhere = apiUseOf('GET', '/api/v1/pods')!;
+    assert.ok(allows({ group: '', resource: 'pods', verbs: ['list'] }, list));
+    assert.ok(!allows({ group: '', resource: 'pods', verbs: ['get'] }, list));
+    assert.ok(!allows({ group: 'apps', resource: 'pods', verbs: ['list'] }, list));
+    assert.ok(!allows({ group: '', resource: 'pods', verbs: ['list'] }, everywhere), 'a namespaced rule does not list across namespaces');
+    assert.ok(allows({ group: '', resource: 'pods', verbs: ['list'], cluster: true }, everywhere));
+    assert.ok(allows({ group: '*', resource: '*', verbs: ['list'], cluster: true }, everywhere));
+    assert.ok(!allows({ group: '', resource: 'pods', verbs: ['list'], namespace: 'default' }, list));
+    assert.deepEqual(undeclared([list, everywhere], [{ group: '', resource: 'pods', verbs: ['list'] }]), [everywhere]);
+  });
+
+  it('merges rules per resource and scope, verbs in RBAC order', () => {
+    const merged = mergePermissions([
+      { group: '', resource: 'pods', verbs: ['watch', 'list'] },
+      { group: '', resource: 'pods', verbs: ['delete', 'list'] },
+      { group: '', resource: 'pods', verbs: ['list'], cluster: true },
+    ]);
+    assert.deepEqual(merged.map(formatPermission), ['pods: list, watch, delete', 'pods: list (cluster-wide)']);
+  });
+
+  const params = (flags: string[]) => validateParams('pod-delete', podDelete.params, parseSetFlags(flags, podDelete.params));
+
+  it("pod-delete declares what its parameters make it touch: a user's Deployment, no fixture sweep; the probe's proxy only with a probe", () => {
+    const user = experimentPermissions(podDelete, params(['workload=deployment/checkout', 'service=checkout'])).map(formatPermission);
+    assert.ok(user.includes('apps/deployments: get'), user.join('\n'));
+    assert.ok(user.includes('apps/replicasets: list'));
+    assert.ok(user.includes('pods: list, watch, delete'), user.join('\n'));
+    assert.ok(!user.some((p) => p.startsWith('*/*')), 'no sweep without a fixture');
+    assert.ok(!user.some((p) => p.startsWith('services/proxy')), 'no proxy without a probe');
+    const sts = experimentPermissions(podDelete, params(['workload=sts/db'])).map(formatPermission);
+    assert.ok(sts.includes('apps/statefulsets: get') && !sts.some((p) => p.includes('replicasets')), sts.join('\n'));
+    const probed = experimentPermissions(podDelete, params(['probePath=/', 'probePort=http'])).map(formatPermission);
+    assert.ok(probed.includes('services/proxy: get'));
+    assert.ok(probed.includes('*/*: list, delete (cluster-wide)'), 'the fixture is swept by label in teardown');
+  });
+
+  it('a use no part declared is reported, beside the declared ones', () => {
+    const p = params(['workload=deployment/checkout']);
+    const uses: ApiUse[] = [apiUseOf('DELETE', '/api/v1/namespaces/shop/pods/checkout-1')!, apiUseOf('GET', '/api/v1/namespaces/shop/secrets/token')!];
+    const r = permissionsUsed(podDelete, p, uses);
+    assert.deepEqual(r.missing.map(formatPermission), ['secrets: get (in namespace shop)']);
+    assert.deepEqual(r.rows, [['pods: delete (in namespace shop)', 'declared'], ['secrets: get (in namespace shop)', 'NOT DECLARED']]);
+  });
+});
