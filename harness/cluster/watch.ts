@@ -61,137 +61,153 @@ type Obj = { metadata?: { uid?: string; resourceVersion?: string; name?: string;
  * once when it ends.
  */
 export async function watchResilient<T extends Obj>(session: ClusterSession, target: WatchTarget, opts: WatchOptions<T>): Promise<WatchHandle> {
-  const path = watchPath(target);
-  let stopped = false;
-  let current: { abort(): void } | undefined;
-  let resourceVersion = '';
-  let reconnects = 0;
-  let relists = 0;
-  // What is known to exist, by uid, to turn a relist into the events that were missed: only its
-  // metadata (name, namespace, uid, resourceVersion), never the whole object, so what a watch
-  // holds stays small however many objects it follows and however often they change.
-  const known = new Map<string, T>();
-  const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+  const w = new ResilientWatch<T>(session, watchPath(target), opts);
+  await w.list();
+  await w.start();
+  return {
+    stop: () => w.stop(),
+    get reconnects() {
+      return w.reconnects;
+    },
+    get relists() {
+      return w.relists;
+    },
+  };
+}
 
-  const emit = (type: WatchEventType, object: T) => {
+class ResilientWatch<T extends Obj> {
+  reconnects = 0;
+  relists = 0;
+  private readonly session: ClusterSession;
+  private readonly path: string;
+  private readonly opts: WatchOptions<T>;
+  private stopped = false;
+  private current: { abort(): void } | undefined;
+  private resourceVersion = '';
+  /**
+   * What is known to exist, by uid, to turn a relist into the events that were missed: only its
+   * metadata (name, namespace, uid, resourceVersion), never the whole object, so what a watch
+   * holds stays small however many objects it follows and however often they change.
+   */
+  private readonly known = new Map<string, T>();
+  /** Consecutive failed tries, and when the current outage began: the gap is journaled once when it starts and once when it ends. */
+  private failures = 0;
+  private gapStartedAt: number | undefined;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(session: ClusterSession, path: string, opts: WatchOptions<T>) {
+    this.session = session;
+    this.path = path;
+    this.opts = opts;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.pauseTimer);
+    this.wake?.();
+    this.current?.abort();
+  }
+
+  private emit(type: WatchEventType, object: T): void {
     const now = Date.now();
     const uid = object.metadata?.uid;
     if (uid) {
-      if (type === 'DELETED') known.delete(uid);
-      else known.set(uid, skeleton(object));
+      if (type === 'DELETED') this.known.delete(uid);
+      else this.known.set(uid, skeleton(object));
     }
-    opts.onEvent({ type, object, receivedAt: new Date(now).toISOString(), receivedAtMs: now });
-  };
+    this.opts.onEvent({ type, object, receivedAt: new Date(now).toISOString(), receivedAtMs: now });
+  }
 
-  async function list(): Promise<void> {
-    const res = await session.rest.get<ListResult<T>>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
+  /** Lists and emits what changed since what is known: everything at the start, what was missed after a 410. */
+  async list(): Promise<void> {
+    const res = await this.session.rest.get<ListResult<T>>(this.path, { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
     const seen = new Set<string>();
     for (const item of res.items) {
       const uid = item.metadata?.uid ?? '';
       seen.add(uid);
-      const before = known.get(uid);
-      if (!before) emit('ADDED', item);
-      else if (before.metadata?.resourceVersion !== item.metadata?.resourceVersion) emit('MODIFIED', item);
+      const before = this.known.get(uid);
+      if (!before) this.emit('ADDED', item);
+      else if (before.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.emit('MODIFIED', item);
     }
-    for (const [uid, obj] of [...known]) if (!seen.has(uid)) emit('DELETED', obj);
-    resourceVersion = res.metadata?.resourceVersion ?? '';
+    for (const [uid, obj] of [...this.known]) if (!seen.has(uid)) this.emit('DELETED', obj);
+    this.resourceVersion = res.metadata?.resourceVersion ?? '';
   }
 
-  // Consecutive failed tries, and when the current outage began: the gap is journaled once
-  // when it starts and once when it ends, not on every try.
-  let failures = 0;
-  let gapStartedAt: number | undefined;
-  let pauseTimer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-
-  const pause = (ms: number) =>
-    new Promise<void>((r) => {
-      wake = r;
-      pauseTimer = setTimeout(r, ms);
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((r) => {
+      this.wake = r;
+      this.pauseTimer = setTimeout(r, ms);
     });
+  }
 
-  function connected(): void {
-    if (gapStartedAt !== undefined) {
-      opts.onNotice?.(`watch ${path}: reconnected after ${((Date.now() - gapStartedAt) / 1000).toFixed(1)} s and ${failures} failed ${failures === 1 ? 'try' : 'tries'}`);
+  private connected(): void {
+    if (this.gapStartedAt !== undefined) {
+      const n = this.failures;
+      this.opts.onNotice?.(`watch ${this.path}: reconnected after ${((Date.now() - this.gapStartedAt) / 1000).toFixed(1)} s and ${n} failed ${n === 1 ? 'try' : 'tries'}`);
     }
-    failures = 0;
-    gapStartedAt = undefined;
+    this.failures = 0;
+    this.gapStartedAt = undefined;
   }
 
   /** Starts the watch again: at once after a normal close, after a backoff after a failure, relisting first after 410 Gone. */
-  async function restart(failed: unknown, relist: boolean): Promise<void> {
-    if (stopped) return;
+  private async restart(failed: unknown, relist: boolean): Promise<void> {
+    if (this.stopped) return;
     if (failed !== undefined) {
-      if (gapStartedAt === undefined) {
-        gapStartedAt = Date.now();
-        opts.onNotice?.(`watch ${path}: lost the API server (${describeError(failed)}); reconnecting with backoff (${WATCH_BACKOFF.baseMs / 1000} s to ${WATCH_BACKOFF.capMs / 1000} s)`);
+      if (this.gapStartedAt === undefined) {
+        this.gapStartedAt = Date.now();
+        this.opts.onNotice?.(`watch ${this.path}: lost the API server (${describeError(failed)}); reconnecting with backoff (${WATCH_BACKOFF.baseMs / 1000} s to ${WATCH_BACKOFF.capMs / 1000} s)`);
       }
-      await pause(backoffDelay(failures++));
-      if (stopped) return;
+      await this.pause(backoffDelay(this.failures++));
+      if (this.stopped) return;
     }
     try {
       if (relist) {
-        relists++;
-        opts.onNotice?.(`watch ${path}: resourceVersion too old (410 Gone); relisting`);
-        await list();
+        this.relists++;
+        this.opts.onNotice?.(`watch ${this.path}: resourceVersion too old (410 Gone); relisting`);
+        await this.list();
       } else {
-        reconnects++;
+        this.reconnects++;
       }
-      await start();
+      await this.start();
     } catch (e) {
-      void restart(e, relist);
+      void this.restart(e, relist);
     }
   }
 
-  async function start(): Promise<void> {
-    if (stopped) return;
+  async start(): Promise<void> {
+    if (this.stopped) return;
     let gone = false;
     let ended = false;
-    current = await session.rest.watch(
-      path,
-      { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds },
+    const query = { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: this.opts.timeoutSeconds };
+    this.current = await this.session.rest.watch(
+      this.path,
+      query,
       (phase, object) => {
         const obj = object as T & { code?: number };
         if (phase === 'BOOKMARK') {
-          resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+          this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
           return;
         }
         if (phase === 'ERROR') {
           if (obj.code === 410) gone = true;
-          current?.abort();
+          this.current?.abort();
           return;
         }
-        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
-        emit(phase as WatchEventType, obj);
+        this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+        this.emit(phase as WatchEventType, obj);
       },
       (err: unknown) => {
         ended = true;
-        if (stopped) return;
+        if (this.stopped) return;
         const tooOld = gone || /410|too old|Expired/i.test(err ? describeError(err) : '');
         // A 410 is not an outage: relist at once. Any other error backs off.
-        void restart(err && !tooOld ? err : undefined, tooOld);
+        void this.restart(err && !tooOld ? err : undefined, tooOld);
       },
     );
     // The done callback runs before watch() returns when the request failed outright.
-    if (!ended) connected();
+    if (!ended) this.connected();
   }
-
-  await list();
-  await start();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(pauseTimer);
-      wake?.();
-      current?.abort();
-    },
-    get reconnects() {
-      return reconnects;
-    },
-    get relists() {
-      return relists;
-    },
-  };
 }
 
 /** An object reduced to the metadata a relist compares, and a DELETED it emits, carry. */
