@@ -7,6 +7,7 @@ import { UsageError, describeError } from '../engine/errors.ts';
 import { isRunId } from '../engine/run-id.ts';
 import { EXIT } from '../engine/verdict.ts';
 import type { ChangeRecord } from '../journal/schema.ts';
+import type { ClusterSession } from '../cluster/session.ts';
 import { reportDirFlag, timeoutFlag } from './flags.ts';
 
 export interface CleanupOptions {
@@ -38,7 +39,6 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
   const { ClusterSession } = await import('../cluster/session.ts');
   const { deleteByLabel } = await import('../cluster/cleanup.ts');
   const { LEASE_DURATION_SECONDS, changesOf, isLeaseLive, listRunLeases, runIdOf } = await import('../cluster/lease.ts');
-  const { undoChanges } = await import('../undo/changes.ts');
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
   const session = new ClusterSession(kube);
   const started = Date.now();
@@ -50,7 +50,7 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
       return EXIT.error;
     }
     // What to undo: each run's changes from its Lease; for --run-id without one, from its journal.
-    const plans: { runId: string; source: string; changes: ChangeRecord[] }[] = [];
+    const plans: Plan[] = [];
     for (const l of runLeases) {
       const id = runIdOf(l) ?? '';
       if (live.has(id) && !opts.force) continue;
@@ -65,30 +65,7 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
     const onDisk = opts.runId ? (named ?? (await findJournal(opts.runId, reportDir))) : undefined;
     const trusted = new Set([...given, ...(onDisk?.changes ?? []).flatMap((c) => (c.undo.kind === 'custom' ? [c.undo.module] : []))]);
     const refusal = await loadUndoModules(plans.flatMap((p) => p.changes), trusted);
-    let undoFailed = 0;
-    const outcomes = { done: 0, unchanged: 0, gone: 0 };
-    const keepLeasesOf = new Set<string>();
-    for (const plan of plans) {
-      const pending = plan.changes.filter((c) => c.status !== 'undone');
-      if (plan.changes.length === 0) continue;
-      out(`run ${plan.runId}: ${plan.changes.length} recorded change(s) (from ${plan.source}), ${pending.length} to undo`);
-      const results = await undoChanges(session, plan.changes, {
-        runId: plan.runId,
-        timeoutMs: Math.min(timeoutMs, 120_000),
-        refuse: refusal,
-        onResult: (r) => {
-          if (r.status === 'skipped') out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
-          else if (r.status === 'ok') out(`  ${r.outcome?.result === 'done' ? 'undone' : r.outcome?.result === 'gone' ? 'target gone' : 'already as before'} #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
-          else out(`  FAILED #${r.change.id} ${r.change.description}: ${r.error ?? ''}`);
-        },
-      });
-      for (const x of results) if (x.outcome) outcomes[x.outcome.result]++;
-      const failed = results.filter((r) => r.status === 'failed').length;
-      if (failed) {
-        undoFailed += failed;
-        keepLeasesOf.add(plan.runId);
-      }
-    }
+    const { outcomes, undoFailed, keepLeasesOf } = await undoPlans(session, plans, { timeoutMs, refusal, out });
     // A run whose undo failed keeps its Lease, so the next cleanup still knows what to undo.
     const skipRunIds = new Set([...(opts.force ? [] : live), ...keepLeasesOf]);
     const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, includeRunLeases: true, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
@@ -107,6 +84,42 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
     io.stderr(`shakedown: cleanup failed on context ${kube.context}: ${describeError(err)}\n`);
   }
   return exitCode;
+}
+
+type Plan = { runId: string; source: string; changes: ChangeRecord[] };
+
+/** Undoes each run's pending changes, saying each outcome; counts them, and names the runs whose undo failed. */
+async function undoPlans(
+  session: ClusterSession,
+  plans: readonly Plan[],
+  o: { timeoutMs: number; refusal: ((c: ChangeRecord) => string | undefined) | undefined; out: (line: string) => void },
+): Promise<{ outcomes: Record<'done' | 'unchanged' | 'gone', number>; undoFailed: number; keepLeasesOf: Set<string> }> {
+  const { undoChanges } = await import('../undo/changes.ts');
+  const outcomes = { done: 0, unchanged: 0, gone: 0 };
+  const keepLeasesOf = new Set<string>();
+  let undoFailed = 0;
+  for (const plan of plans) {
+    const pending = plan.changes.filter((c) => c.status !== 'undone');
+    if (plan.changes.length === 0) continue;
+    o.out(`run ${plan.runId}: ${plan.changes.length} recorded change(s) (from ${plan.source}), ${pending.length} to undo`);
+    const results = await undoChanges(session, plan.changes, {
+      runId: plan.runId,
+      timeoutMs: Math.min(o.timeoutMs, 120_000),
+      refuse: o.refusal,
+      onResult: (r) => {
+        if (r.status === 'skipped') o.out(`  skipped #${r.change.id} ${r.change.description}: undone by the run's rollback`);
+        else if (r.status === 'ok') o.out(`  ${r.outcome?.result === 'done' ? 'undone' : r.outcome?.result === 'gone' ? 'target gone' : 'already as before'} #${r.change.id} ${r.change.description}: ${r.outcome?.detail ?? ''}`);
+        else o.out(`  FAILED #${r.change.id} ${r.change.description}: ${r.error ?? ''}`);
+      },
+    });
+    for (const x of results) if (x.outcome) outcomes[x.outcome.result]++;
+    const failed = results.filter((r) => r.status === 'failed').length;
+    if (failed) {
+      undoFailed += failed;
+      keepLeasesOf.add(plan.runId);
+    }
+  }
+  return { outcomes, undoFailed, keepLeasesOf };
 }
 
 /** An --undo-module path as the file URL modules are named by in a journal; a missing file is bad input. */
