@@ -2,6 +2,7 @@
 // every path shows what the policy promises for several rounds in a row, or the bound runs out.
 // Every outcome goes into the journal as a probe event, which the report draws as the matrix.
 import { throwIfAborted } from '../../harness/engine/errors.ts';
+import { sleep } from '../../harness/engine/wait.ts';
 import { describeOutcome, isBroken, isRejected, isServed, outcomeLabel, type ProbeOutcome } from '../../harness/probes/outcome.ts';
 import type { Recorder } from '../../harness/engine/experiment.ts';
 
@@ -57,17 +58,6 @@ export interface RoundOptions {
   signal: AbortSignal;
   record: Recorder;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Probes every path each `everyMs` until the whole matrix meets the stage's expectation for

@@ -61,8 +61,9 @@ export async function waitFor<T>(check: () => Promise<Poll<T>> | Poll<T>, opts: 
 }
 
 /** Resolves after ms, or early when the signal fires (the caller's next check throws). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
     function done() {
       clearTimeout(t);

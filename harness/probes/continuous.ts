@@ -7,6 +7,7 @@ import type { ClusterSession } from '../cluster/session.ts';
 import { describeError, statusMessageOf, targetSelectionError } from '../engine/errors.ts';
 import { resultKey, type ObserveWindow, type Observer, type ResultKey } from '../engine/experiment.ts';
 import { formatDuration } from '../engine/time.ts';
+import { sleep } from '../engine/wait.ts';
 import type { Phase } from '../journal/schema.ts';
 import { can, type Permission } from '../cluster/permissions.ts';
 
@@ -104,21 +105,9 @@ async function probeLoop<P, S>(ctx: ClusterContext<P, S>, spec: ContinuousProbeS
     if (!s.ok && failures++ < MAX_FAILURE_EVENTS) ctx.record.event({ at: s.at, source: 'probe', type: 'probe-failed', object: spec.name, message: s.detail });
     // A fixed rate: an attempt that overran skips the ticks it missed rather than bunching up.
     next += every * Math.max(1, Math.ceil((Date.now() - next) / every));
-    await sleep(next - Date.now(), stopped);
+    await sleep(Math.max(0, next - Date.now()), stopped);
   }
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /** Where an HTTP probe through a Service goes. */
 export interface ServiceHttpTarget {
