@@ -18,7 +18,7 @@ import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, wor
 
 export { z } from 'zod';
 export { defineExperiment, step } from './engine/experiment.ts';
-export type { CheckInput, ExperimentDefinition, Observer, Recorder, RunContext, Step, StepKind } from './engine/experiment.ts';
+export type { CheckInput, ExperimentDefinition, MetricOptions, Observer, Recorder, RunContext, Step, StepKind } from './engine/experiment.ts';
 export type { ClusterContext, ClusterStep } from './cluster/context.ts';
 export type { ClusterSession } from './cluster/session.ts';
 export type { ManifestObject } from './manifests/load.ts';

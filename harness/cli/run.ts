@@ -7,6 +7,7 @@ import type { AnyExperiment } from '../engine/experiment.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
 import type { Verdict } from '../journal/schema.ts';
+import type { RunBaseline } from './baseline.ts';
 import type { CliIo } from './io.ts';
 import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
 
@@ -16,6 +17,8 @@ export interface RunCommandOptions {
   reportDir: string;
   json?: boolean | undefined;
   timeoutMs: number;
+  /** `--baseline`: compares each finished run with it (see baseline.ts). */
+  baseline?: RunBaseline | undefined;
 }
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
@@ -103,6 +106,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
       );
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
+      if (opts.baseline) result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
       const { writeReports } = await import('../report/index.ts');
       const files = await writeReports(result.journal, dir);
       // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.

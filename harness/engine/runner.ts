@@ -100,6 +100,7 @@ export async function runExperiment(
     series: [],
     windows: [],
     measurements: [],
+    metrics: [],
     tables: [],
     changes: [],
     rollbacks: [],
