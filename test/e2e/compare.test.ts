@@ -27,6 +27,7 @@ describe('e2e: compare (a real slowdown on a user StatefulSet)', function () {
   let s: ClusterSession;
   let reports: string;
   const runs: string[] = [];
+  const runIds: string[] = [];
   // Small and quick: 3 pods (3 samples per run, the fewest for a verdict), no rescale step.
   const runArgs = ['run', 'statefulset-identity', '--set', 'statefulset=orders', '--namespace', ns, '--set', 'rescale=false', '--set', 'recoveryWithin=60s'];
 
@@ -40,7 +41,8 @@ describe('e2e: compare (a real slowdown on a user StatefulSet)', function () {
   after(async function () {
     if (!s) return;
     await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
-    assert.deepEqual(await labelledLeft(s), [], 'no object labelled shakedown.io/run-id is left');
+    // By run id: the cluster is shared, other runs' objects are not this test's to judge.
+    for (const id of [testId, ...runIds]) assert.deepEqual(await labelledLeft(s, id), [], `nothing labelled shakedown.io/run-id=${id} is left`);
     rmSync(reports, { recursive: true, force: true });
   });
 
@@ -58,6 +60,7 @@ describe('e2e: compare (a real slowdown on a user StatefulSet)', function () {
       assert.equal(ready?.samples.length, 3, 'one sample per deleted pod');
       assert.equal(ready?.target, `StatefulSet ${ns}/orders`);
       runs.push(run.dir);
+      runIds.push(run.journal.runId);
     }
     const c = await compare(runs[0]!, runs[1]!);
     assert.equal(c.code, 0, JSON.stringify(c.out?.metrics));
@@ -70,16 +73,23 @@ describe('e2e: compare (a real slowdown on a user StatefulSet)', function () {
     await delayReadiness(s, ns, 'orders', READY_DELAY_SECONDS);
     const r = await shakedown([...runArgs, '--report-dir', join(reports, 'slowed'), '--baseline', join(reports, 'history')]);
     const run = readRun(r.stdout);
+    runIds.push(run.journal.runId);
     assert.equal(r.exitCode, 1, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
-    assert.deepEqual(run.journal.verdict.findings?.filter((f) => f.startsWith('baseline:')), [`baseline:readyAfterDelete (StatefulSet ${ns}/orders)`]);
+    const findings = run.journal.verdict.findings ?? [];
+    assert.ok(findings.includes(`baseline:readyAfterDelete (StatefulSet ${ns}/orders)`), findings.join('\n'));
+    // DNS follows Ready (a pod's record appears once it is Ready), so it may regress with it;
+    // the pod is recreated as fast as before: that metric must not be flagged.
+    assert.ok(!findings.some((f) => f.startsWith('baseline:recreatedAfterDelete')), findings.join('\n'));
     assert.ok(run.failures.some((f) => f.startsWith('verify: baseline:readyAfterDelete')), run.failures.join('\n'));
     assert.match(readFileSync(join(run.dir, 'report.md'), 'utf8'), /\| readyAfterDelete \| .* \| \*\*REGRESSED\*\* \|/);
     assert.match(readFileSync(join(run.dir, 'report.html'), 'utf8'), /Baseline vs current, per metric/);
     // Every hypothesis check of the run itself still held: the regression is the only finding.
-    assert.deepEqual(run.journal.checks.filter((ch) => ch.status !== 'passed').map((ch) => ch.name), ['baseline:readyAfterDelete']);
+    const notPassed = run.journal.checks.filter((ch) => ch.status !== 'passed').map((ch) => ch.name);
+    assert.ok(notPassed.length > 0 && notPassed.every((n) => n === 'baseline:readyAfterDelete' || n === 'baseline:dnsAfterDelete'), notPassed.join(', '));
     const c = await compare(runs[0]!, run.dir);
     assert.equal(c.code, 1, JSON.stringify(c.out?.metrics));
     assert.equal(c.out?.metrics.find((m) => m.name === 'readyAfterDelete')?.verdict, 'regressed');
+    assert.equal(c.out?.metrics.find((m) => m.name === 'recreatedAfterDelete')?.verdict, 'unchanged');
   });
 
   it('a file that is not a journal: exit 2 from compare, and from run --baseline before the cluster is touched', async () => {

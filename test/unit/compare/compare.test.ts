@@ -6,6 +6,9 @@ import { selectBaseline } from '../../../harness/compare/inputs.ts';
 import { bootstrapMedianChange, median, percentile } from '../../../harness/compare/stats.ts';
 import { parseThresholds, thresholdFor } from '../../../harness/compare/thresholds.ts';
 import { UsageError } from '../../../harness/engine/errors.ts';
+import { silentProgress } from '../../../harness/engine/progress.ts';
+import { journalRecorder } from '../../../harness/engine/recorder.ts';
+import { JournalWriter } from '../../../harness/journal/writer.ts';
 import type { MetricRecord } from '../../../harness/journal/schema.ts';
 import { journalWith, noisy } from './samples.ts';
 
@@ -159,5 +162,32 @@ describe('compare: what cannot be compared', () => {
     assert.equal(c.metrics[0]!.baseline.n, 6);
     assert.equal(c.metrics[0]!.verdict, 'regressed');
     assert.equal(c.regressed, true);
+  });
+});
+
+describe('ctx.record.metric: samples into the journal', () => {
+  const recorder = () => {
+    const journal = journalWith([]);
+    return { journal, record: journalRecorder(journal, new JournalWriter(journal, undefined), silentProgress, () => 'verify') };
+  };
+
+  it('appends samples to one metric per name, with its unit, target and histograms', () => {
+    const { journal, record } = recorder();
+    record.metric('readyAfterDelete', 'ms', 2100, { target: 'StatefulSet shop/orders', description: 'delete → Ready' });
+    record.metric('readyAfterDelete', 'ms', 2300, { target: 'StatefulSet shop/orders' });
+    record.metric('load.fault.p95', 'ms', 12, { histogram: 'HISTFAAAA' });
+    assert.deepEqual(journal.metrics, [
+      { name: 'readyAfterDelete', unit: 'ms', samples: [2100, 2300], target: 'StatefulSet shop/orders', description: 'delete → Ready' },
+      { name: 'load.fault.p95', unit: 'ms', samples: [12], histograms: ['HISTFAAAA'] },
+    ]);
+  });
+
+  it('refuses a second unit, a second target, or a sample that is not a finite number', () => {
+    const { journal, record } = recorder();
+    record.metric('readyAfterDelete', 'ms', 2100, { target: 'StatefulSet shop/orders' });
+    assert.throws(() => record.metric('readyAfterDelete', 's', 2.1), /readyAfterDelete is in ms; a sample in s cannot join it/);
+    assert.throws(() => record.metric('readyAfterDelete', 'ms', 1, { target: 'StatefulSet shop/carts' }), /is about StatefulSet shop\/orders/);
+    assert.throws(() => record.metric('readyAfterDelete', 'ms', Number.NaN), /not a finite number/);
+    assert.deepEqual(journal.metrics[0]?.samples, [2100]);
   });
 });
