@@ -2,7 +2,9 @@
 // cluster is touched (bad input otherwise, naming what differs); after each run its metrics are
 // compared and the comparison joins the verdict and the reports.
 import type { CompareOptions } from '../compare/compare.ts';
+import { describeError } from '../engine/errors.ts';
 import type { ParamsSchema } from '../engine/params.ts';
+import { decideVerdict } from '../engine/verdict.ts';
 import type { Journal, Verdict } from '../journal/schema.ts';
 
 export interface RunBaseline {
@@ -22,7 +24,17 @@ export async function prepareBaseline(
   for (const { def, params } of checked) checkBaselineFor(baseline, def.name, JSON.parse(JSON.stringify(displayParams(def.params, params))) as Record<string, unknown>, options.last);
   return {
     apply(journal, source) {
-      return applyComparison(journal, compareWith(baseline, { source, journal }, options));
+      try {
+        return applyComparison(journal, compareWith(baseline, { source, journal }, options));
+      } catch (err) {
+        // Found only after the run (a metric about another target, in another unit): the run
+        // keeps its reports, and the comparison it could not make is an error, never a pass.
+        const at = journal.endedAt ?? new Date().toISOString();
+        journal.checks.push({ name: 'baseline-comparison', phase: 'verify', status: 'error', expected: `the run compares with the baseline ${path}`, observed: describeError(err), evidence: {}, at });
+        const v = journal.verdict;
+        if (v && (v.kind === 'passed' || v.kind === 'failed')) journal.verdict = decideVerdict({ checks: journal.checks, rollbackFailures: [] });
+        return journal.verdict;
+      }
     },
   };
 }

@@ -163,6 +163,7 @@ describe('compare: run --baseline in the journal and the four reports', () => {
     assert.match(html, /<h2>Compared with the baseline<\/h2>/);
     assert.match(html, /<tr class="st-failed"><td>readyAfterDelete<\/td>/);
     assert.match(html, /Baseline vs current, per metric/);
+    assert.doesNotMatch(html, /could not be rendered/);
     assert.ok((html.match(/<svg/g) ?? []).length >= 1);
   });
 });
