@@ -162,6 +162,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
     .option('--json', 'machine-readable output (NDJSON progress, JSON results)')
     .option('--baseline <path>', 'compare each run with a baseline (journal.json, report folder or folder of past runs); a regressed metric is a finding');
+  // The comparison's flags on the run command just defined (as `compare` has them).
   compareFlags(program.commands.at(-1)!)
     .addHelpText(
       'after',
@@ -188,6 +189,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       for (const m of def.manifests ?? []) v.loadManifestFile(m, values);
     }
     const prepared = await Promise.all(checked.map(async ({ params }, i) => ({ def: await selected[i]!.load(), params })));
+    if (opts.baseline === undefined && (opts.threshold ?? opts.minSamples ?? opts.seed ?? opts.last) !== undefined) throw new UsageError('--threshold, --min-samples, --seed and --last compare with a baseline: pass --baseline <path> too');
     // The baseline is read and matched to each experiment and its parameters before the cluster is touched.
     const baseline = opts.baseline === undefined || opts.dryRun ? undefined : await (await import('./baseline.ts')).prepareBaseline(opts.baseline, await compareOptions(opts), checked, v.displayParams);
 

@@ -107,6 +107,19 @@ describe('compare: the CLI', function () {
     });
   }
 
+  it('run --baseline with other parameters than the baseline run: exit 2 naming the field, before any kubeconfig is read', async () => {
+    const r = await execa(process.execPath, [BIN, 'run', 'statefulset-identity', '--set', 'statefulset=carts', '--namespace', 'shop', '--baseline', join(tmp, 'base')], { reject: false, env: { CI: 'true', KUBECONFIG: join(tmp, 'no-such-kubeconfig') } });
+    assert.equal(r.exitCode, 2, r.stdout);
+    assert.match(r.stderr, /different parameter statefulset: baseline "orders", current "carts"/);
+    assert.doesNotMatch(r.stderr, /kubeconfig/);
+  });
+
+  it('run --threshold without --baseline is bad input', async () => {
+    const r = await shakedown(['run', 'pod-delete', '--threshold', 'readyAfterDelete=2x']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /pass --baseline <path> too/);
+  });
+
   it('a journal from before metrics existed reads with none, and compares as not enough data', async () => {
     const old = parseJournal(JSON.parse(readFileSync(OLD, 'utf8')));
     assert.deepEqual(old.metrics, []);

@@ -1,6 +1,7 @@
 // Run-to-run comparison on synthetic samples with known shifts: the statistics, the verdict rules
 // (relative threshold AND floor AND significance), and the inputs it refuses.
 import assert from 'node:assert/strict';
+import { recordRecovery } from '../../../harness/checks/workload.ts';
 import { compareMetric, compareRuns, differences, poolMetrics } from '../../../harness/compare/compare.ts';
 import { selectBaseline } from '../../../harness/compare/inputs.ts';
 import { bootstrapMedianChange, median, percentile } from '../../../harness/compare/stats.ts';
@@ -189,5 +190,18 @@ describe('ctx.record.metric: samples into the journal', () => {
     assert.throws(() => record.metric('readyAfterDelete', 'ms', 1, { target: 'StatefulSet shop/carts' }), /is about StatefulSet shop\/orders/);
     assert.throws(() => record.metric('readyAfterDelete', 'ms', Number.NaN), /not a finite number/);
     assert.deepEqual(journal.metrics[0]?.samples, [2100]);
+  });
+});
+
+describe("pod-delete's per-pod recovery metrics (recordRecovery)", () => {
+  it('records delete→recreated and delete→Ready per followed pod; a pod never Ready adds no Ready sample', () => {
+    const journal = journalWith([]);
+    const record = journalRecorder(journal, new JournalWriter(journal, undefined), silentProgress, () => 'verify');
+    recordRecovery({ record }, { pod: 'web-0', uid: 'u0', recovery: { deleteRequestedAt: 1000, oldUid: 'u0', recreatedAt: 1400, readyAt: 3100 } }, 'Deployment shop/web');
+    recordRecovery({ record }, { pod: 'web-1', uid: 'u1', recovery: { deleteRequestedAt: 5000, oldUid: 'u1', recreatedAt: 5300, notRecovered: 'not Ready within 60s' } }, 'Deployment shop/web');
+    assert.deepEqual(journal.metrics.map((m) => [m.name, m.unit, m.samples, m.target]), [
+      ['recreatedAfterDelete', 'ms', [400, 300], 'Deployment shop/web'],
+      ['readyAfterDelete', 'ms', [2100], 'Deployment shop/web'],
+    ]);
   });
 });
