@@ -12,6 +12,11 @@
 //    readyAfterDelete), and the plain runs among themselves (noise on a user's workload).
 //
 //   KUBECONFIG=... node bench/noise.mjs [runs=10] [slowRuns=3] [delay=8] [--ns shakedown-cmp] [--keep <dir>]
+//   node bench/noise.mjs --analyse <dir>     the same figures again from the reports a --keep run kept
+//
+// Beside the CLI's verdicts with the default thresholds, a grid: for each relative threshold and
+// absolute floor (applied to every ms metric), the share of noise pairs flagged and of slowdown
+// pairs flagged (computed in-process with harness/compare, the code behind the CLI).
 //
 // Everything it creates is labelled shakedown.io/run-id=bench-<time> and deleted at the end.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,6 +34,7 @@ const flag = (name, def) => {
   return v;
 };
 const ns = flag('--ns', 'shakedown-cmp');
+const analyse = flag('--analyse', undefined);
 const keep = flag('--keep', undefined);
 const [runs = 10, slowRuns = 3, delay = 8] = args.map(Number);
 const bin = fileURLToPath(new URL('../harness/cli/bin.js', import.meta.url));
@@ -100,7 +106,57 @@ function userStatefulSet(namespace, readyDelay) {
   });
 }
 
+const reportsIn = (dir) => {
+  try {
+    return readdirSync(dir).sort().map((d) => join(dir, d));
+  } catch {
+    return [];
+  }
+};
+
+/** Share of pairs in which some ms metric regressed, for each threshold on a grid. */
+async function grid(noiseSets, slowPairs) {
+  const { compareRuns } = await import('../harness/compare/compare.ts');
+  const { loadRun } = await import('../harness/compare/inputs.ts');
+  const { parseThresholds } = await import('../harness/compare/thresholds.ts');
+  const load = async (dirs) => Promise.all(dirs.map((d) => loadRun(d)));
+  const noise = await Promise.all(noiseSets.map(load));
+  const slow = { plain: await load(slowPairs.plain), slowed: await load(slowPairs.slowed) };
+  const flaggedShare = (pairs, thresholds, metric) => {
+    let n = 0;
+    for (const [b, c] of pairs) {
+      const r = compareRuns([b], c, { baselineSource: b.source, thresholds });
+      if (r.metrics.some((m) => m.verdict === 'regressed' && (metric === undefined || m.name === metric))) n++;
+    }
+    return pairs.length ? `${n}/${pairs.length}` : '–';
+  };
+  const ordered = (runs) => runs.flatMap((b, i) => runs.filter((_, j) => j !== i).map((c) => [b, c]));
+  const rows = [];
+  for (const rel of [1.25, 1.5, 2, 3]) {
+    for (const floor of [500, 1000, 2000, 3000]) {
+      const t = parseThresholds([`*=${rel}x,+${floor}ms`]);
+      const row = { threshold: `${rel}x,+${floor}ms` };
+      noise.forEach((runs, i) => (row[`noise ${i + 1}: any metric`] = flaggedShare(ordered(runs), t)));
+      row['slowdown: readyAfterDelete'] = flaggedShare(slow.plain.flatMap((b) => slow.slowed.map((c) => [b, c])), t, 'readyAfterDelete');
+      rows.push(row);
+    }
+  }
+  console.log('\nflagged pairs by threshold (every ms metric; noise sets: ' + noiseSets.map((s, i) => `${i + 1} = ${s.length} runs`).join(', ') + ')');
+  console.table(rows);
+}
+
 const summary = {};
+if (analyse) {
+  const noise = reportsIn(join(analyse, 'noise'));
+  const plain = reportsIn(join(analyse, 'plain'));
+  const slowed = reportsIn(join(analyse, 'slowed'));
+  if (noise.length > 1) summary.noise = pairs(`noise, fixture (${noise.length} runs, every ordered pair)`, noise, noise, true);
+  if (plain.length > 1) summary.userNoise = pairs(`noise, user StatefulSet (${plain.length} plain runs, every ordered pair)`, plain, plain, true);
+  if (plain.length && slowed.length) summary.slowdown = pairs('slowdown (every slowed run against every plain one)', plain, slowed, false);
+  await grid([noise, plain].filter((x) => x.length > 1), { plain, slowed });
+  console.log(JSON.stringify(summary));
+  process.exit(0);
+}
 try {
   if (runs > 1) {
     console.error(`noise: ${runs} identical runs of statefulset-identity on its fixture in ${ns}-noise`);
@@ -138,3 +194,4 @@ try {
   else console.error(`reports kept in ${root}: ${readdirSync(root).join(', ')}`);
 }
 console.log(JSON.stringify(summary));
+if (keep) await grid([reportsIn(join(root, 'noise')), reportsIn(join(root, 'plain'))].filter((x) => x.length > 1), { plain: reportsIn(join(root, 'plain')), slowed: reportsIn(join(root, 'slowed')) });
