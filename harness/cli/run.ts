@@ -106,7 +106,13 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
       );
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
-      if (opts.baseline) result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
+      if (opts.baseline) {
+        // The progress already showed the run's own verdict: say what the comparison made of it.
+        result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
+        const regressed = (result.journal.comparison?.metrics ?? []).filter((m) => m.verdict === 'regressed').map((m) => m.name);
+        const said = `compared with the baseline: ${regressed.length ? `regressed: ${regressed.join(', ')}` : 'no regression'}; verdict ${result.verdict.kind}`;
+        write(opts.json ? JSON.stringify({ event: 'baseline', experiment: def.name, runId, regressed, verdict: result.verdict }) : said);
+      }
       const { writeReports } = await import('../report/index.ts');
       const files = await writeReports(result.journal, dir);
       // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.

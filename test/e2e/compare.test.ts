@@ -81,6 +81,7 @@ describe('e2e: compare (a real slowdown on a user StatefulSet)', function () {
     // the pod is recreated as fast as before: that metric must not be flagged.
     assert.ok(!findings.some((f) => f.startsWith('baseline:recreatedAfterDelete')), findings.join('\n'));
     assert.ok(run.failures.some((f) => f.startsWith('verify: baseline:readyAfterDelete')), run.failures.join('\n'));
+    assert.match(r.stdout, /compared with the baseline: regressed: .*readyAfterDelete.*; verdict failed/);
     assert.match(readFileSync(join(run.dir, 'report.md'), 'utf8'), /\| readyAfterDelete \| .* \| \*\*REGRESSED\*\* \|/);
     assert.match(readFileSync(join(run.dir, 'report.html'), 'utf8'), /Baseline vs current, per metric/);
     // Every hypothesis check of the run itself still held: the regression is the only finding.
