@@ -20,7 +20,7 @@ import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, wor
 
 export { z } from 'zod';
 export { defineExperiment, resultKey, step } from './engine/experiment.ts';
-export type { CheckInput, ExperimentDefinition, ObserveWindow, Observer, Recorder, ResultKey, RunContext, RunResults, Step, StepKind } from './engine/experiment.ts';
+export type { CheckInput, ExperimentDefinition, MetricOptions, ObserveWindow, Observer, Recorder, ResultKey, RunContext, RunResults, Step, StepKind } from './engine/experiment.ts';
 export type { ContinuousProbe, ContinuousProbeSpec, ProbeSample, ServiceHttpOptions, ServiceHttpTarget } from './probes/continuous.ts';
 export type { ClusterContext, ClusterStep } from './cluster/context.ts';
 export type { ClusterSession } from './cluster/session.ts';

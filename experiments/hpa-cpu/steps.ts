@@ -261,6 +261,9 @@ export async function verifyScaleOut(ctx: Ctx): Promise<void> {
     evidence: { needed, maxReplicas: s.maxReplicas, peak },
   });
   const firstScale = during.find((x) => x.currentReplicas > s.baselineReplicas);
+  const target = { target: `${s.kind} ${p.namespace}/${s.target}` };
+  if (firstScale) ctx.record.metric('firstScaleOut', 'ms', firstScale.at - from, { ...target, description: 'load start → first sample with more replicas than the baseline' });
+  if (matched) ctx.record.metric('formulaReplicasReached', 'ms', matched.at - from, { ...target, description: "load start → first sample at the formula's replicas" });
   if (firstScale) ctx.record.measurement({ name: 'time to first scale', value: Math.round((firstScale.at - from) / 100) / 10, unit: 's', description: 'load start → first sample with more replicas than the baseline' });
   const peakAt = during.find((x) => x.currentReplicas === peak);
   if (peakAt) ctx.record.measurement({ name: 'time to peak', value: Math.round((peakAt.at - from) / 100) / 10, unit: 's', description: `load start → first sample at the peak of ${peak} replicas` });
@@ -326,6 +329,7 @@ export async function verifyScaleIn(ctx: Ctx): Promise<void> {
     return;
   }
   ctx.record.check({ name: 'scale-in', expected, observed: `at ${back} or fewer after ${formatDuration(settled - from)}`, passed: true });
+  ctx.record.metric('scaleIn', 'ms', settled - from, { target: `${s.kind} ${p.namespace}/${s.target}`, description: 'load stopped → back at the replicas before the load' });
   ctx.record.measurement({ name: 'time to settle', value: Math.round((settled - from) / 100) / 10, unit: 's', description: 'load stopped → back at the replicas before the load' });
 }
 

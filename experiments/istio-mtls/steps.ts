@@ -150,6 +150,7 @@ export async function applyMode(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): Promis
       const ms = r.perPath[id];
       const miss = r.lastMiss[id];
       const before = miss === undefined ? 'no earlier probe missed' : `the probe at +${miss} ms still saw the old policy`;
+      if (ms !== undefined) ctx.record.metric(`${name}Enforced.${id}`, 'ms', ms, { description: `API server's answer to ${mode} → the probe from which the ${id} path held (resolution: probeEvery)` });
       if (ms !== undefined) ctx.record.measurement({ name: `${name}-enforced-${id}`, value: ms, unit: 'ms', description: `API server's answer to ${mode} → the probe from which the ${id} path held (${before}; resolution: probeEvery)` });
     }
     return;

@@ -77,6 +77,10 @@ export function verifyPods(ctx: Ctx): Promise<void> {
     recreate.push(r.recreatedAt! - r.deleteRequestedAt);
     ready.push(readyMs);
     if (d?.at) dns.push(d.at - r.deleteRequestedAt);
+    const target = { target: `StatefulSet ${p.namespace}/${s.sts}` };
+    ctx.record.metric('recreatedAfterDelete', 'ms', r.recreatedAt! - r.deleteRequestedAt, { ...target, description: 'delete request → the new pod (new UID) seen by the watch, per pod' });
+    ctx.record.metric('readyAfterDelete', 'ms', readyMs, { ...target, description: 'delete request → Ready=True seen by the watch, per pod' });
+    if (d?.at) ctx.record.metric('dnsAfterDelete', 'ms', d.at - r.deleteRequestedAt, { ...target, description: "delete request → the pod's FQDN resolves to its new IP, per pod" });
     if (r.readyTransition) detection.push(r.readyAt - Date.parse(r.readyTransition));
     rows.push([
       name,

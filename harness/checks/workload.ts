@@ -5,7 +5,7 @@ import { can } from '../cluster/permissions.ts';
 import type { ClusterContext, ClusterStep } from '../cluster/context.ts';
 import { enc } from '../cluster/objects.ts';
 import type { ClusterSession } from '../cluster/session.ts';
-import { step, type CheckInput } from '../engine/experiment.ts';
+import { step, type CheckInput, type Recorder } from '../engine/experiment.ts';
 import { formatDuration } from '../engine/time.ts';
 import { WaitTimeoutError, done, notYet, waitFor } from '../engine/wait.ts';
 import { recorded, waitWhole, type DeletedPod, type WorkloadState } from '../target/select.ts';
@@ -24,6 +24,14 @@ export function recoveredInTime(d: DeletedPod, withinMs: number): CheckInput {
   return { name: 'replacement-ready', target: d.pod, expected, observed: `${r.newName}: ${created}Ready after ${formatDuration(took)}`, passed: took <= withinMs, evidence: { ...evidence, readyAfterMs: took } };
 }
 
+/** The comparable metrics of one followed pod (`shakedown compare`): delete → recreated, delete → Ready. */
+export function recordRecovery(ctx: { record: Recorder }, d: DeletedPod, target: string | undefined): void {
+  const r = d.recovery;
+  const opts = target === undefined ? {} : { target };
+  if (r.recreatedAt !== undefined) ctx.record.metric('recreatedAfterDelete', 'ms', r.recreatedAt - r.deleteRequestedAt, { ...opts, description: 'delete request → the replacement (new UID) seen by the watch, per pod' });
+  if (r.readyAt !== undefined) ctx.record.metric('readyAfterDelete', 'ms', r.readyAt - r.deleteRequestedAt, { ...opts, description: 'delete request → the replacement Ready, seen by the watch, per pod' });
+}
+
 /** Verify: every deleted pod's replacement was Ready within the bound (one check per pod). */
 export function replacementsReady<P, S extends WorkloadState>(within: Of<P, number>): ClusterStep<P, S> {
   return step('check', 'replacements-ready', (p: P) => `each deleted pod's replacement was Ready within ${formatDuration(within(p))} of its deletion`, (ctx: ClusterContext<P, S>) => {
@@ -32,9 +40,11 @@ export function replacementsReady<P, S extends WorkloadState>(within: Of<P, numb
       ctx.record.check({ name: 'replacement-ready', expected: 'at least one pod deleted and followed', observed: 'no pod was deleted', passed: 'error' });
       return Promise.resolve();
     }
+    const target = ctx.state.workload ? describeWorkload(ctx.state.workload) : undefined;
     for (const d of deleted) {
       const c = ctx.record.check(recoveredInTime(d, within(ctx.params)));
       if (d.recovery.readyAt !== undefined) ctx.record.measurement({ name: `${d.pod} delete→Ready`, value: d.recovery.readyAt - d.recovery.deleteRequestedAt, unit: 'ms', description: `replaced by ${c.evidence['newName'] as string}` });
+      recordRecovery(ctx, d, target);
     }
     return Promise.resolve();
   }, () => []);

@@ -7,6 +7,7 @@ import type { AnyExperiment } from '../engine/experiment.ts';
 import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
+import { addCompareCommands, compareFlags, compareOptions, type CompareFlags } from './compare.ts';
 import { reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
@@ -22,8 +23,9 @@ interface ClusterOptions {
   allowContext?: string[];
 }
 
-interface RunOptions extends ParamOptions, ClusterOptions {
+interface RunOptions extends ParamOptions, ClusterOptions, CompareFlags {
   all?: boolean;
+  baseline?: string;
   dryRun?: boolean;
   reportDir: string;
   timeout: string;
@@ -159,10 +161,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--report-dir <dir>', 'where run reports are written', 'reports')
     .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
     .option('--json', 'machine-readable output (NDJSON progress, JSON results)')
+    .option('--baseline <path>', 'compare each run with a baseline (journal.json, report folder or folder of past runs); a regressed metric is a finding');
+  // The comparison's flags on the run command just defined (as `compare` has them).
+  compareFlags(program.commands.at(-1)!)
     .addHelpText(
       'after',
       examples([
         'shakedown run statefulset-identity --dry-run',
+        'shakedown run statefulset-identity --baseline reports/ --threshold readyAfterDelete=1.5x,+500ms',
         'shakedown run statefulset-identity hpa-cpu --set image=shakedown.local/sample:1',
         'shakedown run hpa-cpu --set hpa-cpu.maxReplicas=6 --timeout 20m',
         'shakedown run --all --context kind-ci --report-dir out --json',
@@ -183,6 +189,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       for (const m of def.manifests ?? []) v.loadManifestFile(m, values);
     }
     const prepared = await Promise.all(checked.map(async ({ params }, i) => ({ def: await selected[i]!.load(), params })));
+    if (opts.baseline === undefined && (opts.threshold ?? opts.minSamples ?? opts.seed ?? opts.last) !== undefined) throw new UsageError('--threshold, --min-samples, --seed and --last compare with a baseline: pass --baseline <path> too');
+    // The baseline is read and matched to each experiment and its parameters before the cluster is touched.
+    const baseline = opts.baseline === undefined || opts.dryRun ? undefined : await (await import('./baseline.ts')).prepareBaseline(opts.baseline, await compareOptions(opts), checked, v.displayParams);
 
     if (opts.dryRun) {
       const [{ planOf, renderPlan }, { newRunId }] = await Promise.all([import('./plan.ts'), import('../engine/run-id.ts')]);
@@ -191,7 +200,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return;
     }
 
-    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs }, io);
+    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, baseline }, io);
   });
 
   program
@@ -212,6 +221,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       const files = await writeReports(journal, dir);
       out(`wrote ${Object.values(files).join(', ')}`);
     });
+
+  addCompareCommands(program, io, (code) => (exitCode = code));
 
   clusterOptions(
     program

@@ -8,6 +8,7 @@ import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
 import type { Journal, Verdict } from '../journal/schema.ts';
 import type { ClusterSession } from '../cluster/session.ts';
+import type { RunBaseline } from './baseline.ts';
 import type { CliIo } from './io.ts';
 import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
 
@@ -17,6 +18,8 @@ export interface RunCommandOptions {
   reportDir: string;
   json?: boolean | undefined;
   timeoutMs: number;
+  /** `--baseline`: compares each finished run with it (see baseline.ts). */
+  baseline?: RunBaseline | undefined;
 }
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
@@ -105,6 +108,13 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
       );
       await comparePermissions(def, params, session, result.journal, io);
       result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
+      if (opts.baseline) {
+        // The progress already showed the run's own verdict: say what the comparison made of it.
+        result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
+        const regressed = (result.journal.comparison?.metrics ?? []).filter((m) => m.verdict === 'regressed').map((m) => m.name);
+        const said = `compared with the baseline: ${regressed.length ? `regressed: ${regressed.join(', ')}` : 'no regression'}; verdict ${result.verdict.kind}`;
+        write(opts.json ? JSON.stringify({ event: 'baseline', experiment: def.name, runId, regressed, verdict: result.verdict }) : said);
+      }
       const { writeReports } = await import('../report/index.ts');
       const files = await writeReports(result.journal, dir);
       // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.

@@ -30,6 +30,16 @@ export interface CheckInput {
   target?: string;
 }
 
+/** What a metric sample may say beside its value. */
+export interface MetricOptions {
+  /** What it was measured on, e.g. "StatefulSet/shop/orders"; one target per metric. */
+  target?: string;
+  /** What the metric measures, from where to where (shown in the reports). */
+  description?: string;
+  /** A compressed HDR histogram the sample was read from (load percentiles), kept so runs can be merged. */
+  histogram?: string;
+}
+
 /** Everything an experiment writes into the journal goes through here. */
 export interface Recorder {
   event(e: Omit<EventRecord, 'at'> & { at?: string }): EventRecord;
@@ -39,6 +49,11 @@ export interface Recorder {
   /** Opens a marked interval (e.g. the load window); call the result to close it. */
   window(name: string): () => void;
   measurement(m: MeasurementRecord): void;
+  /**
+   * Adds a raw sample to a named metric (created on first use), for run-to-run comparison
+   * (`shakedown compare`). Larger must mean worse; one unit per metric (a different unit throws).
+   */
+  metric(name: string, unit: string, sample: number, options?: MetricOptions): void;
   table(t: TableRecord): void;
   /** Adds what was learnt about the environment (the server's version ...); never credentials. */
   environment(patch: Partial<EnvironmentRecord>): void;

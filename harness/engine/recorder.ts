@@ -4,6 +4,7 @@ import type { CheckRecord, EventRecord, Journal, Phase } from '../journal/schema
 import type { JournalWriter } from '../journal/writer.ts';
 import type { Recorder } from './experiment.ts';
 import type { ProgressSink } from './progress.ts';
+import { RunError } from './errors.ts';
 import { nowIso } from './time.ts';
 
 /**
@@ -68,6 +69,21 @@ export function journalRecorder(journal: Journal, writer: JournalWriter, progres
     },
     measurement(m) {
       journal.measurements = journal.measurements.filter((x) => x.name !== m.name).concat(m);
+      writer.touch();
+    },
+    metric(name, unit, sample, options = {}) {
+      if (!Number.isFinite(sample)) throw new RunError('INTERNAL', `metric ${name}: sample ${sample} is not a finite number`);
+      let m = journal.metrics.find((x) => x.name === name);
+      if (!m) {
+        m = { name, unit, samples: [] };
+        if (options.target !== undefined) m.target = options.target;
+        if (options.description !== undefined) m.description = options.description;
+        journal.metrics.push(m);
+      }
+      if (m.unit !== unit) throw new RunError('INTERNAL', `metric ${name} is in ${m.unit}; a sample in ${unit} cannot join it`);
+      if (options.target !== undefined && m.target !== undefined && m.target !== options.target) throw new RunError('INTERNAL', `metric ${name} is about ${m.target}; a sample about ${options.target} cannot join it`);
+      m.samples.push(sample);
+      if (options.histogram !== undefined) (m.histograms ??= []).push(options.histogram);
       writer.touch();
     },
     table(t) {

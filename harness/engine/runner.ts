@@ -104,6 +104,7 @@ function newJournal(def: AnyExperiment, params: z.output<ParamsSchema>, opts: Ru
     series: [],
     windows: [],
     measurements: [],
+    metrics: [],
     tables: [],
     changes: [],
     rollbacks: [],

@@ -107,6 +107,42 @@ export type WindowRecord = z.output<typeof windowRecordSchema>;
 export const measurementRecordSchema = z.object({ name: z.string(), value: z.number(), unit: z.string(), description: z.string().optional() });
 export type MeasurementRecord = z.output<typeof measurementRecordSchema>;
 
+/**
+ * A named metric with its raw samples (one per pod, per path, per phase ...), for comparing runs
+ * (`shakedown compare`). Larger is worse for every metric the harness records (times, error
+ * rates, latencies). Older journals have none.
+ */
+export const metricRecordSchema = z.object({
+  name: z.string().min(1),
+  unit: z.string().min(1),
+  samples: z.array(z.number()),
+  /** What the samples were measured on ("StatefulSet/shop/orders"), when the metric is about one target. */
+  target: z.string().optional(),
+  description: z.string().optional(),
+  /** One compressed HDR latency histogram (µs) per sample, where a sample is a percentile of one (load metrics): mergeable across runs. */
+  histograms: z.array(z.string()).optional(),
+});
+export type MetricRecord = z.output<typeof metricRecordSchema>;
+
+/** One metric of a run compared with a baseline (`run --baseline`). */
+export const metricComparisonSchema = z.object({
+  name: z.string(),
+  unit: z.string(),
+  verdict: z.enum(['regressed', 'improved', 'unchanged', 'not enough data']),
+  baseline: z.array(z.number()),
+  current: z.array(z.number()),
+  /** Why the verdict, in words (thresholds, interval). */
+  reason: z.string(),
+}).catchall(z.unknown());
+export type MetricComparisonRecord = z.output<typeof metricComparisonSchema>;
+
+/** The comparison of this run with a baseline, when `run --baseline` asked for one. */
+export const comparisonRecordSchema = z.object({
+  baseline: z.object({ source: z.string(), runs: z.array(z.string()) }),
+  metrics: z.array(metricComparisonSchema),
+});
+export type ComparisonRecord = z.output<typeof comparisonRecordSchema>;
+
 /** A table for the report (e.g. one row per pod, or the HPA's decisions). */
 export const tableRecordSchema = z.object({
   title: z.string(),
@@ -183,6 +219,10 @@ export const journalSchema = z.object({
   series: z.array(seriesRecordSchema),
   windows: z.array(windowRecordSchema),
   measurements: z.array(measurementRecordSchema),
+  /** Named metrics with raw samples, for run-to-run comparison (absent in older journals). */
+  metrics: z.array(metricRecordSchema).default([]),
+  /** This run compared with a baseline (`run --baseline`), when asked. */
+  comparison: comparisonRecordSchema.optional(),
   tables: z.array(tableRecordSchema),
   /** Changes to objects the run did not create, with how to undo each (absent in older journals). */
   changes: z.array(changeRecordSchema).default([]),

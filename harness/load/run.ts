@@ -8,6 +8,7 @@ import { RunError } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import { secondOf } from './buckets.ts';
+import { encode, merge } from './histogram.ts';
 import { builtinDriver } from './builtin.ts';
 import { judgeLoad, phaseTable, errorsOf, type LoadJudgement, type PhaseName, type PhaseWindows } from './judge.ts';
 import { K6_OUTPUT_FILE, k6Driver } from './k6.ts';
@@ -133,6 +134,7 @@ export class LoadRun {
       : judgeLoad(result.seconds, windows, { maxFaultErrorRate: this.p.loadMaxErrorRate, maxP95Ratio: this.p.loadMaxP95Ratio ?? 5, recoverWithin: this.p.loadRecoverWithin });
     this.record.table(phaseTable(j, opts.labels));
     this.measure(j, result);
+    this.metrics(j, result, windows);
     for (const m of j.measurements ?? []) this.record.measurement(m);
     if (result.exit.kind === 'thresholds') this.record.event({ source: 'load', type: 'k6-thresholds', message: result.exit.message });
     for (const c of j.checks) this.record.check(c);
@@ -163,6 +165,21 @@ export class LoadRun {
       message: `${r.driver}: ${r.totals.sent} of ${r.totals.offered} offered requests sent; ${errorsOf(r.totals.outcomes)} failed (${Object.entries(r.totals.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}); ${r.exit.message}`,
       data: { totals: r.totals, otherCodes: r.otherCodes, exit: r.exit },
     });
+  }
+
+  /** Per phase: latency percentiles (each with the phase's merged HDR histogram) and error rate, as comparable metrics. */
+  private metrics(j: LoadJudgement, r: LoadResult, windows: PhaseWindows): void {
+    for (const ph of j.phases) {
+      if (ph.requests === 0) continue;
+      const span = windows[ph.phase];
+      // A second belongs to the phase holding its middle, as judge.ts's phaseStats counts it.
+      const histogram = encode(merge(r.seconds.filter((b) => b.at + 500 >= span.start && b.at + 500 < span.end).map((b) => b.histogram)));
+      const opts = (what: string) => ({ description: `${what} during the ${ph.phase} phase (${r.driver} driver)`, histogram });
+      this.record.metric(`load.${ph.phase}.p50`, 'ms', ph.p50, opts('latency p50'));
+      this.record.metric(`load.${ph.phase}.p95`, 'ms', ph.p95, opts('latency p95'));
+      this.record.metric(`load.${ph.phase}.p99`, 'ms', ph.p99, opts('latency p99'));
+      this.record.metric(`load.${ph.phase}.errorRate`, 'ratio', Number(ph.errorRate.toFixed(4)), { description: `share of failed requests during the ${ph.phase} phase` });
+    }
   }
 
   private measure(j: LoadJudgement, r: LoadResult): void {

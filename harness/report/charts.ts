@@ -7,6 +7,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Journal } from '../journal/schema.ts';
 import { escapeHtml, truncate } from './format.ts';
 import type { ChartSpec } from './charts/layout.ts';
+import { comparisonSpec } from './comparison.ts';
 import { probeSpec } from './charts/probes.ts';
 import { seriesSpecs } from './charts/series.ts';
 import { timelineSpec } from './charts/timeline.ts';
@@ -29,6 +30,8 @@ export function buildChartSpecs(journal: Journal): ChartSpec[] {
   const probes = probeSpec(journal);
   if (probes) charts.push(probes);
   charts.push(...seriesSpecs(journal));
+  const comparison = comparisonSpec(journal);
+  if (comparison) charts.push(comparison);
   return charts;
 }
 

@@ -1,6 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, nothing fetched, no script).
 import type { CheckRecord, EventRecord, Journal } from '../journal/schema.ts';
 import { renderCharts } from './charts.ts';
+import { COMPARISON_HEAD, METRIC_HEAD, comparisonRows, comparisonSource, metricRows } from './comparison.ts';
 import type { RenderedChart } from './charts.ts';
 import {
   durationBetween,
@@ -181,6 +182,22 @@ function checks(journal: Journal): string {
   );
 }
 
+function htmlTable(head: string[], rows: string[][], mark: (i: number) => boolean = () => false): string {
+  const body = rows.map((r, i) => `<tr${mark(i) ? ' class="st-failed"' : ''}>${r.map((x) => `<td>${e(x)}</td>`).join('')}</tr>`).join('\n');
+  return `<table><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function comparison(journal: Journal): string {
+  if (!journal.comparison) return '';
+  const { rows, regressed } = comparisonRows(journal);
+  return section('Compared with the baseline', `<p class="muted">Baseline: ${e(comparisonSource(journal))}</p>${htmlTable(COMPARISON_HEAD, rows, (i) => regressed[i] === true)}`, 'comparison');
+}
+
+function metrics(journal: Journal): string {
+  if (journal.metrics.length === 0) return '';
+  return section('Metrics', htmlTable(METRIC_HEAD, metricRows(journal)), 'metrics');
+}
+
 function measurements(journal: Journal): string {
   if (journal.measurements.length === 0) return '';
   const rows = journal.measurements
@@ -300,6 +317,8 @@ ${header(journal)}
 ${summary(journal)}
 ${charts(chartList)}
 ${checks(journal)}
+${comparison(journal)}
+${metrics(journal)}
 ${measurements(journal)}
 ${tables(journal)}
 ${phases(journal)}

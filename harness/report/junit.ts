@@ -56,6 +56,8 @@ interface TestCase {
   name: string;
   time: number;
   outcome?: Outcome;
+  /** Why it was not judged (a baseline metric without enough samples): never counted as a pass. */
+  skipped?: string;
 }
 
 // Long messages make CI summaries unreadable; the body keeps the full text.
@@ -100,6 +102,10 @@ export function renderJUnit(journal: Journal): string {
   const runCaseName = `${experiment}: run`;
   const verdict = journal.verdict;
   const cases: TestCase[] = journal.checks.map(checkCase);
+  // `run --baseline`: a metric without enough data has no check, but it is still one testcase.
+  for (const m of journal.comparison?.metrics ?? []) {
+    if (m.verdict === 'not enough data') cases.push({ name: `verify: baseline:${m.name}`, time: 0, skipped: `not enough data: ${m.reason}` });
+  }
 
   if (verdict?.kind === 'error') {
     cases.push({
@@ -189,7 +195,8 @@ export function renderJUnit(journal: Journal): string {
   const errors = cases.filter((c) => c.outcome?.kind === 'error').length;
   const time = secondsOf(runDurationMs(journal)).toFixed(3);
   const timestamp = junitTimestamp(journal.startedAt);
-  const counts = `tests=${attr(cases.length)} failures=${attr(failures)} errors=${attr(errors)} skipped="0" time=${attr(time)}`;
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const counts = `tests=${attr(cases.length)} failures=${attr(failures)} errors=${attr(errors)} skipped=${attr(skipped)} time=${attr(time)}`;
 
   const properties: [string, unknown][] = [
     ['shakedown.run-id', journal.runId],
@@ -218,6 +225,10 @@ export function renderJUnit(journal: Journal): string {
   const classname = attr(`shakedown.${experiment}`);
   for (const c of cases) {
     const open = `    <testcase classname=${classname} name=${attr(c.name)} time=${attr(c.time.toFixed(3))}`;
+    if (c.skipped !== undefined) {
+      lines.push(`${open}>`, `      <skipped message=${attr(truncate(c.skipped, MESSAGE_MAX))}/>`, '    </testcase>');
+      continue;
+    }
     if (!c.outcome) {
       lines.push(`${open}/>`);
       continue;

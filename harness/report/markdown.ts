@@ -1,4 +1,5 @@
 // report.md: a summary that fits a PR comment (GitHub caps comments at 65,536 characters).
+import { COMPARISON_HEAD, METRIC_HEAD, comparisonRows, comparisonSource, metricRows } from './comparison.ts';
 import type { Journal } from '../journal/schema.ts';
 import {
   durationBetween,
@@ -112,6 +113,17 @@ export function renderMarkdown(journal: Journal): string {
       ),
       '',
     );
+  }
+
+  if (journal.comparison) {
+    const { rows, regressed } = comparisonRows(journal);
+    lines.push('### Compared with the baseline', '', `Baseline: ${mdCell(comparisonSource(journal), 500)}`, '');
+    lines.push(...table(COMPARISON_HEAD, rows.map((r, i) => r.map((x, j) => (j === 4 && regressed[i] ? `**${x.toUpperCase()}**` : mdCell(x))))), '');
+  }
+
+  if (journal.metrics.length > 0) {
+    lines.push('### Metrics', '');
+    lines.push(...table(METRIC_HEAD, metricRows(journal).slice(0, TABLE_ROWS_MAX).map((r) => r.map((x) => mdCell(x))), journal.metrics.length), '');
   }
 
   if (journal.measurements.length > 0) {

@@ -69,6 +69,7 @@ export function parseJournal(raw: unknown, path = '<journal>'): Journal {
   if (duplicate) throw new JournalReadError(path, `journal file ${path} is not a valid journal: ${duplicate}`);
   journal.changes ??= [];
   journal.teardowns ??= [];
+  journal.metrics ??= [];
   return journal;
 }
 

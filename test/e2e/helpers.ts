@@ -80,17 +80,42 @@ export async function labelledLeft(s: ClusterSession, runId?: string): Promise<s
 /** The layouts of a user's StatefulSet the e2e tests run against. */
 export type StatefulSetVariant = 'pvc' | 'pvc-deleted-on-scale-down' | 'emptydir' | 'sidecar-first';
 
+/** Shape of a user's StatefulSet beyond its layout: replicas, and a readiness probe that waits before its first check (a real slowdown). */
+export interface StatefulSetShape {
+  replicas?: number;
+  readyDelaySeconds?: number;
+  /** Create the namespace and Service too (false when replacing the StatefulSet in place). */
+  createNamespace?: boolean;
+}
+
 /**
  * A StatefulSet of the test's own (2 replicas, busybox httpd), in its own namespace: the
  * "existing workload" a game day would name. `labels` let the test's cleanup find it.
  */
-export async function deployUserStatefulSet(s: ClusterSession, ns: string, name: string, variant: StatefulSetVariant, labels: Record<string, string>): Promise<string> {
+export async function deployUserStatefulSet(s: ClusterSession, ns: string, name: string, variant: StatefulSetVariant, labels: Record<string, string>, shape: StatefulSetShape = {}): Promise<string> {
+  const replicas = shape.replicas ?? 2;
+  if (shape.createNamespace !== false) await createUserNamespace(s, ns, name, labels);
+  await clients(s).apps.createNamespacedStatefulSet({ namespace: ns, body: userStatefulSet(name, variant, labels, replicas, shape.readyDelaySeconds) });
+  await waitFor(
+    async () => {
+      const x = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
+      return x.status?.readyReplicas === replicas ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
+    },
+    { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
+  );
+  return ns;
+}
+
+async function createUserNamespace(s: ClusterSession, ns: string, name: string, labels: Record<string, string>): Promise<void> {
   await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
   await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name, labels }, spec: { clusterIP: 'None', selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } } });
-  const sts: V1StatefulSet = {
+}
+
+function userStatefulSet(name: string, variant: StatefulSetVariant, labels: Record<string, string>, replicas: number, readyDelaySeconds: number | undefined): V1StatefulSet {
+  return {
     metadata: { name, labels },
     spec: {
-      replicas: 2,
+      replicas,
       serviceName: name,
       selector: { matchLabels: { app: name } },
       template: {
@@ -103,7 +128,7 @@ export async function deployUserStatefulSet(s: ClusterSession, ns: string, name:
               name: 'web',
               image: IMAGE,
               command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"],
-              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 },
+              readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2, ...(readyDelaySeconds ? { initialDelaySeconds: readyDelaySeconds } : {}) },
               volumeMounts: [{ name: 'data', mountPath: variant === 'sidecar-first' ? '/var/lib/app' : '/data' }],
             },
           ],
@@ -118,13 +143,4 @@ export async function deployUserStatefulSet(s: ClusterSession, ns: string, name:
       ...(variant === 'pvc-deleted-on-scale-down' ? { persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } } : {}),
     },
   };
-  await clients(s).apps.createNamespacedStatefulSet({ namespace: ns, body: sts });
-  await waitFor(
-    async () => {
-      const x = await clients(s).apps.readNamespacedStatefulSet({ name, namespace: ns });
-      return x.status?.readyReplicas === 2 ? done(undefined) : notYet(x.status?.readyReplicas ?? 0);
-    },
-    { what: `${ns}/${name} Ready`, timeoutMs: 180_000, intervalMs: 1000 },
-  );
-  return ns;
 }

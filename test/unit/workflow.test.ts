@@ -48,4 +48,17 @@ describe('nightly workflow', function () {
     assert.equal(upload?.with?.['path'], 'reports/');
     for (const s of [junit, upload]) assert.ok(s?.if, 'kept when the run fails');
   });
+
+  it('keeps the run history between nights, compares tonight with it and fails on a regression', function () {
+    const restore = steps.findIndex((s) => s.uses?.startsWith('actions/cache/restore@'));
+    const save = steps.findIndex((s) => s.uses?.startsWith('actions/cache/save@'));
+    const run = index(/shakedown run --all\b/);
+    const history = index(/shakedown history history\b/);
+    assert.ok(restore >= 0 && restore < run && run < history && history < save, 'restore, run, history, save in that order');
+    assert.equal(steps[restore]!.with?.['path'], 'history/');
+    assert.equal(steps[save]!.with?.['path'], 'history/');
+    assert.match(String(steps[restore]!.with?.['restore-keys']), /^shakedown-history-/);
+    assert.match(steps[history]!.run ?? '', /cp -R reports\/\. history\//, 'tonight joins the history before it is compared');
+    assert.ok(steps[save]!.if, 'the history is saved when the night fails');
+  });
 });

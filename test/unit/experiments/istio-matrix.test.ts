@@ -28,6 +28,7 @@ function recorder(events: EventRecord[]): Recorder {
       return rec;
     },
     check: () => { throw new Error('no checks here'); },
+    metric: none,
     point: none,
     window: () => none,
     measurement: none,

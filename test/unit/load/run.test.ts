@@ -10,11 +10,17 @@ import { builtinDriver } from '../../../harness/load/builtin.ts';
 import type { LoadParams } from '../../../harness/load/params.ts';
 
 function recorder() {
-  const rec = { checks: [] as CheckInput[], points: new Map<string, number>(), windows: [] as { name: string; closed: boolean }[], tables: [] as string[], events: [] as string[] };
+  const rec = { checks: [] as CheckInput[], points: new Map<string, number>(), windows: [] as { name: string; closed: boolean }[], tables: [] as string[], events: [] as string[], metrics: new Map<string, { unit: string; samples: number[]; histograms: number }>() };
   const r: Recorder = {
     event: (e) => {
       rec.events.push(e.type);
       return { at: '', ...e };
+    },
+    metric: (name, unit, sample, o) => {
+      const m = rec.metrics.get(name) ?? { unit, samples: [], histograms: 0 };
+      m.samples.push(sample);
+      if (o?.histogram) m.histograms++;
+      rec.metrics.set(name, m);
     },
     check: (c) => {
       rec.checks.push(c);
@@ -88,6 +94,12 @@ describe('load: LoadRun beside a fault (real loopback server)', function () {
     assert.ok((rec.points.get('load: requests/s/sent') ?? 0) >= 5, 'one point per second');
     assert.deepEqual(rec.windows.map((w) => [w.name, w.closed]), [['load', true], ['fault', true]]);
     assert.deepEqual(rec.tables, ["Load per phase (what the service's users saw)"]);
+    // Comparable metrics per phase, each percentile with the phase's merged histogram beside it.
+    for (const phase of ['steady', 'fault', 'recovery']) {
+      for (const q of ['p50', 'p95', 'p99']) assert.deepEqual([rec.metrics.get(`load.${phase}.${q}`)?.unit, rec.metrics.get(`load.${phase}.${q}`)?.histograms], ['ms', 1], `load.${phase}.${q}`);
+    }
+    assert.ok((rec.metrics.get('load.fault.errorRate')?.samples[0] ?? 0) > 0, 'the 503s show in the fault error rate');
+    assert.deepEqual(rec.metrics.get('load.steady.errorRate')?.samples, [0]);
     await run.stop(); // the rollback after finish: harmless
   });
 

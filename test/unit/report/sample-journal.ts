@@ -111,6 +111,7 @@ export function sampleHpaJournal(): Journal {
       { name: 'average utilisation %', unit: '%', group: 'cpu', points: cpu },
     ],
     windows: [{ name: 'cpu load', start: at(30), end: at(210) }],
+    metrics: [{ name: 'firstScaleOut', unit: 'ms', samples: [36200], target: 'Deployment shakedown-hpa/shakedown-cpu' }],
     measurements: [
       { name: 'time to first scale', value: 36.2, unit: 's', description: 'load start → first replica change' },
       { name: 'time to peak', value: 51.3, unit: 's' },
@@ -188,6 +189,7 @@ export function sampleStatefulSetJournal(): Journal {
     checks,
     series: [],
     windows: [{ name: 'pod deletions', start: at(30), end: at(120) }],
+    metrics: [{ name: 'readyAfterDelete', unit: 'ms', samples: [9800, 3100, 2900], target: 'StatefulSet shakedown-sts/web' }],
     measurements: [
       { name: 'time to recreate (max)', value: 2.4, unit: 's' },
       { name: 'time to Ready (max)', value: 9.8, unit: 's' },
@@ -224,6 +226,7 @@ export function sampleIstioJournal(): Journal {
     checks: [],
     windows: [{ name: 'STRICT', start: at(40), end: at(95) }],
     measurements: [],
+    metrics: [],
     tables: [],
     changes: [],
     teardowns: [],
