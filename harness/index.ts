@@ -17,6 +17,15 @@ import { recorded, selectWorkload, watchPods, workloadReady, workloadState } fro
 import { continuousProbe, httpThroughService } from './probes/continuous.ts';
 import { judgeProbe, probeHeld } from './checks/probe.ts';
 import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, workloadParam, workloadPods } from './target/workload.ts';
+import { deletePodAndFollow } from './faults/pod-delete.ts';
+import { guardReplicas, setReplicas } from './faults/replicas.ts';
+import { readPodIdentity } from './probes/pod-identity.ts';
+import { waitForDns } from './probes/dns.ts';
+import { placeToken, readTokenSha } from './probes/file-token.ts';
+import { waitStatefulSetReady } from './probes/statefulset.ts';
+import { loadDriverReady, loadOf, startLoad, type AttachedLoad } from './load/attach.ts';
+import { loadParams } from './load/params.ts';
+import type { RunResults } from './engine/experiment.ts';
 
 export { z } from 'zod';
 export { defineExperiment, resultKey, step } from './engine/experiment.ts';
@@ -27,11 +36,21 @@ export type { ClusterSession } from './cluster/session.ts';
 export type { Permission, Verb } from './engine/permission.ts';
 export type { ManifestObject } from './manifests/load.ts';
 export type { DeletePodsOptions } from './faults/delete-pods.ts';
-export type { PodRecovery } from './faults/pod-delete.ts';
+export type { DeletePod, PodRecovery, Replacement } from './faults/pod-delete.ts';
+export type { ReplicasTarget } from './faults/replicas.ts';
+export type { Incarnation, PodLifecycle } from './observe/pod-lifecycle.ts';
+export type { Claim, PodIdentity } from './probes/pod-identity.ts';
+export type { DnsAnswer } from './probes/dns.ts';
+export type { InPod, Token } from './probes/file-token.ts';
+export type { StatefulSetReadiness, StatefulSetRef } from './probes/statefulset.ts';
+export type { AttachedLoad, LoadStartOptions } from './load/attach.ts';
+export type { LoadParams } from './load/params.ts';
 export type { DeletedPod, WorkloadState } from './target/select.ts';
 export type { Readiness, Workload, WorkloadKind, WorkloadRef } from './target/workload.ts';
 export { RunError, UsageError } from './engine/errors.ts';
 export { WaitTimeoutError } from './engine/wait.ts';
+export { isNotFound } from './cluster/session.ts';
+export { formatDuration } from './engine/time.ts';
 export { defineUndo } from './undo/registry.ts';
 export type { UndoFunction, UndoKind, UndoResult } from './undo/registry.ts';
 export type { ChangeRecord } from './journal/schema.ts';
@@ -65,6 +84,8 @@ export const target = {
   resolve: resolveWorkload,
   pods: workloadPods,
   readiness: readReadiness,
+  /** Waits until every replica of a StatefulSet is Ready as its pods show it, no extra pod is left, and its status agrees. */
+  statefulSetReady: waitStatefulSetReady,
   /** The recorded value, or an error saying which step should have recorded it. */
   recorded,
 };
@@ -78,6 +99,20 @@ export const faults = {
    * it; rollback and `shakedown cleanup --run-id` after a crash run that same undo.
    */
   change: recordChange,
+  /**
+   * Deletes one pod (its UID as a precondition) and follows it on the pod watch until its
+   * controller's replacement is Ready; one not back within `followForMs` is in the result, not thrown.
+   */
+  deletePod: deletePodAndFollow,
+  /** Sets a StatefulSet's or Deployment's replicas through its scale subresource. */
+  setReplicas,
+  /** Journals a workload's replicas with their undo (set back, then wait) before the first change. */
+  guardReplicas,
+  /**
+   * Writes a fresh token of this run to a file on a pod's volume (synced, read back); on a
+   * volume the run does not own, its removal is journaled first (`journalRemoval`).
+   */
+  writeToken: placeToken,
 };
 
 /** Probes: steps that look without changing anything. */
@@ -98,6 +133,12 @@ export const probes = {
   waitFor,
   done,
   notYet,
+  /** A pod's identity: name, UID, hostname (from inside), node, IP, claims and PVs, what backs a mount. */
+  podIdentity: readPodIdentity,
+  /** Asks from inside a pod until a name resolves to an IP, within the bound (WaitTimeoutError with the last answer). */
+  waitForDns,
+  /** The sha256 of a file in a pod (a token written by `faults.writeToken`), or the output saying why not. */
+  readToken: readTokenSha,
 };
 
 /** Checks: verify steps that record what was expected, what was seen, and whether it held. */
@@ -123,4 +164,20 @@ export const fixtures = {
   load: loadManifests,
   /** The API permissions deploying these objects needs (namespaces, each kind applied, the teardown's sweep by label): a fixture step's `permissions`. */
   permissions: fixturePermissions,
+};
+
+/**
+ * Load beside the fault (built-in open-loop HTTP, or k6), judged per phase: spread `load.params()`
+ * into your parameters, check the driver in preflight, start it at the end of the steady state
+ * (rollback stops it, always), open its fault window around the faults and finish it in verify.
+ */
+export const load = {
+  /** The load parameters (load, loadRate, loadUrl, the limits ...), to spread into a z.strictObject. */
+  params: loadParams,
+  /** Preflight: for load=k6, `k6 version` is k6 >= 1.0; the built-in driver needs nothing. */
+  driverReady: loadDriverReady,
+  /** Starts the load (nothing for load=off) and holds it for loadSteadyFor of steady state. */
+  start: startLoad,
+  /** The run's load, once started. */
+  of: (ctx: { results: RunResults }): AttachedLoad | undefined => loadOf(ctx),
 };

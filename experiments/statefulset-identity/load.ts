@@ -1,21 +1,19 @@
 // Load beside statefulset-identity's pod deletions: what a client of the StatefulSet's pods
 // would have seen, through a Service in front of them (a NodePort on 127.0.0.1 for the fixture).
 import { fileURLToPath } from 'node:url';
-import { RunError } from '../../harness/engine/errors.ts';
-import * as attach from '../../harness/load/attach.ts';
+import { load, resultKey, RunError } from '../../harness/index.ts';
 import type { Params } from './params.ts';
+import { clientService } from './state.ts';
 import type { Ctx } from './steps.ts';
 
 export const K6_SCRIPT = fileURLToPath(new URL('./k6/load.ts', import.meta.url));
 
-import { clientService } from './state.ts';
-
 export { clientService };
 
-// Closes the fault window, per run (keyed by its state object).
-const closers = new WeakMap<object, () => void>();
+/** Closes the load's fault window: opened before the first fault, closed after the last. */
+const CLOSE_FAULT_WINDOW = resultKey<() => void>('statefulset-identity:close-load-fault-window');
 
-export const loadDriverReady = (ctx: Ctx): Promise<void> => attach.loadDriverReady(ctx, K6_SCRIPT);
+export const loadDriverReady = (ctx: Ctx): Promise<void> => load.driverReady(ctx, K6_SCRIPT);
 
 /** The URL the load goes to: the user's, or the fixture's client Service on its NodePort. */
 async function targetUrl(ctx: Ctx): Promise<string> {
@@ -33,13 +31,13 @@ async function targetUrl(ctx: Ctx): Promise<string> {
 export async function startLoad(ctx: Ctx): Promise<void> {
   const p: Params = ctx.params;
   if (p.load === 'off') return;
-  await attach.startLoad(ctx, { url: await targetUrl(ctx), k6Script: K6_SCRIPT, waitServed: true, what: "through the StatefulSet's client Service" });
+  await load.start(ctx, { url: await targetUrl(ctx), k6Script: K6_SCRIPT, waitServed: true, what: "through the StatefulSet's client Service" });
 }
 
 /** Runs the first fault with the load's fault window opened before it. */
 export async function faultOpens(ctx: Ctx, fault: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const run = attach.loadOf(ctx);
-  if (run) closers.set(ctx.state, run.faultStarted());
+  const run = load.of(ctx);
+  if (run) ctx.results.set(CLOSE_FAULT_WINDOW, run.faultStarted());
   await fault(ctx);
 }
 
@@ -48,13 +46,13 @@ export async function faultCloses(ctx: Ctx, fault: (ctx: Ctx) => Promise<void>):
   try {
     await fault(ctx);
   } finally {
-    closers.get(ctx.state)?.();
+    ctx.results.get(CLOSE_FAULT_WINDOW)?.();
   }
 }
 
 /** Keeps the load through the recovery window, stops it, and judges it per phase. */
 export async function judgeLoadPhases(ctx: Ctx): Promise<void> {
-  const run = attach.loadOf(ctx);
+  const run = load.of(ctx);
   if (!run) return;
   ctx.progress(`load: ${ctx.params.loadRecoveryFor / 1000}s of recovery after the fault`);
   await run.finish(ctx.signal);

@@ -1,6 +1,7 @@
-import { z } from 'zod';
-import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
-import { loadParams } from '../../harness/load/params.ts';
+// statefulset-identity's parameters, built from the public entry's parameter schemas.
+import { load, params as schemas, z } from '../../harness/index.ts';
+
+const { duration, image: imageRef, labelName: k8sLabelName, name: k8sName } = schemas;
 
 /** The largest fixture: a local node's kubelet takes 110 pods by default, system pods included. */
 export const MAX_REPLICAS = 100;
@@ -63,7 +64,7 @@ export const params = z
     .boolean()
     .default(false)
     .describe('run the rescale even when the StatefulSet deletes claims on scale-down (whenScaled: Delete), destroying that ordinal\'s data; by default the risk is reported as a finding instead'),
-  ...loadParams(),
+  ...load.params(),
   })
   // What can be known without the cluster is checked here, before anything is touched: the
   // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.

@@ -1,8 +1,5 @@
 // What statefulset-identity learns and observes during a run; the checks judge only this.
-import type { PodRecovery } from '../../harness/faults/pod-delete.ts';
-import type { PodLifecycle } from '../../harness/observe/pod-lifecycle.ts';
-import type { Claim, PodIdentity } from '../../harness/probes/pod-identity.ts';
-import type { Token } from '../../harness/probes/file-token.ts';
+import type { Claim, PodIdentity, PodLifecycle, PodRecovery, Token, Workload } from '../../harness/index.ts';
 
 export const FIXTURE = 'shakedown-web';
 export const FIXTURE_MOUNT = '/data';
@@ -55,6 +52,9 @@ export interface State {
   tokens: Map<number, Token>;
   pods: Map<number, PodOutcome>;
   rescale?: RescaleOutcome;
+  /** The StatefulSet as resolved in the steady state, for the pod watch (target.watchPods). */
+  workload?: Workload;
+  /** The pod watch, from target.watchPods. */
   lifecycle?: PodLifecycle;
 }
 

@@ -1,19 +1,7 @@
 // The steps of statefulset-identity that are its own: what is recorded before the fault, the
 // faults (delete each pod; scale down and back up), each observed into the state. The generic
-// parts live in harness/ (faults/pod-delete, faults/replicas, probes/*); the checks in checks.ts.
-import type { ClusterContext } from '../../harness/cluster/context.ts';
-import { deployFixture as deployOwnFixture } from '../../harness/cluster/fixture.ts';
-import { isNotFound } from '../../harness/cluster/session.ts';
-import { RunError } from '../../harness/engine/errors.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
-import { WaitTimeoutError } from '../../harness/engine/wait.ts';
-import { deletePodAndFollow } from '../../harness/faults/pod-delete.ts';
-import { guardReplicas, setReplicas } from '../../harness/faults/replicas.ts';
-import { PodLifecycle } from '../../harness/observe/pod-lifecycle.ts';
-import { waitForDns } from '../../harness/probes/dns.ts';
-import { newToken, readTokenSha, writeToken, writeTokenUndoable } from '../../harness/probes/file-token.ts';
-import { readPodIdentity, type Claim } from '../../harness/probes/pod-identity.ts';
-import { waitStatefulSetReady } from '../../harness/probes/statefulset.ts';
+// parts come from the public entry (faults, probes, target); the checks are in checks.ts.
+import { faults, fixtures, formatDuration, isNotFound, probes, target, WaitTimeoutError, type Claim, type ClusterContext, type PodLifecycle } from '../../harness/index.ts';
 import { batchesOf, type Params } from './params.ts';
 import type { State } from './state.ts';
 
@@ -23,7 +11,7 @@ export const podName = (s: State, ordinal: number) => `${s.sts}-${ordinal}`;
 export const fqdn = (s: State, p: Params, ordinal: number) => `${podName(s, ordinal)}.${s.service}.${p.namespace}.svc.cluster.local`;
 const stsRef = (ctx: Ctx) => ({ namespace: ctx.params.namespace, name: ctx.state.sts, selector: ctx.state.selector });
 const identityOf = (ctx: Ctx, ordinal: number) =>
-  readPodIdentity(ctx.cluster, { namespace: ctx.params.namespace, pod: podName(ctx.state, ordinal), container: ctx.state.container, mountPath: ctx.state.mountPath });
+  probes.podIdentity(ctx.cluster, { namespace: ctx.params.namespace, pod: podName(ctx.state, ordinal), container: ctx.state.container, mountPath: ctx.state.mountPath });
 const inPod = (ctx: Ctx, ordinal: number) => ({ namespace: ctx.params.namespace, pod: podName(ctx.state, ordinal), container: ctx.state.container });
 /** A Ready pod other than `ordinal` to resolve names from (or the pod itself if it is alone). */
 const resolverFor = (s: State, ordinal: number) => (s.replicas > 1 ? (ordinal + 1) % s.replicas : ordinal);
@@ -31,7 +19,7 @@ const resolverFor = (s: State, ordinal: number) => (s.replicas > 1 ? (ordinal + 
 // ---------------------------------------------------------------- setup
 
 export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manifestValues(p: Params): Record<string, unknown> }): Promise<void> {
-  if (ctx.state.fixture) await deployOwnFixture(ctx, def);
+  if (ctx.state.fixture) await fixtures.fromManifests(ctx, def);
 }
 
 // ---------------------------------------------------------------- steady state
@@ -40,8 +28,10 @@ export async function deployFixture(ctx: Ctx, def: { manifests: string[]; manife
 export async function statefulSetReady(ctx: Ctx): Promise<void> {
   const timeoutMs = Math.max(ctx.params.recoveryWithin, 180_000);
   const started = Date.now();
+  // What the pod watch (target.watchPods) follows: the StatefulSet exists from here on, fixture or not.
+  ctx.state.workload = await target.resolve(ctx.cluster, { kind: 'StatefulSet', namespace: ctx.params.namespace, name: ctx.state.sts });
   try {
-    const r = await waitStatefulSetReady(ctx.cluster, stsRef(ctx), { timeoutMs, signal: ctx.signal });
+    const r = await target.statefulSetReady(ctx.cluster, stsRef(ctx), { timeoutMs, signal: ctx.signal });
     ctx.record.check({ name: 'statefulset-ready', expected: `${r.want} of ${r.want} replicas Ready`, observed: `${r.ready} of ${r.want} Ready after ${formatDuration(Date.now() - started)}`, passed: true });
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;
@@ -63,7 +53,7 @@ export async function recordIdentity(ctx: Ctx): Promise<void> {
     let addresses: string[] = [];
     let waited = '';
     try {
-      const r = await waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), name, id.ip, { timeoutMs: p.dnsWithin, signal: ctx.signal });
+      const r = await probes.waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), name, id.ip, { timeoutMs: p.dnsWithin, signal: ctx.signal });
       addresses = r.answer.addresses;
     } catch (err) {
       if (!(err instanceof WaitTimeoutError)) throw err;
@@ -92,45 +82,29 @@ export async function writeTokens(ctx: Ctx): Promise<void> {
   const targets = new Set(s.ordinals);
   if (p.rescale) targets.add(s.replicas - 1);
   for (const ordinal of [...targets].sort((a, b) => a - b)) {
-    const token = newToken(s.mountPath, ctx.runId, podName(s, ordinal));
     const where = inPod(ctx, ordinal);
     // On a user's volume the removal is journaled first; the fixture's volumes go with it.
-    if (s.fixture) await writeToken(ctx.cluster, where, token);
-    else await writeTokenUndoable(ctx, where, token);
+    const token = await faults.writeToken(ctx, where, { dir: s.mountPath, label: where.pod, journalRemoval: !s.fixture });
     s.tokens.set(ordinal, token);
     ctx.record.event({ source: 'exec', type: 'token-written', object: `Pod/${p.namespace}/${where.pod}`, message: `${token.path} sha256=${token.sha256.slice(0, 16)}… (synced)` });
   }
 }
 
-// ---------------------------------------------------------------- observe
+// ---------------------------------------------------------------- method
 
-export async function startLifecycle(ctx: Ctx): Promise<() => Promise<void>> {
-  const lifecycle = new PodLifecycle(ctx.cluster, ctx.params.namespace, ctx.state.selector, ctx.record);
-  await lifecycle.start();
-  ctx.state.lifecycle = lifecycle;
-  return () => {
-    lifecycle.stop();
-    return Promise.resolve();
-  };
-}
-
-function lifecycleOf(s: State): PodLifecycle {
-  if (!s.lifecycle) throw new RunError('INTERNAL', 'the pod lifecycle observer is not running');
-  return s.lifecycle;
-}
+/** The pod watch of the run (target.watchPods, started before the faults). */
+const lifecycleOf = (ctx: Ctx): PodLifecycle => target.recorded(ctx.state.lifecycle, 'the pod watch', 'pod-lifecycle observer');
 
 /** Journals the replica count before any fault, with its undo: set back, wait until all are Ready. */
 async function guardStatefulSet(ctx: Ctx): Promise<void> {
   const withinMs = Math.max(ctx.params.recoveryWithin * 2, 120_000);
-  await guardReplicas(ctx, { workload: 'StatefulSet', namespace: ctx.params.namespace, name: ctx.state.sts }, ctx.state.replicas, {
+  await faults.guardReplicas(ctx, { workload: 'StatefulSet', namespace: ctx.params.namespace, name: ctx.state.sts }, ctx.state.replicas, {
     withinMs,
     waitRestored: async (signal) => {
-      await waitStatefulSetReady(ctx.cluster, stsRef(ctx), { timeoutMs: withinMs, signal });
+      await target.statefulSetReady(ctx.cluster, stsRef(ctx), { timeoutMs: withinMs, signal });
     },
   });
 }
-
-// ---------------------------------------------------------------- method
 
 /**
  * Deletes the chosen pods in batches of `batch` (one at a time unless the policy is Parallel),
@@ -139,7 +113,7 @@ async function guardStatefulSet(ctx: Ctx): Promise<void> {
  */
 export async function deletePods(ctx: Ctx): Promise<void> {
   const { params: p, state: s } = ctx;
-  const lc = lifecycleOf(s);
+  const lc = lifecycleOf(ctx);
   await guardStatefulSet(ctx);
   const grace = p.force ? 'grace 0, force' : `grace ${p.gracePeriodSeconds}s`;
   for (const batch of batchesOf(s.ordinals, p.batch)) {
@@ -151,7 +125,7 @@ export async function deletePods(ctx: Ctx): Promise<void> {
         const name = out.before.name;
         ctx.record.event({ source: 'fault', type: 'pod-delete-requested', object: `Pod/${p.namespace}/${name}`, message: `delete ${name} (uid ${out.before.uid.slice(0, 8)}) with grace ${p.force ? '0 (force)' : `${p.gracePeriodSeconds}s`}` });
         // Followed longer than the bound, so a slow recovery is measured and judged, not cut short.
-        return deletePodAndFollow(ctx.cluster, lc, {
+        return faults.deletePod(ctx.cluster, lc, {
           namespace: p.namespace,
           pod: name,
           uid: out.before.uid,
@@ -187,7 +161,7 @@ async function afterRecovery(ctx: Ctx, ordinal: number): Promise<void> {
   ctx.progress(`${name} Ready again after ${formatDuration(recovery.readyAt! - recovery.deleteRequestedAt)}`);
   const dnsName = fqdn(s, p, ordinal);
   try {
-    const r = await waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), dnsName, recovery.podIP, { timeoutMs: p.dnsWithin * 2, signal: ctx.signal });
+    const r = await probes.waitForDns(ctx.cluster, inPod(ctx, resolverFor(s, ordinal)), dnsName, recovery.podIP, { timeoutMs: p.dnsWithin * 2, signal: ctx.signal });
     out.dns = { addresses: r.answer.addresses, at: r.at };
     ctx.record.event({ source: 'probe', type: 'dns-updated', object: `Pod/${p.namespace}/${name}`, message: `${dnsName} → ${r.answer.addresses.join(', ')}` });
   } catch (err) {
@@ -201,7 +175,7 @@ async function afterRecovery(ctx: Ctx, ordinal: number): Promise<void> {
     if (!isNotFound(err)) throw err;
   }
   const token = s.tokens.get(ordinal);
-  if (token) out.tokenRead = await readTokenSha(ctx.cluster, inPod(ctx, ordinal), token.path);
+  if (token) out.tokenRead = await probes.readToken(ctx.cluster, inPod(ctx, ordinal), token.path);
 }
 
 /** Claims of a pod that still exist (not deleted, not terminating). */
@@ -241,15 +215,15 @@ export async function rescale(ctx: Ctx): Promise<void> {
     ctx.progress(`${r.skipped} (set allowDataLoss=true to run the destructive check)`);
     return;
   }
-  const lc = lifecycleOf(s);
+  const lc = lifecycleOf(ctx);
   const w = { workload: 'StatefulSet' as const, namespace: p.namespace, name: s.sts };
   const uidsBefore = new Map([...Array(s.replicas).keys()].map((o) => [o, lc.current(podName(s, o))?.uid]));
   const bound = p.recoveryWithin * 2;
-  await setReplicas(ctx.cluster, w, s.replicas - 1, ctx.signal);
+  await faults.setReplicas(ctx.cluster, w, s.replicas - 1, ctx.signal);
   ctx.record.event({ source: 'fault', type: 'scaled', object: `StatefulSet/${p.namespace}/${s.sts}`, message: `replicas → ${s.replicas - 1}` });
   await lc.until(`${pod} removed by the scale-down`, bound, () => (lc.incarnations(pod).find((i) => i.uid === before.uid)?.deletedAt ? true : undefined), ctx.signal);
   r.keptAfterScaleDown = await claimsStillThere(ctx, before.claims);
-  await setReplicas(ctx.cluster, w, s.replicas, ctx.signal);
+  await faults.setReplicas(ctx.cluster, w, s.replicas, ctx.signal);
   ctx.record.event({ source: 'fault', type: 'scaled', object: `StatefulSet/${p.namespace}/${s.sts}`, message: `replicas → ${s.replicas}` });
   const back = await lc.until(`${pod} back and Ready after the scale-up`, bound, () => {
     const i = lc.replacement(pod, before.uid);
@@ -258,7 +232,7 @@ export async function rescale(ctx: Ctx): Promise<void> {
   r.readyAt = back.readyAt;
   r.claimsAfter = (await identityOf(ctx, top)).claims;
   const token = s.tokens.get(top);
-  if (token) r.tokenRead = await readTokenSha(ctx.cluster, inPod(ctx, top), token.path);
+  if (token) r.tokenRead = await probes.readToken(ctx.cluster, inPod(ctx, top), token.path);
   r.othersReplaced = [...uidsBefore].filter(([o, uid]) => o !== top && lc.current(podName(s, o))?.uid !== uid).map(([o]) => podName(s, o));
   r.outOfOrder = lc.all().filter((i) => (i.createdBeforeLowerReady?.length ?? 0) > 0).map((i) => ({ name: i.name, waitingOn: i.createdBeforeLowerReady ?? [] }));
 }

@@ -1,14 +1,15 @@
 // Target selection for statefulset-identity: the fixture, or a user's StatefulSet read as it is
 // (which container holds the data and where, from the spec; whether a scale-down deletes claims).
 import type { V1Container, V1StatefulSet } from '@kubernetes/client-node';
-import type { ClusterContext } from '../../harness/cluster/context.ts';
-import { isNotFound } from '../../harness/cluster/session.ts';
-import { preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
+import { isNotFound, RunError, type ClusterContext } from '../../harness/index.ts';
 import { batchProblem, type Params } from './params.ts';
 import type { State } from './state.ts';
 import { FIXTURE, FIXTURE_MOUNT } from './state.ts';
 
 type Ctx = ClusterContext<Params, State>;
+
+const targetSelectionError = (message: string) => new RunError('TARGET_SELECTION', message);
+const preflightError = (message: string) => new RunError('PREFLIGHT', message);
 
 /**
  * The container that holds the data and where: the parameters override; otherwise the first

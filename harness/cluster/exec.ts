@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import type { V1Status } from '@kubernetes/client-node';
-import { Exec } from '@kubernetes/client-node/dist/exec.js';
 import type { ClusterSession } from './session.ts';
 
 export interface ExecRequest {
@@ -65,6 +64,8 @@ export async function execInPod(session: ClusterSession, req: ExecRequest): Prom
   const container = req.container ?? (await session.core.readNamespacedPod({ name: req.pod, namespace: req.namespace })).spec?.containers[0]?.name ?? '';
   const out = sink();
   const err = sink();
+  // Loaded on first use: the public entry imports this module, and `validate` must not load the Kubernetes client.
+  const { Exec } = await import('@kubernetes/client-node/dist/exec.js');
   const started = Date.now();
   session.requests.count('EXEC', { group: '', resource: 'pods/exec', verb: 'create', cluster: false, namespace: req.namespace });
   return new Promise<ExecResult>((resolve, reject) => {

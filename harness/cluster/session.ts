@@ -151,4 +151,5 @@ export function apiStatus(err: unknown): number | undefined {
   return typeof err.code === 'number' ? err.code : undefined;
 }
 
+/** Whether an error from the API is a 404: the object does not exist. */
 export const isNotFound = (err: unknown): boolean => apiStatus(err) === 404;

@@ -28,6 +28,7 @@ export interface PodRecovery {
  */
 export type Replacement = { by: 'same-name' } | { by: 'owner'; owners: ReadonlySet<string>; node?: string | undefined; claimed: Set<string> };
 
+/** One pod to delete and how long to follow it. */
 export interface DeletePod {
   namespace: string;
   pod: string;

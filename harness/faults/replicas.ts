@@ -1,22 +1,38 @@
 // Changing a workload's replicas, journaled with its undo before the first change.
 import type { ClusterContext } from '../cluster/context.ts';
-import type { ClusterSession } from '../cluster/session.ts';
+import { apiStatus, type ClusterSession } from '../cluster/session.ts';
 import { throwIfAborted } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
 
-export interface Workload {
+/** A workload whose replicas a fault changes through its scale subresource. */
+export interface ReplicasTarget {
   workload: 'StatefulSet' | 'Deployment';
   namespace: string;
   name: string;
 }
 
-const ref = (w: Workload) => `${w.workload} ${w.namespace}/${w.name}`;
+const ref = (w: ReplicasTarget) => `${w.workload} ${w.namespace}/${w.name}`;
 
 /**
  * Sets replicas through the scale subresource (no other field of the workload is written). With
- * a signal, an aborted run never sends the change (its rollback may already be running).
+ * a signal, an aborted run never sends the change (its rollback may already be running). The
+ * write carries the resourceVersion just read; when the controller updated the object in between
+ * (409 Conflict, common right after a scale as it writes status), it reads again and retries.
  */
-export async function setReplicas(cluster: ClusterSession, w: Workload, replicas: number, signal?: AbortSignal): Promise<void> {
+export async function setReplicas(cluster: ClusterSession, w: ReplicasTarget, replicas: number, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeReplicas(cluster, w, replicas, signal);
+    } catch (err) {
+      if (apiStatus(err) !== 409 || attempt >= MAX_CONFLICTS) throw err;
+    }
+  }
+}
+
+/** Conflicting writes tolerated in a row: each retry reads the newer version first. */
+const MAX_CONFLICTS = 5;
+
+async function writeReplicas(cluster: ClusterSession, w: ReplicasTarget, replicas: number, signal?: AbortSignal): Promise<void> {
   const args = { name: w.name, namespace: w.namespace };
   if (signal) throwIfAborted(signal);
   if (w.workload === 'StatefulSet') {
@@ -37,7 +53,7 @@ export async function setReplicas(cluster: ClusterSession, w: Workload, replicas
  */
 export async function guardReplicas(
   ctx: ClusterContext<unknown, unknown>,
-  w: Workload,
+  w: ReplicasTarget,
   original: number,
   restore: { withinMs: number; waitRestored: (signal: AbortSignal) => Promise<void> },
 ): Promise<void> {

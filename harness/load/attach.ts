@@ -1,7 +1,7 @@
 // Load as an experiment's steps use it: check the driver in preflight, start it at the end of
-// the steady state (the rollback stops it, always), and keep it per run beside the state.
+// the steady state (the rollback stops it, always), and keep it in the run's results.
 import { preflightError } from '../engine/errors.ts';
-import type { RunContext } from '../engine/experiment.ts';
+import { resultKey, type RunContext, type RunResults } from '../engine/experiment.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { LoadParams } from './params.ts';
 import type { LoadRun } from './run.ts';
@@ -12,11 +12,19 @@ const drivers = () => import('./run.ts');
 
 type LoadCtx = RunContext<LoadParams, object, unknown>;
 
-// Per run (keyed by its state object), so an experiment's own State needs no load field.
-const runs = new WeakMap<object, LoadRun>();
+// Per run, in its results, so an experiment's own State needs no load field.
+const LOAD = resultKey<LoadRun>('load');
 
 /** The run's load, if one was started. */
-export const loadOf = (ctx: { state: object }): LoadRun | undefined => runs.get(ctx.state);
+export const loadOf = (ctx: { results: RunResults }): LoadRun | undefined => ctx.results.get(LOAD);
+
+/** The run's load as an experiment's steps use it (see `load.of`). */
+export interface AttachedLoad {
+  /** Opens the load's fault window (journaled as the window "fault"); call the result when the fault is over. */
+  faultStarted(): () => void;
+  /** Holds the load through loadRecoveryFor, stops it, and records its checks per phase (steady, fault, recovery). */
+  finish(signal: AbortSignal): Promise<unknown>;
+}
 
 /** Preflight: `k6 version` for load=k6; the built-in driver needs nothing. */
 export async function loadDriverReady(ctx: LoadCtx, k6Script: string): Promise<void> {
@@ -29,8 +37,11 @@ export async function loadDriverReady(ctx: LoadCtx, k6Script: string): Promise<v
   }
 }
 
-export interface StartOptions {
+/** Where `load.start` sends the load, and how. */
+export interface LoadStartOptions {
+  /** Where the requests go (a loopback URL: the host's view of a NodePort ...). */
   url: string;
+  /** The k6 script, for load=k6. */
   k6Script: string;
   /** Wait (bounded) for a 2xx before starting: the target must serve before a baseline means anything. */
   waitServed: boolean;
@@ -39,7 +50,7 @@ export interface StartOptions {
 }
 
 /** Starts the load and holds it for loadSteadyFor of steady state; returns it (undefined for load=off). */
-export async function startLoad(ctx: LoadCtx, o: StartOptions): Promise<LoadRun | undefined> {
+export async function startLoad(ctx: LoadCtx, o: LoadStartOptions): Promise<LoadRun | undefined> {
   const p = ctx.params;
   if (p.load === 'off') return undefined;
   if (o.waitServed) {
@@ -59,7 +70,7 @@ export async function startLoad(ctx: LoadCtx, o: StartOptions): Promise<LoadRun 
   // Bounded by the run's deadline; the rollback stops it whatever happens.
   await run.start(Math.max(1000, Math.min(ctx.deadline - Date.now(), 6 * 3_600_000)), ctx.signal);
   ctx.rollback('stop the load', () => run.stop());
-  runs.set(ctx.state, run);
+  ctx.results.set(LOAD, run);
   if (p.load === 'k6' && ctx.artifactDir) ctx.record.event({ source: 'load', type: 'k6-output', message: `k6's raw --out json is kept as ${K6_OUTPUT_FILE} in the report folder` });
   ctx.progress(`load: ${o.what}, ${p.loadRate} req/s to ${o.url} (${p.load}); ${p.loadSteadyFor / 1000}s of steady state before the fault`);
   await run.steady(p.loadSteadyFor, ctx.signal);

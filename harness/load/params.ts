@@ -46,6 +46,7 @@ export function rejectingLoadParams() {
   };
 }
 
+/** The parameters `load.params()` adds, as parsed (durations in milliseconds). */
 export interface LoadParams {
   load: 'off' | 'builtin' | 'k6';
   loadRate: number;

@@ -2,6 +2,7 @@ import { execInPod } from '../cluster/exec.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 
+/** What `nslookup` inside a pod answered. */
 export interface DnsAnswer {
   /** IPv4/IPv6 addresses the name resolved to (empty when it did not resolve). */
   addresses: string[];

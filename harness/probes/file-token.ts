@@ -5,6 +5,7 @@ import type { ClusterContext } from '../cluster/context.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 import { done, waitFor } from '../engine/wait.ts';
 
+/** A unique value written to a file on a pod's volume, and its sha256 to compare what is read back. */
 export interface Token {
   path: string;
   value: string;
@@ -19,7 +20,9 @@ export function newToken(dir: string, runId: string, label: string): Token {
   return { path: `${dir.replace(/\/$/, '')}/.shakedown-${runId}`, value, sha256: sha256(value) };
 }
 
-type Where = { namespace: string; pod: string; container?: string | undefined };
+/** A container of a pod (its first when unnamed). */
+export type InPod = { namespace: string; pod: string; container?: string | undefined };
+type Where = InPod;
 
 /**
  * Writes the token and flushes it to the volume (sync) before returning, then reads its sha256
@@ -69,4 +72,17 @@ export async function writeTokenUndoable(ctx: ClusterContext<unknown, unknown>, 
     { timeoutMs: removeWithinMs + 10_000 },
   );
   await writeToken(ctx.cluster, where, token);
+}
+
+/**
+ * Writes a fresh token for this run into `dir` of the pod (synced to disk, read back) and returns
+ * it. With `journalRemoval` (a volume the run does not own) its removal is journaled first, so
+ * rollback, or `shakedown cleanup --run-id` after a crash, takes it off again; a fixture's
+ * volumes go with the fixture.
+ */
+export async function placeToken(ctx: ClusterContext<unknown, unknown>, where: Where & { container: string }, o: { dir: string; label: string; journalRemoval: boolean }): Promise<Token> {
+  const token = newToken(o.dir, ctx.runId, o.label);
+  if (o.journalRemoval) await writeTokenUndoable(ctx, where, token);
+  else await writeToken(ctx.cluster, where, token);
+  return token;
 }

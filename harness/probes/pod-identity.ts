@@ -4,12 +4,15 @@ import { execInPod } from '../cluster/exec.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 import { RunError } from '../engine/errors.ts';
 
+/** A PersistentVolumeClaim a pod mounts: its name, UID and the PV bound to it. */
 export interface Claim {
   name: string;
   uid: string;
+  /** The bound PersistentVolume (spec.volumeName). */
   volumeName?: string | undefined;
 }
 
+/** What makes a pod the same pod after it is recreated. */
 export interface PodIdentity {
   name: string;
   uid: string;

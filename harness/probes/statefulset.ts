@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from '../cluster/session.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 
+/** A StatefulSet and the label selector of its pods. */
 export interface StatefulSetRef {
   namespace: string;
   name: string;
@@ -10,7 +11,8 @@ export interface StatefulSetRef {
   selector: string;
 }
 
-export interface Readiness {
+/** A StatefulSet's replicas as its pods show them. */
+export interface StatefulSetReadiness {
   /** Pods with the expected ordinal names that are Ready and not terminating. */
   ready: number;
   /** spec.replicas. */
@@ -48,7 +50,7 @@ export function podProblems(pods: readonly V1Pod[], max = 3): string[] {
  * Replicas as the pods themselves show them: the StatefulSet's status lags a pod deletion, so a
  * pod just deleted would still count as Ready there.
  */
-export async function statefulSetReadiness(cluster: ClusterSession, sts: StatefulSetRef): Promise<Readiness> {
+export async function statefulSetReadiness(cluster: ClusterSession, sts: StatefulSetRef): Promise<StatefulSetReadiness> {
   const obj = await cluster.apps.readNamespacedStatefulSet({ name: sts.name, namespace: sts.namespace });
   const want = obj.spec?.replicas ?? 0;
   const pods = (await cluster.core.listNamespacedPod({ namespace: sts.namespace, labelSelector: sts.selector })).items;
@@ -63,7 +65,7 @@ export async function statefulSetReadiness(cluster: ClusterSession, sts: Statefu
  * Waits until every replica is Ready, no extra pod is left, and the StatefulSet's status says so
  * too (what `kubectl get sts` shows a user lags the pods); resolves to what was seen.
  */
-export function waitStatefulSetReady(cluster: ClusterSession, sts: StatefulSetRef, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Readiness> {
+export function waitStatefulSetReady(cluster: ClusterSession, sts: StatefulSetRef, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<StatefulSetReadiness> {
   return waitFor(
     async () => {
       const r = await statefulSetReadiness(cluster, sts);

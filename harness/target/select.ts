@@ -111,11 +111,16 @@ export function waitWhole(session: ClusterSession, w: WorkloadRef, timeoutMs: nu
   );
 }
 
-/** Observes the workload's pods on a watch (deleted → replaced → Ready), stamped on arrival. */
-export function watchPods<P, S extends WorkloadState>(): Observer<P, S, ClusterSession> {
+/**
+ * Observes the workload's pods on a watch (deleted → replaced → Ready), stamped on arrival, into
+ * `state.lifecycle`; `describe` says what it watches, for the plan.
+ */
+export function watchPods<P, S extends Pick<WorkloadState, 'workload' | 'lifecycle'>>(
+  describe = "watch the target's pods: deleted → replaced → Ready, stamped on arrival beside the API's timestamps",
+): Observer<P, S, ClusterSession> {
   return {
     name: 'pod-lifecycle',
-    describe: () => "watch the target's pods: deleted → replaced → Ready, stamped on arrival beside the API's timestamps",
+    describe: () => describe,
     permissions: () => [can('', 'pods', 'list', 'watch')],
     async start(ctx) {
       const w = recorded(ctx.state.workload, 'the target workload', 'target-selectable');

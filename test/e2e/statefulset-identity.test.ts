@@ -35,9 +35,26 @@ describe('e2e: statefulset-identity', function () {
 
   const deployTarget = (name: string, variant: StatefulSetVariant) => deployUserStatefulSet(s, `sd-e2e-${name}-${testId}`, name, variant, labels);
 
+  /**
+   * Every run's reports, whatever its verdict, and that each API request it made was declared by
+   * one of its parts (the rules `shakedown rbac` grants), read from the journal's table of uses.
+   */
+  const declaredOnly = (stdout: string) => {
+    const run = readRun(stdout);
+    const used = run.journal.tables.find((t) => t.title === 'API permissions used');
+    assert.ok(used && used.rows.length > 0, 'the run journals the API permissions it used');
+    assert.deepEqual(used.rows.filter((row) => row[1] !== 'declared'), [], 'every API request was declared by a part');
+    assert.ok(!run.journal.events.some((e) => e.type === 'undeclared-permission'));
+    assert.ok(used.rows.some((row) => /^pods\/exec: create/.test(String(row[0]))), 'the exec of its probes is among them');
+    return run;
+  };
+  const runSts = async (args: string[]) => {
+    const r = await shakedown(['run', 'statefulset-identity', ...args, '--report-dir', reports]);
+    return { r, run: declaredOnly(r.stdout) };
+  };
+
   it('passes on its own fixture: exit 0, four reports, timings measured, nothing left behind', async () => {
-    const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-pass-${testId}`, '--report-dir', reports]);
-    const run = readRun(r.stdout);
+    const { r, run } = await runSts(['--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-pass-${testId}`]);
     assert.equal(r.exitCode, 0, `${run.journal.verdict.kind}: ${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
     assert.equal(run.journal.verdict.kind, 'passed');
     const names = new Set(run.journal.checks.map((c) => c.name));
@@ -49,8 +66,7 @@ describe('e2e: statefulset-identity', function () {
   });
 
   it('deletes a Parallel fixture\'s pods five at a time: every pod back with its identity, one pod watch, bounded journal', async () => {
-    const r = await shakedown(['run', 'statefulset-identity', '--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-batch-${testId}`, '--set', 'replicas=10', '--set', 'podManagementPolicy=Parallel', '--set', 'batch=5', '--set', 'rescale=false', '--report-dir', reports]);
-    const run = readRun(r.stdout);
+    const { r, run } = await runSts(['--set', `image=${IMAGE}`, '--set', `namespace=sd-e2e-batch-${testId}`, '--set', 'replicas=10', '--set', 'podManagementPolicy=Parallel', '--set', 'batch=5', '--set', 'rescale=false']);
     assert.equal(r.exitCode, 0, `${run.journal.verdict.kind}: ${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
     const recovered = run.journal.checks.filter((c) => c.name === 'recovered-within');
     assert.equal(recovered.length, 10, 'one recovery per pod');
@@ -79,8 +95,7 @@ describe('e2e: statefulset-identity', function () {
   it('reports the data-loss risk when the StatefulSet deletes claims on scale-down, and keeps the claim (exit 1)', async () => {
     const ns = await deployTarget('shrinks', 'pvc-deleted-on-scale-down');
     const claimBefore = await clients(s).core.readNamespacedPersistentVolumeClaim({ name: 'data-shrinks-1', namespace: ns });
-    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=shrinks', '--set', `namespace=${ns}`, '--set', 'ordinals=[0]', '--report-dir', reports]);
-    const run = readRun(r.stdout);
+    const { r, run } = await runSts(['--set', 'statefulset=shrinks', '--set', `namespace=${ns}`, '--set', 'ordinals=[0]']);
     assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
     assert.equal(run.journal.verdict.kind, 'failed');
     assert.ok(run.failures.some((f) => f.startsWith('verify: rescale-keeps-claim')), run.failures.join('\n'));
@@ -97,8 +112,7 @@ describe('e2e: statefulset-identity', function () {
 
   it("reads a user's StatefulSet as it is: the claim mounted in a second container, elsewhere than /data (exit 0)", async () => {
     const ns = await deployTarget('layered', 'sidecar-first');
-    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=layered', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]', '--report-dir', reports]);
-    const run = readRun(r.stdout);
+    const { r, run } = await runSts(['--set', 'statefulset=layered', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]']);
     assert.equal(r.exitCode, 0, `${JSON.stringify(run.journal.verdict)}\n${run.failures.join('\n')}`);
     assert.ok(run.journal.events.some((e) => e.type === 'token-written' && e.message.startsWith('/var/lib/app/.shakedown-')), 'token written where the claim is mounted');
     // The run's token was removed from the user's volumes: nothing of the run is left on them.
@@ -110,8 +124,7 @@ describe('e2e: statefulset-identity', function () {
 
   it('FAILS when the data lives in emptyDir: data-intact and same-claim are the findings (exit 1)', async () => {
     const ns = await deployTarget('scratch', 'emptydir');
-    const r = await shakedown(['run', 'statefulset-identity', '--set', 'statefulset=scratch', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]', '--set', 'rescale=false', '--report-dir', reports]);
-    const run = readRun(r.stdout);
+    const { r, run } = await runSts(['--set', 'statefulset=scratch', '--set', `namespace=${ns}`, '--set', 'ordinals=[1]', '--set', 'rescale=false']);
     assert.equal(r.exitCode, 1, JSON.stringify(run.journal.verdict));
     assert.ok(run.failures.some((f) => f.startsWith('verify: data-intact')), run.failures.join('\n'));
     assert.ok(run.failures.some((f) => f.startsWith('verify: same-claim')), run.failures.join('\n'));
@@ -127,7 +140,8 @@ describe('e2e: statefulset-identity', function () {
     child.kill('SIGINT');
     const r = await child;
     assert.equal(r.exitCode, 130, r.stdout.slice(-3000) + r.stderr);
-    const run = readRun(r.stdout);
+    // Its rollback's requests (replicas set back, tokens removed) were declared too.
+    const run = declaredOnly(r.stdout);
     assert.equal(run.journal.verdict.kind, 'aborted');
     assert.ok(run.journal.rollbacks.length > 0 && run.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(run.journal.rollbacks));
     const sts = await clients(s).apps.readNamespacedStatefulSet({ name: 'interrupted', namespace: ns });
