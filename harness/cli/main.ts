@@ -7,7 +7,7 @@ import type { AnyExperiment } from '../engine/experiment.ts';
 import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
-import { reportDirFlag, timeoutFlag } from './flags.ts';
+import { liveFlags, reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
 export type { CliIo };
@@ -28,6 +28,9 @@ interface RunOptions extends ParamOptions, ClusterOptions {
   reportDir: string;
   timeout: string;
   json?: boolean;
+  live?: boolean;
+  livePort?: string;
+  liveKeep?: boolean;
 }
 
 // No default for repeatable flags: commander would print "(default: [])" in the help.
@@ -159,10 +162,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--report-dir <dir>', 'where run reports are written', 'reports')
     .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
     .option('--json', 'machine-readable output (NDJSON progress, JSON results)')
+    .option('--live', 'serve a live view of the run on 127.0.0.1 (the URL, with its token, is printed at start): phases, pods, load, checks, changes, an Abort button')
+    .option('--live-port <port>', 'port of the live view (default: any free one); implies --live')
+    .option('--live-keep', 'keep serving the live view (the final report) after the runs, until Ctrl-C; implies --live')
     .addHelpText(
       'after',
       examples([
         'shakedown run statefulset-identity --dry-run',
+        'shakedown run pod-delete --live --set image=shakedown.local/sample:1',
         'shakedown run statefulset-identity hpa-cpu --set image=shakedown.local/sample:1',
         'shakedown run hpa-cpu --set hpa-cpu.maxReplicas=6 --timeout 20m',
         'shakedown run --all --context kind-ci --report-dir out --json',
@@ -175,6 +182,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     // load, and before any kubeconfig is read.
     const timeoutMs = timeoutFlag(opts.timeout);
     const reportDir = reportDirFlag(opts.reportDir, { write: true });
+    const live = liveFlags(opts);
+    if (live && opts.dryRun) throw new UsageError('--live shows a run as it happens; a --dry-run touches nothing and has nothing to show', { field: 'live' });
     const v = await validation();
     const selected = await select(v, names, Boolean(opts.all));
     const checked = prepare(v, selected.map((e) => e.meta), opts);
@@ -191,7 +200,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return;
     }
 
-    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs }, io);
+    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, live }, io);
   });
 
   program

@@ -2,7 +2,8 @@
 // handlers (SIGINT, SIGTERM, SIGHUP and a closed output all roll back), each holding its run's
 // Lease, each ending in its reports.
 import { resolve } from 'node:path';
-import { AbortedError, describeError } from '../engine/errors.ts';
+import { readFile } from 'node:fs/promises';
+import { AbortedError, UsageError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
@@ -16,6 +17,8 @@ export interface RunCommandOptions {
   reportDir: string;
   json?: boolean | undefined;
   timeoutMs: number;
+  /** Serve the live view on loopback (`--live`), on this port (0: any free one), kept after the runs with `liveKeep`. */
+  live?: { port: number; keep: boolean } | undefined;
 }
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
@@ -47,6 +50,15 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
   for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
+  const live = opts.live ? await startLive(opts.live, io, write, opts.json, () => {
+    interrupts++;
+    if (controller.signal.aborted) return;
+    io.stderr('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
+    controller.abort(new AbortedError('SIGINT'));
+  }).catch((err: unknown) => {
+    for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
+    throw err;
+  }) : undefined;
   // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
   const stopWatchingOutput = io.onOutputClosed?.(() => {
     if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
@@ -88,6 +100,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         cluster: session,
         environment: { context: kube.context, server: kube.server },
         progress,
+        watch: live?.feed.watch,
         onChanges: (changes) => lease.setChanges(changes),
       });
       const released = await lease.release().catch((err: unknown) => {
@@ -110,14 +123,39 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
       }
       verdicts.push(result.verdict);
+      live?.feed.report(runId, result.verdict.kind, await readFile(files.html, 'utf8'));
       if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
       else write(`reports: ${dir}`);
     }
   } finally {
     for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
     stopWatchingOutput?.();
+    if (live) await live.finish(verdicts.length > 0);
   }
   return exitCodeFor(verdicts);
+}
+
+/** Starts the live view's server and prints its URL; `finish` ends its streams and stops it (after a signal, with --live-keep). */
+async function startLive(o: { port: number; keep: boolean }, io: CliIo, write: (line: string) => void, json: boolean | undefined, onAbort: () => void) {
+  const [{ LiveFeed }, { startLiveServer }] = await Promise.all([import('../live/feed.ts'), import('../live/server.ts')]);
+  const feed = new LiveFeed();
+  const server = await startLiveServer({ feed, port: o.port, onAbort }).catch((err: unknown) => {
+    throw new UsageError(`--live-port ${o.port}: cannot listen on 127.0.0.1:${o.port}: ${describeError(err)}`, { field: 'live-port', cause: err });
+  });
+  write(json ? JSON.stringify({ event: 'live', url: server.url }) : `live view: ${server.url}`);
+  return {
+    feed,
+    async finish(ran: boolean) {
+      feed.done();
+      if (o.keep && ran) {
+        io.stderr(`shakedown: the live view stays at ${server.url} (--live-keep); Ctrl-C stops it\n`);
+        await new Promise<void>((resolve) => {
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) io.signals?.once(sig, () => resolve());
+        });
+      }
+      await server.close();
+    },
+  };
 }
 
 /** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MiB. */

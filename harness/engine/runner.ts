@@ -49,6 +49,11 @@ export interface RunOptions {
   cluster?: unknown;
   environment?: Partial<EnvironmentRecord>;
   progress?: ProgressSink;
+  /**
+   * Given the run's journal as soon as it exists, and `changed` after every change to it (a live
+   * view reads it as the run goes; it must not modify it).
+   */
+  watch?: { started(journal: Readonly<Journal>): void; changed(): void };
 }
 
 export interface RunResult {
@@ -106,6 +111,11 @@ export async function runExperiment(
     teardowns: [],
   };
   const writer = new JournalWriter(journal, opts.journalDir);
+  if (opts.watch) {
+    opts.watch.started(journal);
+    const w = opts.watch;
+    writer.onChange(() => w.changed());
+  }
   progress.runStarted({ experiment: def.name, runId: opts.runId, journalPath: writer.path });
 
   // The run's own signal: fired by the caller's signal or by the deadline.
