@@ -52,7 +52,7 @@ iframe#report { position: fixed; inset: 0; width: 100%; height: 100%; border: 0;
 <section id="charts-section" hidden><h2>Charts</h2><div id="charts"></div></section>
 <h2>Checks</h2><table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Observed</th></tr></thead><tbody id="checks"></tbody></table>
 <h2>Changes and undo</h2><table><thead><tr><th>#</th><th>Change</th><th>Status</th></tr></thead><tbody id="changes"></tbody></table>
-<table><thead><tr><th>Phase</th><th>Undo / teardown action</th><th>Status</th><th>Error</th></tr></thead><tbody id="undo"></tbody></table>
+<table id="undo-table" hidden><thead><tr><th>Phase</th><th>Undo / teardown action</th><th>Status</th><th>Error</th></tr></thead><tbody id="undo"></tbody></table>
 <h2>Latest events</h2><ol id="events" reversed></ol>
 </main>
 <script src="vega.min.js"></script>
@@ -109,16 +109,20 @@ export const LIVE_SCRIPT = String.raw`'use strict';
     const load = view.load || [];
     $('load-section').hidden = load.length === 0;
     const last = load[load.length - 1];
-    if (last) $('load').innerHTML = '<strong>' + last.sent + ' req/s</strong>, ' + last.errors + ' errors, p95 ' + (last.p95 === undefined ? '–' : last.p95 + ' ms') + ' <span class="muted">at ' + clock(last.at) + '</span>';
+    if (last) $('load').innerHTML = '<strong>' + last.sent + ' req/s</strong>, ' + last.errors + ' errors, p95 ' + (last.p95 === undefined ? '–' : (+last.p95).toFixed(1) + ' ms') + ' <span class="muted">at ' + clock(last.at) + '</span>';
     rows('values', view.values || [], (v) => '<tr><td>' + esc(v.group) + '</td><td>' + esc(v.series) + '</td><td>' + esc(v.value) + ' ' + esc(v.unit) + '</td><td>' + clock(v.at) + '</td></tr>');
     $('values-section').hidden = !(view.values || []).length;
     rows('probes', view.probes || [], (p) => '<tr><td>' + esc(p.stage) + '</td><td>' + esc(p.path) + '</td><td>' + pill(p.outcome) + '</td><td>' + esc(p.expected) + '</td><td>' + clock(p.at) + '</td></tr>');
     $('probes-section').hidden = !(view.probes || []).length;
     rows('checks', checks, (k) => '<tr><td>' + pill(k.status) + '</td><td>' + esc(k.name) + '</td><td>' + esc(k.target || '') + '</td><td>' + esc(k.observed) + '</td></tr>');
     rows('changes', view.changes || [], (k) => '<tr><td>' + k.id + '</td><td>' + esc(k.description) + '</td><td>' + pill(k.status) + '</td></tr>');
+    $('undo-table').hidden = !(view.undo || []).length;
     rows('undo', view.undo || [], (u) => '<tr><td>' + esc(u.phase) + '</td><td>' + esc(u.name) + '</td><td>' + pill(u.status) + '</td><td>' + esc(u.error || '') + '</td></tr>');
     rows('events', events.slice().reverse().slice(0, 20), (e) => '<li>' + clock(e.at) + ' ' + esc(e.source) + ' ' + esc(e.type) + ' ' + esc(e.object || '') + ' ' + esc(e.message) + '</li>');
   }
+
+  // Vega-Lite warns about merged scales on the console; the report's renderer keeps as quiet.
+  const quiet = { level() { return quiet; }, error() { return quiet; }, warn() { return quiet; }, info() { return quiet; }, debug() { return quiet; } };
 
   function drawCharts(list) {
     $('charts-section').hidden = list.length === 0;
@@ -126,11 +130,11 @@ export const LIVE_SCRIPT = String.raw`'use strict';
     box.innerHTML = '';
     for (const c of list) {
       const fig = document.createElement('figure');
-      fig.setAttribute('aria-label', c.title);
+      fig.dataset.title = c.title;
       box.appendChild(fig);
       try {
-        const spec = vegaLite.compile(c.spec).spec;
-        new vega.View(vega.parse(spec), { renderer: 'svg', container: fig }).runAsync();
+        const spec = vegaLite.compile(c.spec, { logger: quiet }).spec;
+        new vega.View(vega.parse(spec), { renderer: 'svg', container: fig, logLevel: vega.Error }).runAsync();
       } catch (err) {
         fig.textContent = 'chart could not be rendered: ' + err.message;
       }

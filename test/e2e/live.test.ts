@@ -17,9 +17,13 @@ import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown } fr
 export const CHROMIUM = process.env['SHAKEDOWN_CHROMIUM'] ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../docs/live-view.png', import.meta.url));
 
+/** Runs a test started; one still going when its test failed is interrupted (rolled back) in afterEach. */
+const started: ReturnType<typeof shakedown>[] = [];
+
 /** Starts a run with --live and resolves once it printed the URL of its live view. */
 export async function liveRun(args: string[]): Promise<{ run: ReturnType<typeof shakedown>; url: string; output: () => string }> {
   const run = shakedown(['run', ...args, '--live']);
+  started.push(run);
   let out = '';
   run.stdout.on('data', (b: Buffer) => (out += b.toString()));
   run.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -61,6 +65,13 @@ describe('e2e: the live view (--live) in a browser', function () {
     browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   });
 
+  afterEach(async function () {
+    for (const run of started.splice(0)) {
+      run.kill('SIGINT'); // a no-op once it has exited
+      await run;
+    }
+  });
+
   after(async function () {
     await browser?.close();
     if (!s) return;
@@ -70,8 +81,9 @@ describe('e2e: the live view (--live) in a browser', function () {
 
   const args = (extra: string[] = []) => ['statefulset-identity', '--namespace', ns, '--set', `image=${IMAGE}`, '--set', 'replicas=2', '--set', 'rescale=false', '--set', 'gracePeriodSeconds=2', '--report-dir', reports, ...extra];
 
-  it('refuses requests without the token, follows a pod deleted → Ready, streams no credentials, ends as the report and stops', async function () {
-    const { run, url, output } = await liveRun(args());
+  it('refuses requests without the token, follows a pod deleted → Ready with load charted, streams no credentials, ends as the report and stops', async function () {
+    // Load limits wide open: this test is about the view, not about how the fixture serves under deletion.
+    const { run, url, output } = await liveRun(args(['--set', 'load=builtin', '--set', 'loadRate=50', '--set', 'loadSteadyFor=5s', '--set', 'loadRecoveryFor=5s', '--set', 'loadMaxErrorRate=1', '--set', 'loadMaxP95Ratio=1000']));
     const origin = new URL(url).origin;
     const token = new URL(url).pathname.split('/')[1]!;
     assert.ok(token.length >= 32, `a long random token: ${token}`);
@@ -92,6 +104,10 @@ describe('e2e: the live view (--live) in a browser', function () {
     await page.goto(url);
     const pod = await podIn(page, ['deleting', 'gone', 'recreated']);
     await podIn(page, ['Ready again', 'DNS answered'], pod);
+    // Load per second, and the report's charts of it drawn by the packaged Vega.
+    await page.waitForFunction("/\\d+ req\\/s/.test(document.getElementById('load').textContent) && document.querySelectorAll('#charts figure svg').length > 0", { timeout: 60_000, polling: 200 });
+    const charts = await inPage<string[]>(page, "[...document.querySelectorAll('#charts figure')].map((f) => f.dataset.title)");
+    assert.ok(charts.includes('load: requests/s over time'), `the load chart is drawn: ${charts.join(', ')}`);
     const current = await inPage<string>(page, "document.getElementById('current').textContent");
     assert.match(current, /inject|verify/, 'the current step is shown');
     const phases = await inPage<string[]>(page, "[...document.querySelectorAll('#phases li')].map((x) => x.textContent + ' ' + x.className)");
