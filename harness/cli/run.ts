@@ -33,7 +33,13 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
   const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
   const write = (line: string) => io.stdout(line + '\n');
-  const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
+  let progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
+  // On a terminal that can redraw, a compact live block sits under the progress lines.
+  const terminal = !opts.json && io.isTTY && io.columns ? (await import('../live/terminal.ts')).terminalView(io.stdout, progress, { columns: io.columns }) : undefined;
+  if (terminal) progress = terminal.progress;
+
+  // What the run says on stderr while it goes: above the terminal's live block, when there is one.
+  const say = (text: string) => (terminal ? terminal.aside(() => io.stderr(text)) : io.stderr(text));
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -41,11 +47,11 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
     interrupts++;
     if (interrupts > 1 && sig !== 'SIGHUP') {
-      io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
+      say(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
       process.exit(EXIT[sig]);
     }
     if (interrupts > 1) return; // a hang-up repeats itself; it never cuts the rollback short
-    io.stderr(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
+    say(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
     controller.abort(new AbortedError(sig));
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
@@ -53,7 +59,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   const live = opts.live ? await startLive(opts.live, io, write, opts.json, () => {
     interrupts++;
     if (controller.signal.aborted) return;
-    io.stderr('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
+    say('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
     controller.abort(new AbortedError('SIGINT'));
   }).catch((err: unknown) => {
     for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
@@ -100,7 +106,7 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         cluster: session,
         environment: { context: kube.context, server: kube.server },
         progress,
-        watch: live?.feed.watch,
+        watch: watchers([live?.feed.watch, terminal?.watch]),
         onChanges: (changes) => lease.setChanges(changes),
       });
       const released = await lease.release().catch((err: unknown) => {
@@ -133,6 +139,15 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
     if (live) await live.finish(verdicts.length > 0);
   }
   return exitCodeFor(verdicts);
+}
+
+type JournalWatch = NonNullable<Parameters<typeof import('../engine/runner.ts').runExperiment>[2]['watch']>;
+
+/** One watch over the run's journal for every live view that follows it. */
+function watchers(list: (JournalWatch | undefined)[]): JournalWatch | undefined {
+  const all = list.filter((w) => w !== undefined);
+  if (all.length <= 1) return all[0];
+  return { started: (j) => all.forEach((w) => w.started(j)), changed: () => all.forEach((w) => w.changed()) };
 }
 
 /** Starts the live view's server and prints its URL; `finish` ends its streams and stops it (after a signal, with --live-keep). */
