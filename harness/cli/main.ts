@@ -248,6 +248,24 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 
+  clusterOptions(
+    program
+      .command('attach')
+      .usage('<run-id> [options]')
+      .summary('follow a live run from another terminal, read-only, until it ends')
+      .description(
+        "Follow a run another shakedown process is running: from its journal as it is written when this machine has it " +
+          "(under --report-dir), else from its Lease in the cluster (phase and changes). Read-only; ends when the run ends, with its verdict.",
+      )
+      .argument('<run-id>', 'the run id `shakedown run` printed (run=r…)'),
+  )
+    .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
+    .option('--timeout <duration>', 'stop following after this long', '24h')
+    .addHelpText('after', examples(['shakedown attach r1a2b3c4d5', 'shakedown attach r1a2b3c4d5 --context kind-ci'], "Exit codes: 0 the run passed, 1 it failed, 2 bad input, 3 it ended in error or aborted, or cannot be followed; 130 you stopped following"))
+    .action(async (runId: string, opts: Parameters<typeof import('./attach.ts').attachCommand>[1]) => {
+      exitCode = await (await import('./attach.ts')).attachCommand(runId, opts, io);
+    });
+
   // kind lifecycle: the logic lives in harness/kind, loaded only when these commands run.
   program
     .command('up')

@@ -105,11 +105,12 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         signal: controller.signal,
         cluster: session,
         environment: { context: kube.context, server: kube.server },
-        progress,
+        // The Lease shows the phase too, for `shakedown attach` from another machine.
+        progress: { ...progress, phaseStarted: (p) => { progress.phaseStarted(p); void lease.setPhase(p).catch(() => {}); } },
         watch: watchers([live?.feed.watch, terminal?.watch]),
         onChanges: (changes) => lease.setChanges(changes),
       });
-      const released = await lease.release().catch((err: unknown) => {
+      const released = await lease.release(result.verdict).catch((err: unknown) => {
         io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
         return false;
       });
