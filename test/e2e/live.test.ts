@@ -132,6 +132,30 @@ describe('e2e: the live view (--live) in a browser', function () {
     assert.deepEqual(await labelledLeft(s, journal.runId), []);
   });
 
+  it('--live-keep serves the final report after the run until Ctrl-C, then exits with the run\'s code', async function () {
+    const { run, url, output } = await liveRun(['pod-delete', '--namespace', `${ns}-keep`, '--set', `image=${IMAGE}`, '--set', 'gracePeriodSeconds=2', '--report-dir', reports, '--live-keep']);
+    await new Promise<void>((resolve) => {
+      const check = () => /the live view stays at/.test(output()) && resolve();
+      run.stderr.on('data', check);
+      check();
+    });
+    assert.match(output(), /verdict=passed/);
+    // A page opened now gets the report at once, and the end.
+    const res = await fetch(`${url}events`);
+    const reader = res.body!.getReader();
+    let first = '';
+    while (!first.includes('\n\n')) first += Buffer.from((await reader.read()).value).toString();
+    await reader.cancel();
+    const snapshot = JSON.parse(first.slice('data: '.length, first.indexOf('\n\n'))) as { done?: boolean; report?: { verdict: string; html: string } };
+    assert.equal(snapshot.done, true);
+    assert.equal(snapshot.report?.verdict, 'passed');
+    assert.match(snapshot.report?.html ?? '', /<title>shakedown pod-delete r[a-z0-9]{9}: PASSED<\/title>/);
+    run.kill('SIGINT');
+    const r = await run;
+    assert.equal(r.exitCode, 0, 'the run passed; Ctrl-C only stopped the view');
+    await assert.rejects(fetch(url), 'the server stopped');
+  });
+
   it('Abort (confirmed) takes the SIGINT path: rollback, verdict aborted, exit 130, nothing left', async function () {
     const { run, url, output } = await liveRun(args());
     const page = await browser.newPage();
