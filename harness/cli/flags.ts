@@ -59,3 +59,16 @@ function statOrUndefined(path: string, flag: string) {
     throw new UsageError(`${flag}: ${path} cannot be read: ${(err as Error).message}`, { field: flag, cause: err });
   }
 }
+
+/** `--live`, `--live-port` and `--live-keep` (either of the last two implies `--live`): undefined when off. */
+export function liveFlags(o: { live?: boolean; livePort?: string; liveKeep?: boolean }): { port: number; keep: boolean } | undefined {
+  if (!o.live && o.livePort === undefined && !o.liveKeep) return undefined;
+  let port = 0;
+  if (o.livePort !== undefined) {
+    port = Number(o.livePort);
+    if (!/^\d+$/.test(o.livePort) || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new UsageError(`--live-port "${o.livePort}" is not a port: give a number from 1 to 65535 (or leave it out for any free port)`, { field: '--live-port' });
+    }
+  }
+  return { port, keep: Boolean(o.liveKeep) };
+}

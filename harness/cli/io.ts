@@ -3,6 +3,8 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   isTTY: boolean;
+  /** The terminal's width, when output is a terminal that can redraw (the live block under the progress lines). */
+  columns?: () => number;
   /** Where SIGINT/SIGTERM/SIGHUP handlers are installed; tests pass their own emitter. */
   signals?: NodeJS.EventEmitter;
   /**
@@ -22,6 +24,7 @@ export const defaultIo = (): CliIo => {
     stdout: write(process.stdout),
     stderr: write(process.stderr),
     isTTY: Boolean(process.stdout.isTTY) && !process.env['CI'],
+    columns: () => process.stdout.columns || 80,
     signals: process,
     onOutputClosed(fn) {
       const handlers = [process.stdout, process.stderr].map((stream) => {

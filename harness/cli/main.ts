@@ -8,7 +8,7 @@ import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { addCompareCommands, compareFlags, compareOptions, type CompareFlags } from './compare.ts';
-import { reportDirFlag, timeoutFlag } from './flags.ts';
+import { liveFlags, reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
 export type { CliIo };
@@ -30,6 +30,9 @@ interface RunOptions extends ParamOptions, ClusterOptions, CompareFlags {
   reportDir: string;
   timeout: string;
   json?: boolean;
+  live?: boolean;
+  livePort?: string;
+  liveKeep?: boolean;
 }
 
 // No default for repeatable flags: commander would print "(default: [])" in the help.
@@ -161,7 +164,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     .option('--report-dir <dir>', 'where run reports are written', 'reports')
     .option('--timeout <duration>', 'deadline of each run, e.g. 30m (rollback still runs after it)', '30m')
     .option('--json', 'machine-readable output (NDJSON progress, JSON results)')
-    .option('--baseline <path>', 'compare each run with a baseline (journal.json, report folder or folder of past runs); a regressed metric is a finding');
+    .option('--baseline <path>', 'compare each run with a baseline (journal.json, report folder or folder of past runs); a regressed metric is a finding')
+    .option('--live', 'serve a live view of the run on 127.0.0.1 (the URL, with its token, is printed at start): phases, pods, load, checks, changes, an Abort button')
+    .option('--live-port <port>', 'port of the live view (default: any free one); implies --live')
+    .option('--live-keep', 'keep serving the live view (the final report) after the runs, until Ctrl-C; implies --live');
   // The comparison's flags on the run command just defined (as `compare` has them).
   compareFlags(program.commands.at(-1)!)
     .addHelpText(
@@ -169,6 +175,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       examples([
         'shakedown run statefulset-identity --dry-run',
         'shakedown run statefulset-identity --baseline reports/ --threshold readyAfterDelete=1.5x,+500ms',
+        'shakedown run pod-delete --live --set image=shakedown.local/sample:1',
         'shakedown run statefulset-identity hpa-cpu --set image=shakedown.local/sample:1',
         'shakedown run hpa-cpu --set hpa-cpu.maxReplicas=6 --timeout 20m',
         'shakedown run --all --context kind-ci --report-dir out --json',
@@ -181,6 +188,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     // load, and before any kubeconfig is read.
     const timeoutMs = timeoutFlag(opts.timeout);
     const reportDir = reportDirFlag(opts.reportDir, { write: true });
+    const live = liveFlags(opts);
+    if (live && opts.dryRun) throw new UsageError('--live shows a run as it happens; a --dry-run touches nothing and has nothing to show', { field: 'live' });
     const v = await validation();
     const selected = await select(v, names, Boolean(opts.all));
     const checked = prepare(v, selected.map((e) => e.meta), opts);
@@ -200,7 +209,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       return;
     }
 
-    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, baseline }, io);
+    exitCode = await (await import('./run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, baseline, live }, io);
   });
 
   program
@@ -248,6 +257,24 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     )
     .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[] }) => {
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
+    });
+
+  clusterOptions(
+    program
+      .command('attach')
+      .usage('<run-id> [options]')
+      .summary('follow a live run from another terminal, read-only, until it ends')
+      .description(
+        "Follow a run another shakedown process is running: from its journal as it is written when this machine has it " +
+          "(under --report-dir), else from its Lease in the cluster (phase and changes). Read-only; ends when the run ends, with its verdict.",
+      )
+      .argument('<run-id>', 'the run id `shakedown run` printed (run=r…)'),
+  )
+    .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
+    .option('--timeout <duration>', 'stop following after this long', '24h')
+    .addHelpText('after', examples(['shakedown attach r1a2b3c4d5', 'shakedown attach r1a2b3c4d5 --context kind-ci'], "Exit codes: 0 the run passed, 1 it failed, 2 bad input, 3 it ended in error or aborted, or cannot be followed; 130 you stopped following"))
+    .action(async (runId: string, opts: Parameters<typeof import('./attach.ts').attachCommand>[1]) => {
+      exitCode = await (await import('./attach.ts')).attachCommand(runId, opts, io);
     });
 
   // kind lifecycle: the logic lives in harness/kind, loaded only when these commands run.

@@ -2,7 +2,8 @@
 // handlers (SIGINT, SIGTERM, SIGHUP and a closed output all roll back), each holding its run's
 // Lease, each ending in its reports.
 import { resolve } from 'node:path';
-import { AbortedError, describeError } from '../engine/errors.ts';
+import { readFile } from 'node:fs/promises';
+import { AbortedError, UsageError, describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   timeoutMs: number;
   /** `--baseline`: compares each finished run with it (see baseline.ts). */
   baseline?: RunBaseline | undefined;
+  /** Serve the live view on loopback (`--live`), on this port (0: any free one), kept after the runs with `liveKeep`. */
+  live?: { port: number; keep: boolean } | undefined;
 }
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
@@ -34,7 +37,13 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
   const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
   const write = (line: string) => io.stdout(line + '\n');
-  const progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
+  let progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
+  // On a terminal that can redraw, a compact live block sits under the progress lines.
+  const terminal = !opts.json && io.isTTY && io.columns ? (await import('../live/terminal.ts')).terminalView(io.stdout, progress, { columns: io.columns }) : undefined;
+  if (terminal) progress = terminal.progress;
+
+  // What the run says on stderr while it goes: above the terminal's live block, when there is one.
+  const say = (text: string) => (terminal ? terminal.aside(() => io.stderr(text)) : io.stderr(text));
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -42,15 +51,24 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
     interrupts++;
     if (interrupts > 1 && sig !== 'SIGHUP') {
-      io.stderr(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
+      say(`shakedown: second ${sig}: exiting without finishing rollback; \`shakedown cleanup --run-id <id>\` undoes what is left\n`);
       process.exit(EXIT[sig]);
     }
     if (interrupts > 1) return; // a hang-up repeats itself; it never cuts the rollback short
-    io.stderr(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
+    say(`shakedown: received ${sig}: rolling back (send it again to exit at once)\n`);
     controller.abort(new AbortedError(sig));
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
   for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
+  const live = opts.live ? await startLive(opts.live, io, write, opts.json, () => {
+    interrupts++;
+    if (controller.signal.aborted) return;
+    say('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
+    controller.abort(new AbortedError('SIGINT'));
+  }).catch((err: unknown) => {
+    for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
+    throw err;
+  }) : undefined;
   // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
   const stopWatchingOutput = io.onOutputClosed?.(() => {
     if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
@@ -91,10 +109,12 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         signal: controller.signal,
         cluster: session,
         environment: { context: kube.context, server: kube.server },
-        progress,
+        // The Lease shows the phase too, for `shakedown attach` from another machine.
+        progress: { ...progress, phaseStarted: (p) => { progress.phaseStarted(p); void lease.setPhase(p).catch(() => {}); } },
+        watch: watchers([live?.feed.watch, terminal?.watch]),
         onChanges: (changes) => lease.setChanges(changes),
       });
-      const released = await lease.release().catch((err: unknown) => {
+      const released = await lease.release(result.verdict).catch((err: unknown) => {
         io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
         return false;
       });
@@ -122,12 +142,14 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
         await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
       }
       verdicts.push(result.verdict);
+      live?.feed.report(runId, result.verdict.kind, await readFile(files.html, 'utf8'));
       if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
       else write(`reports: ${dir}`);
     }
   } finally {
     for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
     stopWatchingOutput?.();
+    if (live) await live.finish(verdicts.length > 0);
   }
   return exitCodeFor(verdicts);
 }
@@ -146,6 +168,38 @@ async function comparePermissions(def: AnyExperiment, params: Record<string, unk
   const message = `API requests no part of ${def.name} declared: ${missing.map(formatPermission).join('; ')}`;
   journal.events.push({ at: new Date().toISOString(), source: 'harness', type: 'undeclared-permission', message });
   io.stderr(`shakedown: ${message}\n`);
+}
+
+type JournalWatch = NonNullable<Parameters<typeof import('../engine/runner.ts').runExperiment>[2]['watch']>;
+
+/** One watch over the run's journal for every live view that follows it. */
+function watchers(list: (JournalWatch | undefined)[]): JournalWatch | undefined {
+  const all = list.filter((w) => w !== undefined);
+  if (all.length <= 1) return all[0];
+  return { started: (j) => all.forEach((w) => w.started(j)), changed: () => all.forEach((w) => w.changed()) };
+}
+
+/** Starts the live view's server and prints its URL; `finish` ends its streams and stops it (after a signal, with --live-keep). */
+async function startLive(o: { port: number; keep: boolean }, io: CliIo, write: (line: string) => void, json: boolean | undefined, onAbort: () => void) {
+  const [{ LiveFeed }, { startLiveServer }] = await Promise.all([import('../live/feed.ts'), import('../live/server.ts')]);
+  const feed = new LiveFeed();
+  const server = await startLiveServer({ feed, port: o.port, onAbort }).catch((err: unknown) => {
+    throw new UsageError(`--live-port ${o.port}: cannot listen on 127.0.0.1:${o.port}: ${describeError(err)}`, { field: 'live-port', cause: err });
+  });
+  write(json ? JSON.stringify({ event: 'live', url: server.url }) : `live view: ${server.url}`);
+  return {
+    feed,
+    async finish(ran: boolean) {
+      feed.done();
+      if (o.keep && ran) {
+        io.stderr(`shakedown: the live view stays at ${server.url} (--live-keep); Ctrl-C stops it\n`);
+        await new Promise<void>((resolve) => {
+          for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) io.signals?.once(sig, () => resolve());
+        });
+      }
+      await server.close();
+    },
+  };
 }
 
 /** Samples this process' resident memory and V8 heap until stopped; resolves to their peaks in MiB. */

@@ -21,6 +21,9 @@ export const LEASE_DURATION_SECONDS = 30;
 export const LEASE_RENEW_MS = 10_000;
 export const ANNOTATION_TARGET = 'shakedown.io/target';
 export const ANNOTATION_CHANGES = 'shakedown.io/changes';
+/** The phase the run is in, and at its end its verdict (kind and summary), for `shakedown attach` from another machine. */
+export const ANNOTATION_PHASE = 'shakedown.io/phase';
+export const ANNOTATION_VERDICT = 'shakedown.io/verdict';
 
 /** What a run acts on; two runs on the same target may not overlap. */
 export interface RunTarget {
@@ -120,6 +123,8 @@ export class RunLease {
   private lease: V1Lease | undefined;
   private timer: NodeJS.Timeout | undefined;
   private changes: readonly ChangeRecord[] = [];
+  private phase = '';
+  private verdict: { kind: string; summary: string } | undefined;
   // Renewals and change updates go one at a time (each is a read-modify-write).
   private chain: Promise<void> = Promise.resolve();
   /** The last renewal error, if the latest renewal failed. */
@@ -146,7 +151,12 @@ export class RunLease {
         name: this.name,
         namespace: LEASE_NAMESPACE,
         labels: { [LABEL_RUN_ID]: this.runId, [LABEL_EXPERIMENT]: this.target.experiment },
-        annotations: { [ANNOTATION_TARGET]: JSON.stringify(this.target), [ANNOTATION_CHANGES]: JSON.stringify(this.changes) },
+        annotations: {
+          [ANNOTATION_TARGET]: JSON.stringify(this.target),
+          [ANNOTATION_CHANGES]: JSON.stringify(this.changes),
+          ...(this.phase ? { [ANNOTATION_PHASE]: this.phase } : {}),
+          ...(this.verdict ? { [ANNOTATION_VERDICT]: JSON.stringify(this.verdict) } : {}),
+        },
       },
       spec: { holderIdentity: holderIdentity(this.runId), leaseDurationSeconds: LEASE_DURATION_SECONDS, acquireTime: now, renewTime: now },
     };
@@ -182,6 +192,13 @@ export class RunLease {
     // A change is made only once it is recorded in the cluster: without the Lease, it is not made.
     if (!this.acquired) return Promise.reject(new Error(`the run holds no Lease (default/${this.name}), so its changes could not be recorded in the cluster; not changing anything`));
     this.changes = structuredClone(changes);
+    return this.enqueue(() => this.write());
+  }
+
+  /** Shows the run's phase in the Lease (best effort: a follower's view, nothing depends on it). */
+  setPhase(phase: string): Promise<void> {
+    if (!this.acquired) return Promise.resolve();
+    this.phase = phase;
     return this.enqueue(() => this.write());
   }
 
@@ -221,10 +238,15 @@ export class RunLease {
    * (expiring on its own) so `shakedown cleanup --run-id` still finds what to undo. Returns
    * whether it was deleted.
    */
-  async release(): Promise<boolean> {
+  async release(verdict?: { kind: string; summary: string }): Promise<boolean> {
     clearInterval(this.timer);
     if (!this.acquired) return true;
     await this.chain;
+    // The verdict goes into the Lease before it is deleted: a follower sees it in the deletion.
+    if (verdict) {
+      this.verdict = { kind: verdict.kind, summary: verdict.summary };
+      await this.enqueue(() => this.write()).catch(() => {});
+    }
     if (this.changes.some((c) => c.status !== 'undone')) return false;
     try {
       await this.session.coordination.deleteNamespacedLease({ name: this.name, namespace: LEASE_NAMESPACE });

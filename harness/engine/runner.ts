@@ -45,6 +45,11 @@ export interface RunOptions {
   cluster?: unknown;
   environment?: Partial<EnvironmentRecord>;
   progress?: ProgressSink;
+  /**
+   * Given the run's journal as soon as it exists, and `changed` after every change to it (a live
+   * view reads it as the run goes; it must not modify it).
+   */
+  watch?: { started(journal: Readonly<Journal>): void; changed(): void };
 }
 
 export interface RunResult {
@@ -149,6 +154,11 @@ class Run {
     this.progress = opts.progress ?? silentProgress;
     this.journal = newJournal(def, params, opts);
     this.writer = new JournalWriter(this.journal, opts.journalDir);
+    if (opts.watch) {
+      const w = opts.watch;
+      w.started(this.journal);
+      this.writer.onChange(() => w.changed());
+    }
     this.progress.runStarted({ experiment: def.name, runId: opts.runId, journalPath: this.writer.path });
     this.deadlineTimer = setTimeout(() => this.aborter.abort(new AbortedError('deadline')), opts.timeoutMs);
     this.deadlineTimer.unref();

@@ -16,6 +16,7 @@ export class JournalWriter {
   private readonly intervalMs: number;
   private readonly journal: Journal;
   private lastWriteMs = 0;
+  private readonly listeners = new Set<() => void>();
 
   /** With no directory the journal lives in memory only (dry runs, tests). */
   constructor(journal: Journal, dir: string | undefined, intervalMs = 250) {
@@ -28,8 +29,19 @@ export class JournalWriter {
     }
   }
 
+  /** Calls `fn` after every change of the journal (a live view follows the run through it); returns how to stop. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+
   /** Asks for a write soon; cheap to call on every event. */
   touch(): void {
+    this.changed();
     if (this.path === undefined || this.timer) return;
     this.timer = setTimeout(() => this.flush(), Math.max(this.intervalMs, 20 * this.lastWriteMs));
     this.timer.unref();
@@ -37,6 +49,7 @@ export class JournalWriter {
 
   /** Writes now. Called at every phase boundary and at the end. */
   flush(): void {
+    this.changed();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.path === undefined) return;

@@ -36,6 +36,9 @@ export class LoadRun {
   private faultEnd?: number;
   private closeFaultWindow?: () => void;
   private closeLoadWindow?: () => void;
+  /** Seconds already journaled: each complete second goes into the journal as the load runs (a live view charts it). */
+  private journaledThrough = -Infinity;
+  private ticker?: NodeJS.Timeout;
   readonly url: string;
 
   private readonly p: LoadParams;
@@ -57,11 +60,15 @@ export class LoadRun {
       throw new RunError('OBSERVE', `the ${this.driver.name} load driver did not start: ${(err as Error).message}`, { cause: err });
     }
     this.closeLoadWindow = this.record.window('load');
+    const load = this.load;
+    this.ticker = setInterval(() => this.journalSeconds(load.seconds()), 1000);
+    this.ticker.unref();
     this.record.event({ source: 'load', type: 'load-started', message: `${this.driver.name}: ${this.p.loadRate} req/s to ${this.url} (timeout ${formatDuration(this.p.loadTimeout)})` });
   }
 
   /** Stops the load (idempotent); for the rollback, so that it always stops. */
   async stop(): Promise<void> {
+    clearInterval(this.ticker);
     if (!this.load) return;
     try {
       this.result ??= await this.load.stop();
@@ -148,8 +155,23 @@ export class LoadRun {
   }
 
   private journal(r: LoadResult): void {
+    clearInterval(this.ticker);
+    this.journalSeconds(r.seconds);
+    this.closeLoadWindow?.();
+    this.record.event({
+      source: 'load',
+      type: 'load-stopped',
+      message: `${r.driver}: ${r.totals.sent} of ${r.totals.offered} offered requests sent; ${errorsOf(r.totals.outcomes)} failed (${Object.entries(r.totals.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}); ${r.exit.message}`,
+      data: { totals: r.totals, otherCodes: r.otherCodes, exit: r.exit },
+    });
+  }
+
+  /** Journals the complete seconds not journaled yet, in time order (a second is final once complete). */
+  private journalSeconds(seconds: readonly SecondBucket[]): void {
     const at = (s: SecondBucket) => iso(s.at);
-    for (const s of r.seconds) {
+    for (const s of seconds) {
+      if (s.at <= this.journaledThrough) continue;
+      this.journaledThrough = s.at;
       this.record.point({ name: 'sent', group: 'load: requests/s', unit: 'req/s' }, s.sent, at(s));
       this.record.point({ name: 'errors', group: 'load: requests/s', unit: 'req/s' }, errorsOf(s.outcomes), at(s));
       if (s.p50 || s.p95) {
@@ -158,13 +180,6 @@ export class LoadRun {
         this.record.point({ name: 'p99', group: 'load: latency', unit: 'ms' }, s.p99, at(s));
       }
     }
-    this.closeLoadWindow?.();
-    this.record.event({
-      source: 'load',
-      type: 'load-stopped',
-      message: `${r.driver}: ${r.totals.sent} of ${r.totals.offered} offered requests sent; ${errorsOf(r.totals.outcomes)} failed (${Object.entries(r.totals.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}); ${r.exit.message}`,
-      data: { totals: r.totals, otherCodes: r.otherCodes, exit: r.exit },
-    });
   }
 
   /** Per phase: latency percentiles (each with the phase's merged HDR histogram) and error rate, as comparable metrics. */

@@ -128,3 +128,18 @@ export function undoActions(journal: Journal): (UndoRecord & { phase: 'rollback'
     ...journal.teardowns.map((r) => ({ ...r, phase: 'teardown' as const })),
   ];
 }
+
+/** Parameters of a fixture the run deploys itself: beside a user's workload they did nothing. */
+const FIXTURE_ONLY = new Set(['image', 'replicas', 'storageClass', 'podManagementPolicy']);
+
+/**
+ * The parameters that were in effect: the load's limits only when load ran, the fixture's
+ * only when the run deployed its fixture (its setup step says "nothing to deploy" otherwise).
+ */
+export function paramsInEffect(journal: Journal): [string, unknown][] {
+  const p = journal.parameters;
+  const loadOff = 'load' in p && (p['load'] === 'off' || p['load'] === undefined);
+  const fixture = journal.phases.find((x) => x.phase === 'setup')?.steps.find((s) => s.kind === 'fixture');
+  const noFixture = fixture !== undefined && /^nothing to deploy/.test(fixture.description);
+  return Object.entries(p).filter(([k]) => !(loadOff && k !== 'load' && /^load[A-Z0-9]/.test(k)) && !(noFixture && FIXTURE_ONLY.has(k)));
+}

@@ -1,6 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, nothing fetched, no script).
 import type { CheckRecord, EventRecord, Journal } from '../journal/schema.ts';
-import { renderCharts } from './charts.ts';
+import { renderCharts, renderSpecToSvg } from './charts.ts';
+import { recoverySpec } from './charts/recovery.ts';
 import { COMPARISON_HEAD, METRIC_HEAD, comparisonRows, comparisonSource, metricRows } from './comparison.ts';
 import type { RenderedChart } from './charts.ts';
 import {
@@ -16,6 +17,7 @@ import {
   verdictLabel,
   verdictReason,
   undoActions,
+  paramsInEffect,
 } from './format.ts';
 
 // A browser still opens a 20 MB table, but nobody reads it; the journal has everything.
@@ -145,7 +147,7 @@ function summary(journal: Journal): string {
   ];
   if (env.dryRun) meta.push(['Dry run', 'yes: nothing in the cluster was touched']);
   const dl = `<dl class="meta">${meta.map(([k, v]) => `<dt>${e(k)}</dt><dd>${v}</dd>`).join('\n')}</dl>`;
-  const params = Object.entries(journal.parameters);
+  const params = paramsInEffect(journal);
   const paramTable = params.length > 0 ? `<h3>Parameters</h3>${keyValueTable(params)}` : '<p class="muted">No parameters.</p>';
   return section('Summary', dl + paramTable, 'summary');
 }
@@ -299,8 +301,17 @@ function events(journal: Journal): string {
   );
 }
 
+/** The per-pod recovery bars, first thing under the verdict: what a room asks about after a game day. */
+async function recovery(journal: Journal): Promise<string> {
+  const spec = recoverySpec(journal);
+  if (!spec) return '';
+  const svg = await renderSpecToSvg(spec.spec).catch((err: unknown) => `<p class="muted">chart could not be rendered: ${e((err as Error).message)}</p>`);
+  return section('Recovery', `<figure aria-label="${e(spec.title)}">${svg}</figure>`, 'recovery');
+}
+
 export async function renderHtml(journal: Journal): Promise<string> {
   const chartList = await renderCharts(journal);
+  const recoveryBars = await recovery(journal);
   const title = `shakedown ${journal.experiment.name} ${journal.runId}: ${verdictLabel(journal)}`;
   return `<!doctype html>
 <html lang="en">
@@ -314,6 +325,7 @@ export async function renderHtml(journal: Journal): Promise<string> {
 <body>
 <main>
 ${header(journal)}
+${recoveryBars}
 ${summary(journal)}
 ${charts(chartList)}
 ${checks(journal)}

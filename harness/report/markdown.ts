@@ -8,6 +8,7 @@ import {
   formatValue,
   runDurationMs,
   truncate,
+  paramsInEffect,
   verdictLabel,
   verdictReason,
   undoActions,
@@ -80,7 +81,7 @@ export function renderMarkdown(journal: Journal): string {
   if (env.dryRun) summary.push(['Dry run', 'yes']);
   lines.push(...table(['', ''], summary.map(([k, v]) => [`**${k}**`, v])), '');
 
-  const params = Object.entries(journal.parameters);
+  const params = paramsInEffect(journal);
   if (params.length > 0) {
     lines.push('<details><summary>Parameters</summary>', '');
     lines.push(...table(['Parameter', 'Value'], params.map(([k, v]) => [code(k), mdCell(v)])), '');

@@ -79,7 +79,8 @@ export function timelineSpec(journal: Journal): ChartSpec | undefined {
       ...phaseLayers(phases, domain, LANE_CHART_WIDTH),
       {
         data: { values: rows },
-        mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },
+        // Small, translucent marks: a pod's events a few ms apart would hide each other.
+        mark: { type: 'point', filled: true, size: 40, opacity: 0.7 },
         encoding: {
           x: xEncoding(domain, 't'),
           y: {
@@ -89,8 +90,9 @@ export function timelineSpec(journal: Journal): ChartSpec | undefined {
             title: namespace ? `namespace ${namespace}` : null,
             axis: { labelLimit: 320 },
           },
-          color: { field: 'type', type: 'nominal', title: 'event type', scale: { scheme: 'tableau10' } },
-          shape: { field: 'source', type: 'nominal', title: 'source' },
+          // Legends below the plot, in columns: beside it, dozens of event types ran off the page.
+          color: { field: 'type', type: 'nominal', title: 'event type', scale: { scheme: 'tableau20' }, legend: { orient: 'bottom', direction: 'horizontal', columns: 4, labelLimit: 140 } },
+          shape: { field: 'source', type: 'nominal', title: 'source', legend: { orient: 'bottom', direction: 'horizontal', columns: 4 } },
           tooltip: [
             { field: 'time', title: 'at' },
             { field: 'source' },

@@ -42,6 +42,15 @@ describe('cli', function () {
     assert.match(r.stderr, /parameter "replicas"/);
   });
 
+  it('--live-port that is not a port, or --live with --dry-run, exits 2 before any kubeconfig is read', async () => {
+    const bad = await shakedown(['run', 'pod-delete', '--live-port', '99999'], { KUBECONFIG: join(tmp, 'missing') });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--live-port "99999" is not a port/);
+    const dry = await shakedown(['run', 'pod-delete', '--live', '--dry-run']);
+    assert.equal(dry.code, 2);
+    assert.match(dry.stderr, /--live .* --dry-run/);
+  });
+
   it('an unknown experiment exits 2 and lists the known ones', async () => {
     const r = await shakedown(['run', 'pod-kill']);
     assert.equal(r.code, 2);
