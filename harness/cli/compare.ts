@@ -36,7 +36,7 @@ export async function compareOptions(f: CompareFlags) {
 export function compareFlags(cmd: Command): Command {
   return cmd
     .option('--threshold <name=1.5x,+500ms>', 'regression threshold of a metric (or * for all): a ratio of medians and/or an absolute floor (repeatable)', collect)
-    .option('--min-samples <n>', 'fewest samples on each side for a verdict (default 3)')
+    .option('--min-samples <n>', 'fewest samples on each side for a verdict (default 2)')
     .option('--seed <n>', 'seed of the bootstrap (default 1: the same inputs give the same figures)')
     .option('--last <n>', 'from a folder of past runs, use the last n that compare (default 10)');
 }

@@ -46,7 +46,7 @@ export interface CompareOptions {
   iterations?: number;
 }
 
-export const DEFAULT_MIN_SAMPLES = 3;
+export const DEFAULT_MIN_SAMPLES = 2;
 
 /** What makes two runs incomparable, one line each (empty when they compare). */
 export function differences(baseline: Journal, current: Journal): string[] {
