@@ -7,6 +7,7 @@
 //
 //   node test/mutation/run.mjs            re-runs what changed since the baseline, rewrites it
 //   node test/mutation/run.mjs --force    re-runs every mutant (a full run)
+//   node test/mutation/run.mjs --survivors  lists the last report's survivors and uncovered mutants
 //   node test/mutation/run.mjs --ci       as the first, but first compares the mutated files and
 //                                         the unit tests with the baseline: nothing changed, it
 //                                         skips Stryker and says why; too much changed for the
@@ -44,7 +45,25 @@ export function changedSince(baseline) {
   return { mutated: differs(mutated, baseline.files), tests: differs(tests, baseline.testFiles ?? {}) };
 }
 
+/** One line per surviving or uncovered mutant: file:line:column, mutator, and what it replaced. */
+export function survivors(report) {
+  const lines = [];
+  for (const [file, f] of Object.entries(report.files)) {
+    for (const m of f.mutants) {
+      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+      const { line, column } = m.location.start;
+      const original = f.source.split('\n')[line - 1]?.trim() ?? '';
+      lines.push(`${file}:${line}:${column} ${m.status} ${m.mutatorName}: \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\` in \`${original.slice(0, 100)}\``);
+    }
+  }
+  return lines;
+}
+
 function main(args) {
+  if (args.includes('--survivors')) {
+    for (const l of survivors(JSON.parse(readFileSync(join(root, config.jsonReporter.fileName), 'utf8')))) console.log(l);
+    return 0;
+  }
   const incremental = join(root, config.incrementalFile);
   if (args.includes('--ci')) {
     if (!existsSync(incremental)) return fail(`no committed baseline at ${config.incrementalFile}: run \`npm run mutation\` and commit it`);
