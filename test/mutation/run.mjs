@@ -37,7 +37,8 @@ export function score(report) {
 /** What differs from the baseline: mutated files and unit tests whose text changed, appeared or went. */
 export function changedSince(baseline) {
   const mutated = config.mutate.flatMap((g) => globSync(g, { cwd: root })).sort();
-  const tests = globSync('test/unit/**/*.ts', { cwd: root }).sort();
+  // The spec files Stryker runs (helpers beside them are not tracked by its incremental report either).
+  const tests = globSync(config.mochaOptions.spec, { cwd: root }).sort();
   const differs = (files, known) => [
     ...files.filter((f) => known[f]?.source !== readFileSync(join(root, f), 'utf8')),
     ...Object.keys(known).filter((f) => !files.includes(f)),
@@ -75,6 +76,7 @@ function main(args) {
     }
     // Mutants Stryker will re-run: those of changed files, and those covered by a changed test.
     const budgetS = Number(process.env.SHAKEDOWN_MUTATION_BUDGET_S ?? 900);
+    // The full run here: 2,049 mutants in 34 min 47 s (~1 s each, a runner.ts mutant several).
     const perMutantS = 1.5;
     const changedTests = new Set(changed.tests.flatMap((f) => (base.testFiles?.[f]?.tests ?? []).map((t) => t.id)));
     let rerun = 0;
@@ -99,7 +101,7 @@ function main(args) {
 
 function finish(report) {
   const s = score(report);
-  if (s.n.Ignored) console.log(`(${s.n.Ignored} static mutants ignored, ${s.n.CompileError} rejected by the type checker; survivors explained in test/mutation/equivalent.md)`);
+  console.log(`(not counted: ${s.n.Ignored} ignored, static or disabled in place; ${s.n.CompileError} rejected by the type checker. Survivors: test/mutation/equivalent.md)`);
   if (s.pct < THRESHOLD) console.log(`FAILED: the mutation score is below ${THRESHOLD}%`);
   console.log(s.line);
   return s.pct < THRESHOLD ? 1 : 0;
