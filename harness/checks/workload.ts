@@ -50,6 +50,9 @@ export function replacementsReady<P, S extends WorkloadState>(within: Of<P, numb
   }, () => []);
 }
 
+// Stryker disable all: the steps below wait on the API server (waitWhole, EndpointSlices); the
+// integration and e2e tiers (fault-primitives, pod-delete runs) kill these, the unit tier cannot
+// reach them without a stand-in API server.
 /** Verify: the workload has every desired pod Ready again (as many as before the fault) within `within`. */
 export function readyReplicasRestored<P, S extends WorkloadState>(within: Of<P, number>): ClusterStep<P, S> {
   return step('check', 'ready-replicas-restored', (p: P) => `the target has as many Ready pods as before the fault within ${formatDuration(within(p))}`, async (ctx: ClusterContext<P, S>) => {
@@ -109,3 +112,4 @@ export function endpointsRestored<P, S extends WorkloadState>(within: Of<P, numb
     }
   }, () => [can('discovery.k8s.io', 'endpointslices', 'list')]);
 }
+// Stryker restore all

