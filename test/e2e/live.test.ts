@@ -157,7 +157,10 @@ describe('e2e: the live view (--live) in a browser', function () {
   });
 
   it('Abort (confirmed) takes the SIGINT path: rollback, verdict aborted, exit 130, nothing left', async function () {
-    const { run, url, output } = await liveRun(args());
+    // Load with a 2-minute recovery window keeps the run going well past the pod deletions (7 s
+    // on this fixture), so the Abort lands in a run, however slow the browser is to send it.
+    const long = ['--set', 'load=builtin', '--set', 'loadRate=10', '--set', 'loadSteadyFor=5s', '--set', 'loadRecoveryFor=120s', '--set', 'loadMaxErrorRate=1', '--set', 'loadMaxP95Ratio=1000'];
+    const { run, url, output } = await liveRun(args(long));
     const page = await browser.newPage();
     await page.goto(url);
     await podIn(page, ['deleting', 'gone', 'recreated']);
