@@ -23,7 +23,7 @@ import { readPodIdentity } from './probes/pod-identity.ts';
 import { waitForDns } from './probes/dns.ts';
 import { placeToken, readTokenSha } from './probes/file-token.ts';
 import { waitStatefulSetReady } from './probes/statefulset.ts';
-import { loadDriverReady, loadOf, startLoad, type AttachedLoad } from './load/attach.ts';
+import { aroundFault, loadDriverReady, loadOf, startLoad, type AttachedLoad } from './load/attach.ts';
 import { loadParams } from './load/params.ts';
 import type { RunResults } from './engine/experiment.ts';
 
@@ -169,7 +169,8 @@ export const fixtures = {
 /**
  * Load beside the fault (built-in open-loop HTTP, or k6), judged per phase: spread `load.params()`
  * into your parameters, check the driver in preflight, start it at the end of the steady state
- * (rollback stops it, always), open its fault window around the faults and finish it in verify.
+ * (rollback stops it, always), open its fault window around the faults (`load.aroundFault`) and finish
+ * it in verify.
  */
 export const load = {
   /** The load parameters (load, loadRate, loadUrl, the limits ...), to spread into a z.strictObject. */
@@ -180,4 +181,6 @@ export const load = {
   start: startLoad,
   /** The run's load, once started. */
   of: (ctx: { results: RunResults }): AttachedLoad | undefined => loadOf(ctx),
+  /** Your method's fault steps, with the load's fault window opened before the first and closed after the last (spread them into `method`). */
+  aroundFault,
 };

@@ -1,11 +1,14 @@
 // What `list` and `validate` need of pod-delete: its name, parameters and manifests.
 import { fileURLToPath } from 'node:url';
-import { FIXTURE, params, type Params } from './params.ts';
+import { CLIENT_SERVICE, FIXTURE, params, type Params } from './params.ts';
 
 const manifest = (f: string) => fileURLToPath(new URL(`./manifests/${f}`, import.meta.url));
 
-export const manifests = [manifest('deployment.yaml')];
-export const manifestValues = (p: Params) => ({ namespace: p.namespace, name: FIXTURE, replicas: p.replicas, image: p.image });
+export const manifests = [manifest('deployment.yaml'), manifest('client-service.yaml')];
+export const manifestValues = (p: Params) => ({ namespace: p.namespace, name: FIXTURE, replicas: p.replicas, image: p.image, clientService: CLIENT_SERVICE });
+
+/** The fixture's manifests with these parameters: the client NodePort Service only when load goes through it. */
+export const fixtureManifests = (p: Params) => (p.load === 'off' || p.loadUrl ? manifests.filter((m) => !m.endsWith('client-service.yaml')) : manifests);
 
 export const meta = {
   name: 'pod-delete',

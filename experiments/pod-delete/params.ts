@@ -1,8 +1,10 @@
 // pod-delete's parameters, built from the public entry's parameter schemas.
-import { params as p, z } from '../../harness/index.ts';
+import { load, params as p, z } from '../../harness/index.ts';
 
 /** The fixture Deployment and Service, deployed when no workload is named. */
 export const FIXTURE = 'shakedown-app';
+/** The fixture's NodePort Service that load goes through (deployed only for load without a loadUrl). */
+export const CLIENT_SERVICE = `${FIXTURE}-client`;
 
 export const params = z
   .strictObject({
@@ -31,6 +33,7 @@ export const params = z
     probeEvery: p.duration('250ms', { min: '100ms', max: '1m' }).describe('interval between probe attempts'),
     probeTimeout: p.duration('2s', { min: '100ms', max: '1m' }).describe('bound on one probe attempt'),
     probeMaxFailures: z.number().min(0).max(1).default(0.1).describe('largest share of probe attempts during the fault that may fail (0–1)'),
+    ...load.params(),
   })
   .superRefine((v, ctx) => {
     if (v.workload !== undefined && v.replicas !== 3) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `applies to the fixture only: ${v.workload.kind} ${v.workload.name} keeps its own` });
@@ -42,6 +45,9 @@ export const params = z
     }
     if (v.probePath === undefined && v.probePort !== undefined) ctx.addIssue({ code: 'custom', path: ['probePort'], message: 'applies only with probePath' });
     if (v.probeTimeout > v.probeEvery * 10) ctx.addIssue({ code: 'custom', path: ['probeTimeout'], message: 'is more than ten probe intervals: the probe would send too few attempts to judge' });
+    if (v.load !== 'off' && v.workload !== undefined && v.loadUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['loadUrl'], message: `is required with load on and a workload of yours: a loopback URL that reaches ${v.workload.kind} ${v.workload.name} (e.g. a NodePort on 127.0.0.1)` });
+    }
     if (typeof v.count === 'number' && v.batch > v.count) ctx.addIssue({ code: 'custom', path: ['batch'], message: `is ${v.batch}, more than the ${v.count} pods to delete` });
   });
 export type Params = z.output<typeof params>;

@@ -1,6 +1,6 @@
 // statefulset-identity: made only of the public entry's parts and its own steps (steps.ts,
 // checks.ts, load.ts), as a user's own StatefulSet experiment would be.
-import { defineExperiment, fixtures, probes, step, target } from '../../harness/index.ts';
+import { defineExperiment, fixtures, load as loads, probes, step, target } from '../../harness/index.ts';
 import { verifyPods, verifyRescale } from './checks.ts';
 import * as load from './load.ts';
 import { manifestValues, manifests, meta } from './meta.ts';
@@ -65,13 +65,13 @@ export default defineExperiment({
     ),
   ],
   observe: [target.watchPods<Params, State>("watch the StatefulSet's pods: deleted → recreated (new UID) → Ready, stamped on arrival beside the API's timestamps")],
-  method: [
+  // The load's fault window opens with the first fault and closes after the last.
+  method: loads.aroundFault(
     step(
       'fault',
       'delete-pod',
       (p: Params) => `journal the replicas, then delete ${which(p)} one at a time (${p.force ? 'force, grace 0' : `grace ${p.gracePeriodSeconds}s`}), each followed until Ready and resolvable again, and read back`,
-      // The load's fault window opens with the first fault and closes after the last.
-      (ctx: steps.Ctx) => load.faultOpens(ctx, steps.deletePods),
+      steps.deletePods,
       needs.deletePods,
     ),
     step(
@@ -81,10 +81,10 @@ export default defineExperiment({
         p.rescale
           ? `scale down by one and back up, observing the highest ordinal's claim and data (not when claims are deleted on scale-down${p.allowDataLoss ? ', unless allowDataLoss — set' : ''})`
           : 'skipped (rescale=false)',
-      (ctx: steps.Ctx) => load.faultCloses(ctx, steps.rescale),
+      steps.rescale,
       needs.rescale,
     ),
-  ],
+  ),
   // The checks judge what the steps recorded: they read nothing from the cluster.
   verify: [
     step(

@@ -1,7 +1,7 @@
 // Load beside statefulset-identity's pod deletions: what a client of the StatefulSet's pods
 // would have seen, through a Service in front of them (a NodePort on 127.0.0.1 for the fixture).
 import { fileURLToPath } from 'node:url';
-import { load, resultKey, RunError } from '../../harness/index.ts';
+import { load, RunError } from '../../harness/index.ts';
 import type { Params } from './params.ts';
 import { clientService } from './state.ts';
 import type { Ctx } from './steps.ts';
@@ -9,9 +9,6 @@ import type { Ctx } from './steps.ts';
 export const K6_SCRIPT = fileURLToPath(new URL('./k6/load.ts', import.meta.url));
 
 export { clientService };
-
-/** Closes the load's fault window: opened before the first fault, closed after the last. */
-const CLOSE_FAULT_WINDOW = resultKey<() => void>('statefulset-identity:close-load-fault-window');
 
 export const loadDriverReady = (ctx: Ctx): Promise<void> => load.driverReady(ctx, K6_SCRIPT);
 
@@ -32,22 +29,6 @@ export async function startLoad(ctx: Ctx): Promise<void> {
   const p: Params = ctx.params;
   if (p.load === 'off') return;
   await load.start(ctx, { url: await targetUrl(ctx), k6Script: K6_SCRIPT, waitServed: true, what: "through the StatefulSet's client Service" });
-}
-
-/** Runs the first fault with the load's fault window opened before it. */
-export async function faultOpens(ctx: Ctx, fault: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const run = load.of(ctx);
-  if (run) ctx.results.set(CLOSE_FAULT_WINDOW, run.faultStarted());
-  await fault(ctx);
-}
-
-/** Runs the last fault and closes the fault window after it, however it ends. */
-export async function faultCloses(ctx: Ctx, fault: (ctx: Ctx) => Promise<void>): Promise<void> {
-  try {
-    await fault(ctx);
-  } finally {
-    ctx.results.get(CLOSE_FAULT_WINDOW)?.();
-  }
 }
 
 /** Keeps the load through the recovery window, stops it, and judges it per phase. */

@@ -1,7 +1,7 @@
 // Load as an experiment's steps use it: check the driver in preflight, start it at the end of
 // the steady state (the rollback stops it, always), and keep it in the run's results.
 import { preflightError } from '../engine/errors.ts';
-import { resultKey, type RunContext, type RunResults } from '../engine/experiment.ts';
+import { resultKey, type RunContext, type RunResults, type Step } from '../engine/experiment.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { LoadParams } from './params.ts';
 import type { LoadRun } from './run.ts';
@@ -75,4 +75,32 @@ export async function startLoad(ctx: LoadCtx, o: LoadStartOptions): Promise<Load
   ctx.progress(`load: ${o.what}, ${p.loadRate} req/s to ${o.url} (${p.load}); ${p.loadSteadyFor / 1000}s of steady state before the fault`);
   await run.steady(p.loadSteadyFor, ctx.signal);
   return run;
+}
+
+/** Closes the load's fault window that `aroundFault`'s first step opened. */
+const CLOSE_FAULT_WINDOW = resultKey<() => void>('load:close-fault-window');
+
+/**
+ * The fault steps given, with the load's fault window opened before the first and closed after
+ * the last however it ends (nothing changes without load). The window is what the load's
+ * per-phase judgement calls "fault".
+ */
+export function aroundFault<P, S, C>(...steps: Step<P, S, C>[]): Step<P, S, C>[] {
+  const first = steps[0];
+  const last = steps[steps.length - 1];
+  if (!first || !last) throw new TypeError('load.aroundFault needs at least one step');
+  return steps.map((s) => ({
+    ...s,
+    run: async (ctx: RunContext<P, S, C>) => {
+      if (s === first) {
+        const run = loadOf(ctx);
+        if (run) ctx.results.set(CLOSE_FAULT_WINDOW, run.faultStarted());
+      }
+      try {
+        await s.run(ctx);
+      } finally {
+        if (s === last) ctx.results.get(CLOSE_FAULT_WINDOW)?.();
+      }
+    },
+  }));
 }

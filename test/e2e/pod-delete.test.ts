@@ -149,6 +149,21 @@ describe('e2e: pod-delete', function () {
     assert.ok(x.run.journal.series.some((sr) => sr.name === 'http-probe latency' && sr.points.length >= 5), 'latencies journaled');
   });
 
+  it('drives the built-in load through the fixture\'s client Service: judged per phase, its fault window around the deletions', async () => {
+    // Limits this fixture meets (no preStop drain: kube-proxy may still route to a deleted pod
+    // for a moment); the load e2e tests hold the judgement itself to account.
+    const x = await run(['--set', `image=${IMAGE}`, '--namespace', `sd-e2e-pd-load-${testId}`, '--set', 'load=builtin', '--set', 'loadSteadyFor=5s', '--set', 'loadRecoveryFor=5s', '--set', 'loadMaxErrorRate=0.5', '--set', 'loadMaxP95Ratio=250', '--set', 'loadRecoverWithin=120s']);
+    assert.equal(x.r.exitCode, 0, explain(x));
+    assert.deepEqual(x.run.journal.checks.filter((c) => c.name.startsWith('load-')).map((c) => `${c.name}:${c.status}`), ['load-errors-during-fault:passed', 'load-p95-during-fault:passed', 'load-recovered:passed']);
+    const fault = x.run.journal.windows.find((w) => w.name === 'fault');
+    assert.ok(fault?.end, `a closed fault window: ${JSON.stringify(x.run.journal.windows)}`);
+    const deletions = x.run.journal.events.filter((e) => e.type === 'pod-delete').map((e) => Date.parse(e.at));
+    assert.equal(deletions.length, 3, 'each of the 3 fixture pods deleted');
+    assert.ok(deletions.every((t) => t >= Date.parse(fault.start) && t <= Date.parse(fault.end!)), `deletions ${deletions.map((t) => new Date(t).toISOString()).join(', ')} inside the fault window ${fault.start}…${fault.end}`);
+    assert.ok(x.run.journal.rollbacks.some((r) => r.name === 'stop the load' && r.status === 'ok'), 'the rollback stopped the load');
+    assert.deepEqual(await labelledLeft(s, x.run.journal.runId), []);
+  });
+
   it("finds a one-replica Deployment's Service unserved while its only pod is replaced: the probe is the finding, exit 1", async () => {
     const ns = await userWorkload('Deployment', 'lonely', 3, 1);
     await clients(s).core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'lonely', labels }, spec: { selector: { app: 'lonely' }, ports: [{ name: 'web', port: 80, targetPort: 8080 }] } } });

@@ -109,7 +109,7 @@ describe('engine: observers run in their window', () => {
   });
 });
 
-describe('pod-delete: probe parameters', () => {
+describe('pod-delete: probe and load parameters', () => {
   const bad = (flags: string[]) => {
     try {
       validateParams('pod-delete', podDelete.params, parseSetFlags(flags, podDelete.params));
@@ -130,5 +130,14 @@ describe('pod-delete: probe parameters', () => {
   it('accepts the fixture with a path, and a workload with its Service', () => {
     const ok = validateParams('pod-delete', podDelete.params, parseSetFlags(['workload=deployment/checkout', 'service=checkout', 'probePath=/healthz', 'probePort=http'], podDelete.params));
     assert.deepEqual([ok['probePath'], ok['probePort'], ok['probeEvery']], ['/healthz', 'http', 250]);
+  });
+
+  it("refuses load on a workload of the user's without a loadUrl (the fixture has its client Service), and takes one on loopback", () => {
+    assert.match(bad(['workload=deployment/checkout', 'load=builtin']).message, /"loadUrl": is required with load on and a workload of yours: a loopback URL that reaches Deployment checkout/);
+    assert.match(bad(['workload=deployment/checkout', 'load=builtin', 'loadUrl=http://10.0.0.1/']).message, /"loadUrl": must be an http:\/\/ URL on loopback/);
+    const fixture = validateParams('pod-delete', podDelete.params, parseSetFlags(['load=builtin'], podDelete.params));
+    assert.deepEqual([fixture['load'], fixture['loadUrl']], ['builtin', undefined]);
+    const user = validateParams('pod-delete', podDelete.params, parseSetFlags(['workload=deployment/checkout', 'load=k6', 'loadUrl=http://127.0.0.1:30080/'], podDelete.params));
+    assert.deepEqual([user['load'], user['loadUrl']], ['k6', 'http://127.0.0.1:30080/']);
   });
 });
