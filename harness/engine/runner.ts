@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '../journal/schema.ts';
 import { JournalWriter } from '../journal/writer.ts';
-import { AbortedError, RunError, describeError } from './errors.ts';
+import { AbortedError, RunError, describeError, throwIfAborted } from './errors.ts';
 import { runResults, type AnyExperiment, type Observer, type Recorder, type RunContext, type Step } from './experiment.ts';
 import { ObserverSet } from './observers.ts';
 import { displayParams, type ParamsSchema } from './params.ts';
@@ -277,6 +277,9 @@ class Run {
     const failing = () => this.journal.checks.filter((c) => c.status !== 'passed').length;
     const failedBefore = failing();
     try {
+      // A signal or the deadline that fired between steps (while observers stopped, say) stops
+      // the run before this step starts: a fault is never begun after it.
+      throwIfAborted(this.signal);
       const work = s.run(this.ctx);
       this.abandoned = work;
       await raceAbort(this.signal, () => work);

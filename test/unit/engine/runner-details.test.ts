@@ -236,8 +236,22 @@ describe('engine: changes, observers, teardown and records', () => {
     const calls: string[] = [];
     const r = await run(experiment({ preflight: [ok('pre', calls)], method: [ok('fault', calls)] }), { signal: AbortSignal.abort(new AbortedError('SIGHUP')) });
     assert.ok(r.verdict.kind === 'aborted' && r.verdict.reason === 'SIGHUP' && r.verdict.phase === 'preflight', r.verdict.summary);
-    assert.ok(!calls.includes('fault'));
+    assert.deepEqual(calls, [], 'not even the preflight step starts');
     assert.ok(!r.journal.phases.some((p) => p.phase === 'inject'));
+  });
+
+  it('a signal that fires between phases (as the steady-state observers stop) stops the run before the fault step starts', async () => {
+    const calls: string[] = [];
+    const controller = new AbortController();
+    const stopsWithSignal: Observer<{ n: number }, unknown> = {
+      name: 'steady-watch',
+      describe: () => 'steady-watch',
+      during: 'steady',
+      start: () => Promise.resolve(() => (controller.abort(new AbortedError('SIGTERM')), Promise.resolve())),
+    };
+    const r = await run(experiment({ steady: [ok('steady', calls)], observe: [stopsWithSignal], method: [ok('fault', calls)] }), { signal: controller.signal });
+    assert.ok(r.verdict.kind === 'aborted' && r.verdict.reason === 'SIGTERM', r.verdict.summary);
+    assert.deepEqual(calls, ['steady'], 'the fault step never started');
   });
 });
 
