@@ -37,6 +37,10 @@ export async function attachCommand(runId: string, opts: AttachOptions, io: CliI
       out(`following run ${runId} from its journal ${path} (read-only; Ctrl-C stops following, not the run)`);
       const verdict = await followJournal(path, out, stop.signal);
       if (!verdict) return ended(detached, timeoutMs, io);
+      if (verdict === 'died') {
+        io.stderr(`shakedown: attach: run ${runId} stopped without a verdict: the process writing its journal is gone (killed or crashed); \`shakedown cleanup --run-id ${runId}\` undoes what it left\n`);
+        return EXIT.error;
+      }
       out(`run ${runId}: ${verdict.kind.toUpperCase()}  ${verdict.summary}`);
       return exitOf(verdict.kind);
     }

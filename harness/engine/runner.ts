@@ -99,6 +99,7 @@ function newJournal(def: AnyExperiment, params: z.output<ParamsSchema>, opts: Ru
       node: process.version,
       platform: `${process.platform}/${process.arch}`,
       hostname: hostname(),
+      pid: process.pid,
       ...opts.environment,
     },
     startedAt: nowIso(),

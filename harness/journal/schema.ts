@@ -195,6 +195,8 @@ export const environmentRecordSchema = z.object({
   node: z.string(),
   platform: z.string(),
   hostname: z.string(),
+  /** The process that writes the journal, so a reader on the same host can tell a run that died from one still going. */
+  pid: z.number().int().optional(),
   /** kube context and API server URL, never credentials. */
   context: z.string().optional(),
   server: z.string().optional(),

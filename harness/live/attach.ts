@@ -3,6 +3,7 @@
 // elsewhere it watches the run's Lease (its phase and changes). It ends when the run ends, with
 // the run's verdict.
 import { existsSync, readFileSync, readdirSync, watch } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { ClusterSession } from '../cluster/session.ts';
@@ -48,10 +49,31 @@ export function journalPrinter(out: Out): (j: Journal) => void {
 }
 
 /** Follows a journal file until its run completes; resolves to its verdict. */
-export function followJournal(path: string, out: Out, signal: AbortSignal): Promise<Verdict | undefined> {
+/**
+ * Whether the process that writes this journal is known to be gone: it ran on this host under a
+ * pid that no longer exists. (Another host's process cannot be seen from here: not known.)
+ */
+export function writerGone(j: Pick<Journal, 'environment'>, host = hostname()): boolean {
+  const { pid, hostname: writerHost } = j.environment;
+  if (pid === undefined || writerHost !== host) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: a process of another user holds that pid now, which is alive.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Follows a journal until its run completes (its verdict), the process writing it is gone
+ * without one ('died'), or the signal fires (undefined).
+ */
+export function followJournal(path: string, out: Out, signal: AbortSignal): Promise<Verdict | 'died' | undefined> {
   const print = journalPrinter(out);
   return new Promise((resolve) => {
     let last = '';
+    let lastJournal: Journal | undefined;
     const read = () => {
       let text: string;
       try {
@@ -59,7 +81,8 @@ export function followJournal(path: string, out: Out, signal: AbortSignal): Prom
       } catch {
         return; // between the writer's rename and the next file: read at the next change
       }
-      if (text === last) return;
+      // An unchanged journal whose writer is gone will never change again.
+      if (text === last) return void (lastJournal && writerGone(lastJournal) && finish('died'));
       last = text;
       let j: Journal;
       try {
@@ -68,13 +91,14 @@ export function followJournal(path: string, out: Out, signal: AbortSignal): Prom
         return;
       }
       print(j);
+      lastJournal = j;
       if (j.status === 'completed') finish(j.verdict);
     };
     // The writer renames a new file over the old one: the directory sees each write. A slow
     // poll beside it covers file systems whose change events are unreliable.
     const watcher = watch(join(path, '..'), () => read());
     const poll = setInterval(read, 1000);
-    const finish = (v: Verdict | undefined) => {
+    const finish = (v: Verdict | 'died' | undefined) => {
       watcher.close();
       clearInterval(poll);
       resolve(v);
