@@ -244,6 +244,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .option('--run-id <id>', 'only this run: undo its changes (from its Lease, else its journal), then delete its objects')
       .option('--journal <path>', "the run's journal.json, when its Lease is gone and it is not under --report-dir")
       .option('--force', 'also act on runs whose Lease is still live')
+      .option('--all-kinds', "with --run-id: look through every kind the server serves, cluster-wide, not only the kinds and namespaces the run's journal recorded (taken anyway when the journal is lost)")
       .option('--undo-module <path>', "a module that registers an undo kind of your own fault (defineUndo), when the run's journal is not at hand (repeatable)", collect),
   )
     .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
@@ -255,7 +256,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         'Exit codes: 0 nothing left, 2 bad kubeconfig, context or flag, 3 a change could not be undone, a deletion failed, or the run is live',
       ),
     )
-    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[] }) => {
+    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[]; allKinds?: boolean }) => {
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 
