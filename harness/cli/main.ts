@@ -8,6 +8,7 @@ import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { addCompareCommands, compareFlags, compareOptions, type CompareFlags } from './compare.ts';
+import { addRbacCommand } from './rbac.ts';
 import { liveFlags, reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
@@ -232,6 +233,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     });
 
   addCompareCommands(program, io, (code) => (exitCode = code));
+  // rbac: names, files and parameters checked as `run` checks them; nothing else is read.
+  addRbacCommand(program, paramOptions, async (names, opts) => { const v = await validation(); const s = await select(v, names, false); return Promise.all(prepare(v, s.map((e) => e.meta), opts).map(async ({ params }, i) => ({ def: await s[i]!.load(), params }))); }, io);
 
   clusterOptions(
     program
