@@ -44,7 +44,8 @@ const EXIT_CODES = `Exit codes:
   1    failed: a hypothesis did not hold (a finding about the cluster)
   2    bad usage or input; nothing in the cluster was touched
   3    error: the run broke (a prerequisite missing, an API error, a check it could not evaluate,
-       no check recorded), hit its deadline or lost its output
+       no check recorded), hit its deadline or lost its output; or the account lacks a permission
+       the run declares (checked before anything is touched; see shakedown rbac)
   129, 130, 143
        SIGHUP, SIGINT, SIGTERM received; rollback ran first`;
 
