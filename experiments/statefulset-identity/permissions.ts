@@ -7,7 +7,9 @@ import type { Params } from './params.ts';
 const can = (group: string, resource: string, ...verbs: Verb[]): Permission => ({ group, resource, verbs });
 
 /** Reading a pod's identity from the API and from inside it: the pod, its claims, `hostname` by exec. */
-const IDENTITY = [can('', 'pods', 'get'), can('', 'persistentvolumeclaims', 'get'), can('', 'pods/exec', 'create')];
+// Exec over WebSocket: `get` on pods/exec, and `create` where the API server authorizes the upgrade too.
+const EXEC = can('', 'pods/exec', 'get', 'create');
+const IDENTITY = [can('', 'pods', 'get'), can('', 'persistentvolumeclaims', 'get'), EXEC];
 /** A StatefulSet and its pods read until every replica is Ready. */
 const READY = [can('apps', 'statefulsets', 'get'), can('', 'pods', 'list')];
 /** Replicas changed through the scale subresource. */
@@ -21,7 +23,7 @@ export const needs = {
   /** Identity and DNS (nslookup by exec). */
   recordIdentity: (): Permission[] => IDENTITY,
   /** Tokens written, and removed on rollback, by exec. */
-  writeTokens: (): Permission[] => [can('', 'pods/exec', 'create')],
+  writeTokens: (): Permission[] => [EXEC],
   /** The fixture's client Service read for its NodePort (a loadUrl needs nothing). */
   startLoad: (p: Params): Permission[] => (p.load !== 'off' && !p.loadUrl ? [can('', 'services', 'get')] : []),
   /** Pods deleted and read back; the replicas' undo sets them back and waits until Ready. */

@@ -8,6 +8,7 @@ import { isRunId } from '../engine/run-id.ts';
 import { EXIT } from '../engine/verdict.ts';
 import type { ChangeRecord } from '../journal/schema.ts';
 import type { ClusterSession } from '../cluster/session.ts';
+import { SWEEP_SCOPE_EVENT, type Sweepable } from '../cluster/cleanup.ts';
 import { reportDirFlag, timeoutFlag } from './flags.ts';
 
 export interface CleanupOptions {
@@ -20,6 +21,8 @@ export interface CleanupOptions {
   timeout: string;
   /** Modules that register undo kinds of users' own faults, trusted beside those the run's journal names. */
   undoModule?: string[] | undefined;
+  /** Look through every kind the server serves (cluster-wide), not only those the run's journal names. */
+  allKinds?: boolean | undefined;
 }
 
 /** Runs the cleanup and resolves to its exit code; bad input throws UsageError (exit 2). */
@@ -68,7 +71,8 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
     const { outcomes, undoFailed, keepLeasesOf } = await undoPlans(session, plans, { timeoutMs, refusal, out });
     // A run whose undo failed keeps its Lease, so the next cleanup still knows what to undo.
     const skipRunIds = new Set([...(opts.force ? [] : live), ...keepLeasesOf]);
-    const r = await deleteByLabel(session, { runId: opts.runId, skipRunIds, includeRunLeases: true, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
+    const kinds = sweepKinds(opts, onDisk, out);
+    const r = await deleteByLabel(session, { runId: opts.runId, kinds, skipRunIds, includeRunLeases: true, timeoutMs, onDelete: (ref) => out(`deleted ${ref}`) });
     for (const id of r.skippedRuns) out(live.has(id) && !opts.force ? `left run ${id} alone: it is live (pass --force to clean it anyway)` : `kept the objects of run ${id}: some of its changes could not be undone`);
     for (const g of r.unreachable) out(`warning: could not look in API group ${g} (its discovery failed)`);
     const undone = outcomes.done + outcomes.unchanged + outcomes.gone;
@@ -87,6 +91,30 @@ export async function cleanupCommand(opts: CleanupOptions, io: { stdout: (t: str
 }
 
 type Plan = { runId: string; source: string; changes: ChangeRecord[] };
+type FoundJournal = { path: string; changes: ChangeRecord[]; kinds: Sweepable[] };
+
+/** The run's Lease, which cleanup removes too. */
+const LEASE_SCOPE: Sweepable = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespaced: true, namespace: 'default' };
+
+/**
+ * Where to look for what a run labelled: the kinds and namespaces its journal recorded (its
+ * fixtures' sweep scope) and its Lease; every kind the server serves, cluster-wide, without
+ * --run-id, with --all-kinds, or when the run's journal is not at hand.
+ */
+function sweepKinds(opts: CleanupOptions, journal: FoundJournal | undefined, out: (line: string) => void): Sweepable[] | undefined {
+  if (!opts.runId || opts.allKinds) return undefined;
+  if (!journal) {
+    out(`no journal of run ${opts.runId} found (under --report-dir, or --journal): looking through every kind the server serves`);
+    return undefined;
+  }
+  return [...journal.kinds, LEASE_SCOPE];
+}
+
+/** The sweep scopes a journal recorded (each fixture's), merged. */
+function kindsOf(events: readonly { type: string; data?: Record<string, unknown> | undefined }[]): Sweepable[] {
+  const all = events.filter((e) => e.type === SWEEP_SCOPE_EVENT).flatMap((e) => (Array.isArray(e.data?.['kinds']) ? (e.data['kinds'] as Sweepable[]) : []));
+  return [...new Map(all.map((k) => [`${k.apiVersion}/${k.kind}/${k.namespace ?? ''}`, k])).values()];
+}
 
 /** Undoes each run's pending changes, saying each outcome; counts them, and names the runs whose undo failed. */
 async function undoPlans(
@@ -154,17 +182,17 @@ async function loadUndoModules(changes: readonly ChangeRecord[], trusted: Readon
 }
 
 /** The journal named with --journal: it must be readable and the journal of this run. */
-async function readNamedJournal(runId: string, path: string): Promise<{ path: string; changes: ChangeRecord[] }> {
+async function readNamedJournal(runId: string, path: string): Promise<FoundJournal> {
   const { readJournal } = await import('../report/read-journal.ts');
   const j = await readJournal(path).catch((err: unknown) => {
     throw new UsageError(`--journal: ${describeError(err)}`, { field: '--journal', cause: err });
   });
   if (j.runId !== runId) throw new UsageError(`--journal ${path} is the journal of run ${j.runId}, not ${runId}`, { field: '--journal' });
-  return { path, changes: j.changes };
+  return { path, changes: j.changes, kinds: kindsOf(j.events) };
 }
 
 /** The journal under the report dir whose runId matches, if any. */
-async function findJournal(runId: string, reportDir: string): Promise<{ path: string; changes: ChangeRecord[] } | undefined> {
+async function findJournal(runId: string, reportDir: string): Promise<FoundJournal | undefined> {
   const { readJournal } = await import('../report/read-journal.ts');
   if (!existsSync(reportDir)) return undefined;
   // Report dirs end with the run id: reports/<time>-<experiment>-<run id>/.
@@ -172,7 +200,7 @@ async function findJournal(runId: string, reportDir: string): Promise<{ path: st
     const p = join(reportDir, d, 'journal.json');
     if (!existsSync(p)) continue;
     const j = await readJournal(p).catch(() => undefined);
-    if (j?.runId === runId) return { path: p, changes: j.changes };
+    if (j?.runId === runId) return { path: p, changes: j.changes, kinds: kindsOf(j.events) };
   }
   return undefined;
 }

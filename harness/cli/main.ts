@@ -8,6 +8,7 @@ import { isExperimentFile, loadExperimentFile } from './experiment-file.ts';
 import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { addCompareCommands, compareFlags, compareOptions, type CompareFlags } from './compare.ts';
+import { addRbacCommand } from './rbac.ts';
 import { liveFlags, reportDirFlag, timeoutFlag } from './flags.ts';
 import { defaultIo, type CliIo } from './io.ts';
 
@@ -43,7 +44,8 @@ const EXIT_CODES = `Exit codes:
   1    failed: a hypothesis did not hold (a finding about the cluster)
   2    bad usage or input; nothing in the cluster was touched
   3    error: the run broke (a prerequisite missing, an API error, a check it could not evaluate,
-       no check recorded), hit its deadline or lost its output
+       no check recorded), hit its deadline or lost its output; or the account lacks a permission
+       the run declares (checked before anything is touched; see shakedown rbac)
   129, 130, 143
        SIGHUP, SIGINT, SIGTERM received; rollback ran first`;
 
@@ -232,6 +234,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
     });
 
   addCompareCommands(program, io, (code) => (exitCode = code));
+  // rbac: names, files and parameters checked as `run` checks them; nothing else is read.
+  addRbacCommand(program, paramOptions, async (names, opts) => { const v = await validation(); const s = await select(v, names, false); return Promise.all(prepare(v, s.map((e) => e.meta), opts).map(async ({ params }, i) => ({ def: await s[i]!.load(), params }))); }, io);
 
   clusterOptions(
     program
@@ -244,6 +248,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       .option('--run-id <id>', 'only this run: undo its changes (from its Lease, else its journal), then delete its objects')
       .option('--journal <path>', "the run's journal.json, when its Lease is gone and it is not under --report-dir")
       .option('--force', 'also act on runs whose Lease is still live')
+      .option('--all-kinds', "with --run-id: look through every kind the server serves, cluster-wide, not only the kinds and namespaces the run's journal recorded (taken anyway when the journal is lost)")
       .option('--undo-module <path>', "a module that registers an undo kind of your own fault (defineUndo), when the run's journal is not at hand (repeatable)", collect),
   )
     .option('--report-dir <dir>', "where to look for the run's journal", 'reports')
@@ -255,7 +260,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
         'Exit codes: 0 nothing left, 2 bad kubeconfig, context or flag, 3 a change could not be undone, a deletion failed, or the run is live',
       ),
     )
-    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[] }) => {
+    .action(async (opts: ClusterOptions & { runId?: string; journal?: string; force?: boolean; reportDir: string; timeout: string; undoModule?: string[]; allKinds?: boolean }) => {
       exitCode = await (await import('./cleanup.ts')).cleanupCommand(opts, io);
     });
 

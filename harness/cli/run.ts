@@ -35,6 +35,8 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   // The chart renderer loads once a run is over, for its reports, not during it.
   const { reportDirName } = await import('../report/dir-name.ts');
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+  // Every declared rule is checked before anything is touched: a missing one stops every run (exit 3).
+  if (!(await (await import('./access.ts')).accessAllowed(prepared, kube, io))) return EXIT.error;
   const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
   const write = (line: string) => io.stdout(line + '\n');
   let progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);

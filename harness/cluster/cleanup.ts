@@ -7,7 +7,12 @@ export interface Sweepable {
   apiVersion: string;
   kind: string;
   namespaced: boolean;
+  /** Listed in this namespace only (a run's own sweep); undefined: across all namespaces. */
+  namespace?: string | undefined;
 }
+
+/** The journal event that records a fixture's sweep scope (its data: `{ kinds: Sweepable[] }`), read by `cleanup --run-id`. */
+export const SWEEP_SCOPE_EVENT = 'sweep-scope';
 
 /** Controllers first (so they do not recreate what is deleted next); Leases and namespaces last. */
 const FIRST = ['HorizontalPodAutoscaler', 'CronJob', 'Job', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController'];
@@ -79,7 +84,7 @@ export async function findLabelled(session: ClusterSession, kinds: readonly Swee
   for (const k of kinds) {
     let res: Listed;
     try {
-      res = await session.objects.list(k.apiVersion, k.kind, { labelSelector });
+      res = await session.objects.list(k.apiVersion, k.kind, { labelSelector, namespace: k.namespace });
     } catch (err) {
       if (isNotFound(err)) continue; // served a moment ago, gone now (a CRD removed)
       throw err;
@@ -117,9 +122,11 @@ export async function deleteByLabel(
     timeoutMs: number;
     signal?: AbortSignal;
     onDelete?: (ref: string) => void;
+    /** Only these kinds (in their namespaces), as the run recorded them; undefined: every kind discovery finds, cluster-wide. */
+    kinds?: readonly Sweepable[] | undefined;
   },
 ): Promise<CleanupResult> {
-  const discovered = await discoverSweepable(session);
+  const discovered = opts.kinds ? { kinds: sweepOrder(opts.kinds), unreachable: [] } : await discoverSweepable(session);
   const unreachable = discovered.unreachable;
   const kinds = opts.includeRunLeases ? discovered.kinds : discovered.kinds.filter((k) => !(k.kind === 'Lease' && k.apiVersion.startsWith('coordination.k8s.io/')));
   const skip = opts.skipRunIds ?? new Set<string>();
@@ -137,7 +144,7 @@ export async function deleteByLabel(
     }
   }
   // Only the kinds something was deleted of can still be there.
-  const pending = kinds.filter((k) => targets.some((o) => o.kind === k.kind && o.apiVersion === k.apiVersion));
+  const pending = kinds.filter((k) => targets.some((o) => o.kind === k.kind && o.apiVersion === k.apiVersion && (k.namespace === undefined || o.namespace === k.namespace)));
   await waitFor(
     async () => {
       const left = (await findLabelled(session, pending, opts.runId)).filter((o) => !skip.has(o.runId)).map((o) => o.ref);

@@ -67,7 +67,10 @@ export async function execInPod(session: ClusterSession, req: ExecRequest): Prom
   // Loaded on first use: the public entry imports this module, and `validate` must not load the Kubernetes client.
   const { Exec } = await import('@kubernetes/client-node/dist/exec.js');
   const started = Date.now();
-  session.requests.count('EXEC', { group: '', resource: 'pods/exec', verb: 'create', cluster: false, namespace: req.namespace });
+  // An exec over WebSocket is a GET that RBAC authorizes as `get` on pods/exec, and API servers
+  // that authorize the upgrade (AuthorizePodWebsocketUpgradeCreatePermission) as `create` too: one request, both uses.
+  const use = { group: '', resource: 'pods/exec', cluster: false, namespace: req.namespace } as const;
+  session.requests.count('EXEC', { ...use, verb: 'get' }, { ...use, verb: 'create' });
   return new Promise<ExecResult>((resolve, reject) => {
     let settled = false;
     let socket: { close(): void } | undefined;

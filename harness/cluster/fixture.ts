@@ -1,7 +1,7 @@
 import type { ClusterContext } from './context.ts';
 import { loadManifestFile, type ManifestObject } from '../manifests/load.ts';
 import { applyObjects, ensureNamespace } from './apply.ts';
-import { deleteByLabel } from './cleanup.ts';
+import { SWEEP_SCOPE_EVENT, deleteByLabel, type Sweepable } from './cleanup.ts';
 import { can, canClusterWide, type Permission } from './permissions.ts';
 
 const isNamespace = (o: ManifestObject) => o.kind === 'Namespace' && o.apiVersion === 'v1';
@@ -26,13 +26,17 @@ export const loadManifests = (manifests: readonly string[], values: Record<strin
 /** As deployFixture, for objects built in code (a user's experiment file with no manifest beside it). */
 export async function deployObjects<P extends { namespace: string }>(ctx: ClusterContext<P, unknown>, objects: readonly ManifestObject[]): Promise<void> {
   const cluster = ctx.cluster;
+  // Journaled before anything is applied: `cleanup --run-id` looks for what a crashed run left in
+  // these kinds and namespaces only, as its teardown does.
+  const kinds = sweepScopeOf(objects);
+  ctx.record.event({ source: 'harness', type: SWEEP_SCOPE_EVENT, message: `the teardown sweep looks in: ${kinds.map(formatScope).join(', ')}`, data: { kinds } });
   // The bound on the teardown action is what the removal waits for (namespace finalization,
   // claims released), plus room for the calls around it; a timed-out wait is cancelled.
   const removeWithinMs = 180_000;
   ctx.teardown(
     'delete every object labelled with this run',
     async (signal) => {
-      await deleteByLabel(cluster, { runId: ctx.runId, timeoutMs: removeWithinMs, signal });
+      await deleteByLabel(cluster, { runId: ctx.runId, kinds, timeoutMs: removeWithinMs, signal });
     },
     { timeoutMs: removeWithinMs + 15_000 },
   );
@@ -51,8 +55,31 @@ export async function deployObjects<P extends { namespace: string }>(ctx: Cluste
   });
 }
 
-/** The teardown's sweep: every kind listed across namespaces by the run's label, and what it finds deleted. */
-export const SWEEP_PERMISSION: Permission = canClusterWide('*', '*', 'list', 'delete');
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const formatScope = (k: Sweepable) => `${k.kind}${k.namespace ? ` in ${k.namespace}` : ' (cluster-wide)'}`;
+
+/**
+ * Where objects labelled by deploying `objects` can be: each object's kind in its namespace, what
+ * its controller makes from its labelled templates (pods, a Deployment's ReplicaSets, a CronJob's
+ * Jobs, a StatefulSet's claims), and the namespaces a run may create. An object without a
+ * namespace is looked for cluster-wide. No other kind is listed, so secrets are never read.
+ */
+export function sweepScopeOf(objects: readonly ManifestObject[]): Sweepable[] {
+  const out = new Map<string, Sweepable>();
+  const add = (apiVersion: string, kind: string, namespace: string | undefined) =>
+    out.set(`${apiVersion}/${kind}/${namespace ?? ''}`, { apiVersion, kind, namespaced: namespace !== undefined, ...(namespace === undefined ? {} : { namespace }) });
+  add('v1', 'Namespace', undefined);
+  for (const o of objects.filter((x) => !isNamespace(x))) {
+    const ns = o.metadata.namespace;
+    add(o.apiVersion, o.kind, ns);
+    const spec = o['spec'] as { template?: unknown; volumeClaimTemplates?: unknown[]; jobTemplate?: unknown } | undefined;
+    if (spec?.template) add('v1', 'Pod', ns);
+    if (o.kind === 'Deployment') add('apps/v1', 'ReplicaSet', ns);
+    if (o.kind === 'CronJob' || spec?.jobTemplate) add('batch/v1', 'Job', ns);
+    if (spec?.volumeClaimTemplates?.length) add('v1', 'PersistentVolumeClaim', ns);
+  }
+  return [...out.values()];
+}
 
 /** The plural resource of a kind, as the API names nearly all of them (Ingress → ingresses, NetworkPolicy → networkpolicies). */
 export const pluralOf = (kind: string): string => {
@@ -62,11 +89,16 @@ export const pluralOf = (kind: string): string => {
   return `${k}s`;
 };
 
+/** A permission in a sweep entry's namespace, or cluster-wide for an entry without one. */
+const inScope = (p: Permission, namespace: string | undefined): Permission => (namespace === undefined ? { ...p, cluster: true } : { ...p, namespace });
+
 /**
- * What deploying `objects` as a fixture needs: its namespaces read and created, each object
- * server-side applied, and the teardown's sweep by label.
+ * What deploying `objects` as a fixture needs: its namespaces read and created (and deleted in
+ * teardown when the run created them), each object server-side applied, and the teardown's
+ * sweep by label: list and delete of exactly the kinds sweepScopeOf names, where it names them.
  */
 export function fixturePermissions(objects: readonly ManifestObject[]): Permission[] {
-  const applied = objects.filter((o) => !isNamespace(o)).map((o) => can(o.apiVersion.includes('/') ? o.apiVersion.split('/')[0]! : '', pluralOf(o.kind), 'patch'));
-  return [canClusterWide('', 'namespaces', 'get', 'create'), ...applied, SWEEP_PERMISSION];
+  const applied = objects.filter((o) => !isNamespace(o)).map((o) => inScope(can(groupOf(o.apiVersion), pluralOf(o.kind), 'patch'), o.metadata.namespace));
+  const sweep = sweepScopeOf(objects).map((k) => inScope(can(groupOf(k.apiVersion), pluralOf(k.kind), 'list', 'delete'), k.namespace));
+  return [canClusterWide('', 'namespaces', 'get', 'create'), ...applied, ...sweep];
 }

@@ -38,8 +38,9 @@ export function apiUseOf(method: string, path: string, query: Record<string, unk
   if (!resource) return undefined;
   const m = method.toUpperCase();
   let verb: Verb;
-  if (sub === 'exec' || sub === 'attach' || sub === 'portforward') verb = 'create';
-  else if (m === 'GET') verb = name === undefined ? (query['watch'] === true || query['watch'] === 'true' ? 'watch' : 'list') : 'get';
+  // pods/exec, attach, portforward: over SPDY a POST (create), over WebSocket a GET (get; exec.ts
+  // counts create beside it, which API servers that authorize the upgrade ask too).
+  if (m === 'GET') verb = name === undefined ? (query['watch'] === true || query['watch'] === 'true' ? 'watch' : 'list') : 'get';
   else if (m === 'POST') verb = 'create';
   else if (m === 'PUT') verb = 'update';
   else if (m === 'PATCH') verb = 'patch';

@@ -32,10 +32,10 @@ export class RequestCounter {
   readonly byVerb: Record<string, number> = {};
   /** Each distinct use, by group, resource, verb and namespace. */
   readonly uses = new Map<string, ApiUse>();
-  count(verb: string, use?: ApiUse): void {
+  count(verb: string, ...uses: (ApiUse | undefined)[]): void {
     this.total++;
     this.byVerb[verb] = (this.byVerb[verb] ?? 0) + 1;
-    if (use) this.uses.set(`${use.group}/${use.resource}/${use.verb}/${use.namespace ?? '*'}`, use);
+    for (const use of uses) if (use) this.uses.set(`${use.group}/${use.resource}/${use.verb}/${use.namespace ?? '*'}`, use);
   }
   /** Counts a request by its method and path. */
   request(method: string, path: string, query?: Record<string, unknown>): void {

@@ -28,10 +28,11 @@ export function kubeconfigOrSkip(ctx: Mocha.Context): string {
 
 export const session = (): ClusterSession => new ClusterSession(loadKubeConfig());
 
-export function shakedown(args: string[]): ResultPromise<{ reject: false; forceKillAfterDelay: false }> {
+/** The CLI as a subprocess; `kubeconfig` runs it with another kubeconfig (a ServiceAccount's) than the test's. */
+export function shakedown(args: string[], kubeconfig = process.env['KUBECONFIG']): ResultPromise<{ reject: false; forceKillAfterDelay: false }> {
   return execa(process.execPath, [BIN, ...args], {
     reject: false,
-    env: { KUBECONFIG: process.env['KUBECONFIG'], CI: 'true' },
+    env: { KUBECONFIG: kubeconfig, CI: 'true' },
     // execa would SIGKILL 5 s after a SIGTERM; rollback is allowed to take longer.
     forceKillAfterDelay: false,
   });

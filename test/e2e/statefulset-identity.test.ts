@@ -45,7 +45,7 @@ describe('e2e: statefulset-identity', function () {
     assert.ok(used && used.rows.length > 0, 'the run journals the API permissions it used');
     assert.deepEqual(used.rows.filter((row) => row[1] !== 'declared'), [], 'every API request was declared by a part');
     assert.ok(!run.journal.events.some((e) => e.type === 'undeclared-permission'));
-    assert.ok(used.rows.some((row) => /^pods\/exec: create/.test(String(row[0]))), 'the exec of its probes is among them');
+    assert.ok(used.rows.some((row) => /^pods\/exec: get, create/.test(String(row[0]))), 'the exec of its probes is among them (a WebSocket exec: get, and create where the upgrade is authorized)');
     return run;
   };
   const runSts = async (args: string[]) => {

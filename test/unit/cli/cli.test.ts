@@ -354,4 +354,23 @@ describe('cli against an unreachable cluster', function () {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+  it('rbac prints YAML for a run with no kubeconfig at all; bad input is exit 2, naming it, before any is read', async () => {
+    const env = { KUBECONFIG: '/nonexistent' };
+    const ok = await shakedown(['rbac', 'pod-delete', '--namespace', 'shop', '--set', 'workload=deployment/web', '--service-account', 'gameday'], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^kind: ServiceAccount\n[\s\S]*name: gameday\n\s+namespace: shop$/m);
+    assert.match(ok.stdout, /^kind: RoleBinding$/m);
+    assert.doesNotMatch(ok.stdout, /ClusterRole/, "a user's Deployment needs nothing cluster-wide");
+    for (const [args, says] of [
+      [['rbac', 'nope'], /unknown experiment "nope"/],
+      [['rbac', 'pod-delete', '--set', 'no_such_param=1'], /no_such_param/],
+      [['rbac', 'pod-delete', '--service-account', 'Game_Day'], /--service-account "Game_Day" is not a valid name/],
+      [['rbac'], /missing required argument/],
+    ] as const) {
+      const r = await shakedown([...args], env);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, says);
+      assert.doesNotMatch(r.stderr, /KUBECONFIG|\n\s+at /);
+    }
+  });
 });
