@@ -18,6 +18,7 @@ import { continuousProbe, httpThroughService } from './probes/continuous.ts';
 import { judgeProbe, probeHeld } from './checks/probe.ts';
 import { describeWorkload, parseWorkloadRef, readReadiness, resolveWorkload, workloadParam, workloadPods } from './target/workload.ts';
 import { deletePodAndFollow } from './faults/pod-delete.ts';
+import { countCpuLoad, cpuLoadPermissions, LOAD_COMM, LOAD_COMMAND_LINE, startCpuLoad, stopCpuLoad } from './faults/cpu-load.ts';
 import { guardReplicas, setReplicas } from './faults/replicas.ts';
 import { readPodIdentity } from './probes/pod-identity.ts';
 import { waitForDns } from './probes/dns.ts';
@@ -38,6 +39,7 @@ export type { ManifestObject } from './manifests/load.ts';
 export type { DeletePodsOptions } from './faults/delete-pods.ts';
 export type { DeletePod, PodRecovery, Replacement } from './faults/pod-delete.ts';
 export type { ReplicasTarget } from './faults/replicas.ts';
+export type { CpuLoadTarget } from './faults/cpu-load.ts';
 export type { Incarnation, PodLifecycle } from './observe/pod-lifecycle.ts';
 export type { Claim, PodIdentity } from './probes/pod-identity.ts';
 export type { DnsAnswer } from './probes/dns.ts';
@@ -50,7 +52,8 @@ export type { Readiness, Workload, WorkloadKind, WorkloadRef } from './target/wo
 export { RunError, UsageError } from './engine/errors.ts';
 export { WaitTimeoutError } from './engine/wait.ts';
 export { isNotFound } from './cluster/session.ts';
-export { formatDuration } from './engine/time.ts';
+export { formatDuration, parseGoDuration } from './engine/time.ts';
+export { describeApiError } from './engine/errors.ts';
 export { defineUndo } from './undo/registry.ts';
 export type { UndoFunction, UndoKind, UndoResult } from './undo/registry.ts';
 export type { ChangeRecord } from './journal/schema.ts';
@@ -113,6 +116,28 @@ export const faults = {
    * volume the run does not own, its removal is journaled first (`journalRemoval`).
    */
   writeToken: placeToken,
+  /**
+   * CPU load inside pods: `timeout <seconds> sha256sum /dev/zero` started through exec, each
+   * process ending by itself at its bound even if the harness dies.
+   */
+  cpuLoad: {
+    /**
+     * Starts `processes` load processes of at most `seconds` each in one pod. Their kill is
+     * journaled as the change's undo before the first one starts, so rollback and
+     * `shakedown cleanup --run-id` stop them, a partial start too.
+     */
+    start: startCpuLoad,
+    /** Kills every load process in a pod; a pod that is gone, terminating or not running has none left (not an error). */
+    stop: stopCpuLoad,
+    /** The load processes running in a pod, read from its /proc; 0 for a pod that is gone or not running. */
+    count: countCpuLoad,
+    /** The load process' name as /proc/<pid>/comm shows it. */
+    process: LOAD_COMM,
+    /** The load process' command line, without its `timeout`. */
+    commandLine: LOAD_COMMAND_LINE,
+    /** The API permissions start, stop and count need (exec into the pod; the pod read). */
+    permissions: cpuLoadPermissions,
+  },
 };
 
 /** Probes: steps that look without changing anything. */

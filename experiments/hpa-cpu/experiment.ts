@@ -1,8 +1,12 @@
-import { defineExperiment, step } from '../../harness/engine/experiment.ts';
-import { clusterReachable } from '../../harness/probes/cluster.ts';
+// hpa-cpu: made only of the public entry's parts and its own steps (the controller's formula,
+// the HPA sampler, the scale checks), as a user's own CPU-load experiment would be.
+import { defineExperiment, probes, step } from '../../harness/index.ts';
+import { verifyScaleOut } from './checks.ts';
 import { manifestValues, manifests, meta } from './meta.ts';
 import type { Params } from './params.ts';
-import { FIXTURE, initialState, type Ctx } from './state.ts';
+import { needs } from './permissions.ts';
+import { startSampler } from './sampler.ts';
+import { FIXTURE, initialState, type Ctx, type State } from './state.ts';
 import * as steps from './steps.ts';
 import { metricsApi, selectTarget } from './target.ts';
 
@@ -11,10 +15,10 @@ const loaded = (p: Params) => (p.loadPods === 'all' ? 'every pod' : `${p.loadPod
 
 export default defineExperiment({
   ...meta,
-  initialState: initialState,
+  initialState,
   preflight: [
-    clusterReachable(),
-    step('probe', 'metrics-api', 'the metrics API (metrics.k8s.io) answers', metricsApi),
+    probes.clusterReachable<Params, State>(),
+    step('probe', 'metrics-api', 'the metrics API (metrics.k8s.io) answers', metricsApi, needs.metricsApi),
     step(
       'probe',
       'target-has-cpu-requests',
@@ -23,6 +27,7 @@ export default defineExperiment({
           ? `${p.targetKind} ${p.namespace}/${p.target} exists, sets CPU requests, and an HPA with a CPU Utilization target scales it`
           : `the fixture requests CPU (${p.cpuRequest})`,
       selectTarget,
+      needs.selectTarget,
     ),
   ],
   setup: [
@@ -34,14 +39,16 @@ export default defineExperiment({
           ? 'nothing to deploy: testing an existing workload'
           : `server-side apply Deployment ${p.namespace}/${name(p)} (requests ${p.cpuRequest}, limit ${p.cpuLimit}) and its HPA (min ${p.minReplicas}, max ${p.maxReplicas}, target ${p.targetUtilization}%, scale-down window ${p.scaleDownWindowSeconds}s)`,
       (ctx: Ctx) => steps.deployFixture(ctx, { manifests, manifestValues }),
+      needs.deployFixture,
     ),
   ],
-  steadyState: [step('probe', 'baseline', 'record baseline replicas; the HPA reads CPU utilisation for Ready pods', steps.baseline)],
+  steadyState: [step('probe', 'baseline', 'record baseline replicas; the HPA reads CPU utilisation for Ready pods', steps.baseline, needs.baseline)],
   observe: [
     {
       name: 'hpa-sampler',
       describe: (p: Params) => `every ${p.sampleEvery / 1000}s: HPA status, per-pod CPU from the metrics API, and the formula's prediction`,
-      start: steps.startSampler,
+      permissions: needs.sampler,
+      start: startSampler,
     },
   ],
   method: [
@@ -50,11 +57,13 @@ export default defineExperiment({
       'cpu-load',
       (p: Params) => `exec \`timeout ${Math.round(p.loadFor / 1000)} sha256sum /dev/zero\` ×${p.processesPerPod} in ${loaded(p)}`,
       steps.startLoad,
+      needs.startLoad,
     ),
   ],
+  // scale-out judges the sampler's samples; stop-load and scale-in act on and read the cluster.
   verify: [
-    step('check', 'scale-out', (p: Params) => `replicas reach the clamped prediction within ${p.scaleOutWithin / 1000}s, and what the load needs fits under maxReplicas`, steps.verifyScaleOut),
-    step('action', 'stop-load', 'stop the load and prove no sha256sum survives in any loaded pod', steps.stopLoad),
-    step('check', 'scale-in', (p: Params) => `replicas return to where they were before the load (minReplicas for the fixture) within ${p.scaleInWithin / 1000}s`, steps.verifyScaleIn),
+    step('check', 'scale-out', (p: Params) => `replicas reach the clamped prediction within ${p.scaleOutWithin / 1000}s, and what the load needs fits under maxReplicas`, verifyScaleOut, () => []),
+    step('action', 'stop-load', 'stop the load and prove no sha256sum survives in any loaded pod', steps.stopLoad, needs.stopLoad),
+    step('check', 'scale-in', (p: Params) => `replicas return to where they were before the load (minReplicas for the fixture) within ${p.scaleInWithin / 1000}s`, steps.verifyScaleIn, needs.scaleIn),
   ],
 });

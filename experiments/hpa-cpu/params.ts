@@ -1,7 +1,7 @@
-import { z } from 'zod';
-import { duration, imageRef, k8sLabelName, k8sName } from '../../harness/engine/params.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
+import { formatDuration, params as schemas, z } from '../../harness/index.ts';
 import { millicores } from './formula.ts';
+
+const { duration, image: imageRef, labelName: k8sLabelName, name: k8sName } = schemas;
 
 /** A CPU quantity as Kubernetes writes it: "200m" or "0.5" / "1" cores. */
 const cpuQuantity = () => z.string().regex(/^(\d+m|\d+(\.\d+)?)$/, 'must be a CPU quantity like 200m or 0.5');

@@ -1,5 +1,6 @@
-// What hpa-cpu learns and observes during a run.
-import type { ClusterContext } from '../../harness/cluster/context.ts';
+// What hpa-cpu learns in preflight (the target and its HPA, in the state) and what its parts
+// observe during a run (the sampler's samples and the load, under typed result keys).
+import { resultKey, target, type ClusterContext } from '../../harness/index.ts';
 import { DEFAULT_TOLERANCES, type Recommendation, type Tolerance } from './formula.ts';
 import type { Params } from './params.ts';
 
@@ -38,15 +39,10 @@ export interface State {
   baselineReplicas: number;
   /** The container load runs in (the pod template's first). */
   container: string;
-  loaded: string[];
-  loadStartedAt?: number;
-  loadStoppedAt?: number;
-  samples: Sample[];
-  closeLoadWindow?: () => void;
 }
 
 /** What target selection decides, all at once (typed, so a misspelt field is a compile error). */
-export type Selection = Pick<State, 'fixture' | 'target' | 'kind' | 'hpa' | 'container' | 'selector' | 'minReplicas' | 'maxReplicas' | 'targetUtilization' | 'scaleDownWindowMs' | 'tolerance' | 'otherMetrics' | 'scaleUpRules' | 'scaleDownRules'>;
+export type Selection = Omit<State, 'baselineReplicas'>;
 
 export const initialState = (): State => ({
   fixture: true,
@@ -62,8 +58,25 @@ export const initialState = (): State => ({
   otherMetrics: [],
   baselineReplicas: 0,
   container: 'web',
-  loaded: [],
-  samples: [],
 });
 
+/** The load the method started: in which pods, when, and the journal's "cpu load" window. */
+export interface LoadRun {
+  /** Pods whose load has started (in order; a partial start lists those it reached). */
+  pods: string[];
+  startedAt: number;
+  stoppedAt?: number;
+  closeWindow: () => void;
+}
+
+/** The sampler's samples, one per sync, in order (set when the observer starts). */
+export const SAMPLES = resultKey<Sample[]>('hpa-cpu:samples');
+/** The load, once the method has started it. */
+export const LOAD = resultKey<LoadRun>('hpa-cpu:load');
+
 export type Ctx = ClusterContext<Params, State>;
+
+/** The sampler's samples (an error naming the observer when it did not run). */
+export const samplesOf = (ctx: Ctx): Sample[] => target.recorded(ctx.results.get(SAMPLES), 'the HPA samples', 'hpa-sampler (in "observe")');
+/** The load the method started (an error naming the step when it did not). */
+export const loadOf = (ctx: Ctx): LoadRun => target.recorded(ctx.results.get(LOAD), 'the CPU load', 'cpu-load (in "method")');

@@ -1,25 +1,15 @@
 // Preflight of hpa-cpu: the metrics API works, and the target (the fixture or a user's workload
 // with an HPA) requests CPU and is scaled on CPU utilisation.
 import type { V1Pod, V2HPAScalingRules, V2MetricSpec } from '@kubernetes/client-node';
-import type { ClusterSession } from '../../harness/cluster/session.ts';
-import { isNotFound } from '../../harness/cluster/session.ts';
-import { AbortedError, describeApiError, preflightError, targetSelectionError } from '../../harness/engine/errors.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
-import { WaitTimeoutError, done, notYet, waitFor } from '../../harness/engine/wait.ts';
+import { describeApiError, formatDuration, isNotFound, probes, RunError, WaitTimeoutError } from '../../harness/index.ts';
 import { DEFAULT_TOLERANCE, DEFAULT_TOLERANCES, millicores, type Tolerance } from './formula.ts';
 import { scaleInNeeds } from './params.ts';
 import { FIXTURE, type Ctx, type Selection } from './state.ts';
 
+const preflightError = (message: string, cause?: unknown) => new RunError('PREFLIGHT', message, { cause });
+const targetSelectionError = (message: string) => new RunError('TARGET_SELECTION', message);
+
 // ---------------------------------------------------------------- preflight
-
-export interface PodMetricsList {
-  /** timestamp and window say which interval the usage was averaged over (the controller's readiness rule reads them). */
-  items: { metadata: { name: string }; timestamp?: string; window?: string; containers: { name: string; usage: { cpu?: string } }[] }[];
-}
-
-export async function podMetrics(cluster: ClusterSession, namespace: string, labelSelector: string): Promise<PodMetricsList> {
-  return (await cluster.custom.listNamespacedCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', namespace, plural: 'pods', labelSelector })) as PodMetricsList;
-}
 
 /** How long a registered metrics API that answers 503 (its backend briefly unavailable) is waited for. */
 const METRICS_API_WITHIN_MS = 60_000;
@@ -35,21 +25,22 @@ export async function metricsApi(ctx: Ctx): Promise<void> {
   const cluster = ctx.cluster;
   let last: unknown;
   try {
-    const nodes = await waitFor(
+    const nodes = await probes.waitFor(
       async () => {
         try {
-          return done(((await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] }).items.length);
+          return probes.done(((await cluster.custom.listClusterCustomObject({ group: 'metrics.k8s.io', version: 'v1beta1', plural: 'nodes' })) as { items: unknown[] }).items.length);
         } catch (err) {
           if ((err as { code?: unknown }).code !== 503) throw err;
           last = err;
-          return notYet(describeApiError(err));
+          return probes.notYet(describeApiError(err));
         }
       },
       { what: 'the metrics API to answer', timeoutMs: METRICS_API_WITHIN_MS, intervalMs: 2000, signal: ctx.signal },
     );
     ctx.record.event({ source: 'preflight', type: 'metrics-api', message: `metrics.k8s.io answers: ${nodes} node(s) reporting` });
   } catch (err) {
-    if (err instanceof AbortedError) throw err;
+    // An aborted run (signal, deadline) ends the step as aborted, not as a missing metrics API.
+    if (ctx.signal.aborted) throw err;
     const cause = err instanceof WaitTimeoutError ? (last ?? err) : err;
     const within = err instanceof WaitTimeoutError ? `, unavailable for ${METRICS_API_WITHIN_MS / 1000}s` : '';
     throw preflightError(`the metrics API (metrics.k8s.io/v1beta1) does not answer${within}, so the HPA cannot act on CPU: install metrics-server (${describeApiError(cause)})`, cause);

@@ -4,6 +4,7 @@
 import type { ClusterContext } from '../cluster/context.ts';
 import { execInPod } from '../cluster/exec.ts';
 import { isNotFound, type ClusterSession } from '../cluster/session.ts';
+import { can, type Permission } from '../cluster/permissions.ts';
 import { describeError, injectError, revertError, throwIfAborted } from '../engine/errors.ts';
 
 /** The load process' name (comm) and full command line, as /proc shows them. */
@@ -15,17 +16,23 @@ const COUNT = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" =
 const KILL = 'for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = "$1" ] && kill "${d#/proc/}" 2>/dev/null; done; true';
 const START = 'i=0; while [ "$i" -lt "$1" ]; do timeout "$2" sha256sum /dev/zero >/dev/null 2>&1 & i=$((i+1)); done; echo started';
 
-export interface LoadTarget {
+/** The pod (and container: default its first) CPU load runs in. */
+export interface CpuLoadTarget {
   namespace: string;
+  /** The pod's name. */
   pod: string;
+  /** The container to exec into; its pod's first when unset. */
   container?: string | undefined;
 }
+
+/** What starting, counting and stopping load needs: exec into the pod, and the pod read when an exec fails (gone or not running). */
+export const cpuLoadPermissions = (): Permission[] => [can('', 'pods/exec', 'create'), can('', 'pods', 'get')];
 
 /**
  * Counts load processes in a pod by reading /proc, so no pgrep is needed in the image. A pod
  * that is gone, terminating or not running (scaled in by the HPA) holds none: 0, not an error.
  */
-export async function countLoad(cluster: ClusterSession, t: LoadTarget): Promise<number> {
+export async function countCpuLoad(cluster: ClusterSession, t: CpuLoadTarget): Promise<number> {
   try {
     const r = await execInPod(cluster, { ...t, command: ['sh', '-c', COUNT, 'count', LOAD_COMM], timeoutMs: 20_000 });
     return Number(r.stdout.trim());
@@ -40,7 +47,7 @@ export async function countLoad(cluster: ClusterSession, t: LoadTarget): Promise
  * longer runs has nothing left to stop: the HPA's scale-in deletes loaded pods, and an exec into
  * one of them fails (a 404, a closed socket, "container not found") without that being an error.
  */
-export async function stopLoad(cluster: ClusterSession, t: LoadTarget): Promise<void> {
+export async function stopCpuLoad(cluster: ClusterSession, t: CpuLoadTarget): Promise<void> {
   try {
     await execInPod(cluster, { ...t, command: ['sh', '-c', KILL, 'stop', LOAD_COMM], timeoutMs: 20_000 });
   } catch (err) {
@@ -51,7 +58,7 @@ export async function stopLoad(cluster: ClusterSession, t: LoadTarget): Promise<
 }
 
 /** True when the pod is gone or going, or the container is not running: no process can be left in it. */
-async function loadCannotRun(cluster: ClusterSession, t: LoadTarget): Promise<boolean> {
+async function loadCannotRun(cluster: ClusterSession, t: CpuLoadTarget): Promise<boolean> {
   let pod;
   try {
     pod = await cluster.core.readNamespacedPod({ name: t.pod, namespace: t.namespace });
@@ -67,11 +74,11 @@ async function loadCannotRun(cluster: ClusterSession, t: LoadTarget): Promise<bo
  * Starts `processes` load processes of at most `seconds` each in one pod. The kill is journaled
  * and registered as its undo before the first process starts, so a partial start is undone too.
  */
-export async function startLoad(ctx: ClusterContext<unknown, unknown>, t: LoadTarget & { container: string }, processes: number, seconds: number): Promise<void> {
+export async function startCpuLoad(ctx: ClusterContext<unknown, unknown>, t: CpuLoadTarget & { container: string }, processes: number, seconds: number): Promise<void> {
   await ctx.change(
     `stop ${LOAD_COMM} in ${t.pod}`,
     { kind: 'process', namespace: t.namespace, pod: t.pod, container: t.container, commandLine: LOAD_COMMAND_LINE },
-    () => stopLoad(ctx.cluster, t),
+    () => stopCpuLoad(ctx.cluster, t),
     { timeoutMs: 30_000 },
   );
   throwIfAborted(ctx.signal);

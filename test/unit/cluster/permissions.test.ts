@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { allows, apiUseOf, experimentPermissions, formatPermission, mergePermissions, permissionsUsed, undeclared, type ApiUse } from '../../../harness/cluster/permissions.ts';
 import { parseSetFlags, validateParams } from '../../../harness/engine/params.ts';
 import podDelete from '../../../experiments/pod-delete/experiment.ts';
+import hpaCpu from '../../../experiments/hpa-cpu/experiment.ts';
 
 describe('API permissions', () => {
   it('reads a request path and method as RBAC verb, group, resource and scope', () => {
@@ -71,6 +72,22 @@ describe('API permissions', () => {
     const ns = '(in namespace shakedown-pod-delete)';
     for (const rule of [`apps/deployments: list, patch, delete ${ns}`, `apps/replicasets: list, delete ${ns}`, `pods: list, delete ${ns}`, `services: list, patch, delete ${ns}`]) assert.ok(probed.includes(rule), `${rule} in ${probed.join('; ')}`);
     assert.ok(!probed.some((p) => p.includes('*') || p.startsWith('secrets')), probed.join('; '));
+  });
+
+  it("hpa-cpu declares its target's kind, the fixture only when it deploys one, and the metrics API and exec either way", () => {
+    const hpa = (flags: string[]) => experimentPermissions(hpaCpu, validateParams('hpa-cpu', hpaCpu.params, parseSetFlags(flags, hpaCpu.params))).map(formatPermission);
+    const user = hpa(['target=orders', 'targetKind=StatefulSet', 'scaleInWithin=6m']);
+    assert.ok(user.includes('apps/statefulsets: get'), user.join('\n'));
+    assert.ok(!user.some((p) => p.startsWith('apps/deployments')), user.join('\n'));
+    assert.ok(user.includes('autoscaling/horizontalpodautoscalers: get, list'), user.join('\n'));
+    assert.ok(!user.some((p) => p.startsWith('*/*')), 'no sweep without a fixture');
+    const fixture = hpa([]);
+    assert.ok(fixture.includes('apps/deployments: patch'), fixture.join('\n'));
+    assert.ok(fixture.includes('autoscaling/horizontalpodautoscalers: get, patch'), fixture.join('\n'));
+    assert.ok(fixture.includes('*/*: list, delete (cluster-wide)'), 'the fixture is swept by label in teardown');
+    for (const both of [user, fixture]) {
+      for (const p of ['metrics.k8s.io/nodes: list (cluster-wide)', 'metrics.k8s.io/pods: list', 'pods/exec: create', 'pods: get, list']) assert.ok(both.includes(p), `${p} in\n${both.join('\n')}`);
+    }
   });
 
   it('a use no part declared is reported, beside the declared ones', () => {

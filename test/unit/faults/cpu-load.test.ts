@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { RequestCounter, type ClusterSession } from '../../../harness/cluster/session.ts';
-import { countLoad, stopLoad } from '../../../harness/faults/cpu-load.ts';
+import { countCpuLoad, stopCpuLoad } from '../../../harness/faults/cpu-load.ts';
 
 /** A session whose execs fail at once (nothing listens on port 1) and whose pod reads are scripted. */
 function session(read: () => Promise<V1Pod>): ClusterSession {
@@ -29,19 +29,19 @@ describe('cpu load in pods that are gone', function () {
 
   it('a pod deleted by the scale-in (404) has nothing left to stop, and holds no load', async () => {
     const s = session(() => Promise.reject(Object.assign(new Error('pods "cpu-abc" not found'), { code: 404 })));
-    await stopLoad(s, target);
-    assert.equal(await countLoad(s, target), 0);
+    await stopCpuLoad(s, target);
+    assert.equal(await countCpuLoad(s, target), 0);
   });
 
   it('a terminating pod, or one whose container stopped, counts as stopped', async () => {
-    await stopLoad(session(() => Promise.resolve(pod({ running: true, terminating: true }))), target);
-    await stopLoad(session(() => Promise.resolve(pod({ running: false }))), target);
-    assert.equal(await countLoad(session(() => Promise.resolve(pod({ running: false }))), target), 0);
+    await stopCpuLoad(session(() => Promise.resolve(pod({ running: true, terminating: true }))), target);
+    await stopCpuLoad(session(() => Promise.resolve(pod({ running: false }))), target);
+    assert.equal(await countCpuLoad(session(() => Promise.resolve(pod({ running: false }))), target), 0);
   });
 
   it('a running pod that cannot be reached is a rollback error, not a silent success', async () => {
     const s = session(() => Promise.resolve(pod({ running: true })));
-    await assert.rejects(stopLoad(s, target), /could not stop the load in cpu-abc/);
-    await assert.rejects(countLoad(s, target), /exec in ns\/cpu-abc/);
+    await assert.rejects(stopCpuLoad(s, target), /could not stop the load in cpu-abc/);
+    await assert.rejects(countCpuLoad(s, target), /exec in ns\/cpu-abc/);
   });
 });
