@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Experiments rewritten on the public entry use nothing else of the harness, as a user's file cannot.
-    files: ['experiments/pod-delete/**/*.ts', 'experiments/statefulset-identity/**/*.ts', 'experiments/hpa-cpu/**/*.ts'],
+    files: ['experiments/pod-delete/**/*.ts', 'experiments/statefulset-identity/**/*.ts', 'experiments/hpa-cpu/**/*.ts', 'experiments/istio-mtls/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+harness/(?!index\\.ts$)', message: "import from the public entry, harness/index.ts ('shakedown' for users), not from harness internals" }] }],
     },

@@ -24,9 +24,13 @@ import { readPodIdentity } from './probes/pod-identity.ts';
 import { waitForDns } from './probes/dns.ts';
 import { placeToken, readTokenSha } from './probes/file-token.ts';
 import { waitStatefulSetReady } from './probes/statefulset.ts';
-import { aroundFault, loadDriverReady, loadOf, startLoad, type AttachedLoad } from './load/attach.ts';
-import { loadParams } from './load/params.ts';
+import { aroundFault, loadDriverReady, loadOf, rejectingLoadOf, startLoad, type AttachedLoad, type RejectedLoad } from './load/attach.ts';
+import { loadParams, rejectingLoadParams, type LoadParams } from './load/params.ts';
 import type { RunResults } from './engine/experiment.ts';
+import { changeObject, objectDiff, readObject, restoreChanged } from './faults/object-change.ts';
+import { probeHttp } from './probes/http-probe.ts';
+import { probeFromPod } from './probes/pod-http.ts';
+import { describeOutcome, isBroken, isRejected, isServed, outcomeLabel } from './probes/outcome.ts';
 
 export { z } from 'zod';
 export { defineExperiment, resultKey, step } from './engine/experiment.ts';
@@ -47,6 +51,11 @@ export type { InPod, Token } from './probes/file-token.ts';
 export type { StatefulSetReadiness, StatefulSetRef } from './probes/statefulset.ts';
 export type { AttachedLoad, LoadStartOptions } from './load/attach.ts';
 export type { LoadParams } from './load/params.ts';
+export type { RejectedLoad } from './load/attach.ts';
+export type { ChangeResult, ObjectChange, ObjectRef, RestoreAction } from './faults/object-change.ts';
+export type { HttpProbe } from './probes/http-probe.ts';
+export type { PodHttpProbe } from './probes/pod-http.ts';
+export type { ConnectionFailure, ProbeOutcome } from './probes/outcome.ts';
 export type { DeletedPod, WorkloadState } from './target/select.ts';
 export type { Readiness, Workload, WorkloadKind, WorkloadRef } from './target/workload.ts';
 export { RunError, UsageError } from './engine/errors.ts';
@@ -138,6 +147,16 @@ export const faults = {
     /** The API permissions start, stop and count need (exec into the pod; the pod read). */
     permissions: cpuLoadPermissions,
   },
+  /**
+   * Sets any object to `desired` (replaced with the resourceVersion read now, or created with the
+   * run's labels when `before` is null), its undo journaled before the first write: the object
+   * put back exactly as `before` (spec, labels, annotations), or deleted if the run created it,
+   * by rollback and by `shakedown cleanup --run-id` alike. Later changes of the same object in
+   * the run go under that first undo.
+   */
+  changeObject,
+  /** Puts an object this run changed (`changeObject`) back now, as its undo does; the rollback finds nothing left to do. Undefined when the run did not change it. */
+  restoreObject: restoreChanged,
 };
 
 /** Probes: steps that look without changing anything. */
@@ -164,6 +183,31 @@ export const probes = {
   waitForDns,
   /** The sha256 of a file in a pod (a token written by `faults.writeToken`), or the output saying why not. */
   readToken: readTokenSha,
+  /** Any object by apiVersion, kind, namespace and name, or null when it does not exist. */
+  readObject,
+  /**
+   * A GET from this host over a raw socket, never rejecting: how it ended (an HTTP status, or
+   * reset, closed without a response, refused, a TLS answer, timeout ...), within `timeoutMs`.
+   */
+  httpFromHost: probeHttp,
+  /**
+   * A GET from inside a pod (busybox `wget`, bounded by `timeout`), never rejecting: how it ended,
+   * in the same terms as `httpFromHost`. An exec that cannot run is `error`, never a rejection.
+   */
+  httpFromPod: probeFromPod,
+  /** How to read a probe's outcome (`httpFromHost`, `httpFromPod`). */
+  outcome: {
+    /** Served: an HTTP status below 500 (a 5xx is what a proxy answers when it cannot reach the server). */
+    served: isServed,
+    /** Rejected at the connection: reset, or closed without a response. */
+    rejected: isRejected,
+    /** The probe itself broke (timeout, DNS, refused, could not run): says nothing about the target; never a pass. */
+    broken: isBroken,
+    /** A short label for tables and charts: the status, else the failure's kind. */
+    label: outcomeLabel,
+    /** One line for messages: "HTTP 200 (server: envoy)", "reset (Connection reset by peer)". */
+    describe: describeOutcome,
+  },
 };
 
 /** Checks: verify steps that record what was expected, what was seen, and whether it held. */
@@ -177,6 +221,8 @@ export const checks = {
   probeHeld,
   /** The pure judgement behind probeHeld. */
   judgeProbe,
+  /** What differs between an object's recorded copy and the live one (spec and other top-level fields, labels, annotations), one line each; empty when they match. */
+  objectDiff,
 };
 
 /** Fixtures a run deploys for itself: labelled with the run id, removed in teardown whatever happens. */
@@ -208,4 +254,8 @@ export const load = {
   of: (ctx: { results: RunResults }): AttachedLoad | undefined => loadOf(ctx),
   /** Your method's fault steps, with the load's fault window opened before the first and closed after the last (spread them into `method`). */
   aroundFault,
+  /** For a fault meant to turn the load away (a policy that rejects): the limits speak of being served again after the fault, and there is no p95 ratio. */
+  rejectingParams: rejectingLoadParams,
+  /** The run's load, once started, judged as one its fault turns away (started with `load.rejectingParams()`). */
+  rejecting: (ctx: { results: RunResults; params: LoadParams }): RejectedLoad | undefined => rejectingLoadOf(ctx),
 };

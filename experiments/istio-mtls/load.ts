@@ -1,20 +1,17 @@
 // Plaintext load from the host beside istio-mtls's policy changes: what a client outside the
 // mesh would have seen through the NodePort. The fault (STRICT) is meant to turn it away, so it
-// is judged inverted (harness/load/judge-rejection.ts): served requests under STRICT are the
-// finding, and PERMISSIVE must serve it again.
+// is judged inverted (load.rejecting): served requests under STRICT are the finding, and
+// PERMISSIVE must serve it again.
 import { fileURLToPath } from 'node:url';
-import { preflightError } from '../../harness/engine/errors.ts';
-import * as attach from '../../harness/load/attach.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
-import { done, notYet, waitFor, WaitTimeoutError } from '../../harness/engine/wait.ts';
-import { judgeRejection, rejectionOnset } from '../../harness/load/judge-rejection.ts';
+import { formatDuration, load, probes, resultKey, RunError, WaitTimeoutError } from '../../harness/index.ts';
 import type { Params } from './params.ts';
-import type { Ctx } from './target.ts';
+import type { Ctx, Mode } from './state.ts';
 
 // The same open-loop HTTP script as statefulset-identity's (the URL and rate come by -e).
 export const K6_SCRIPT = fileURLToPath(new URL('../statefulset-identity/k6/load.ts', import.meta.url));
 
-const closers = new WeakMap<object, () => void>();
+/** Closes the load's fault window: opened when STRICT is answered, closed when PERMISSIVE is. */
+const CLOSE_FAULT_WINDOW = resultKey<() => void>('istio-mtls:close-load-fault-window');
 
 const url = (ctx: Ctx): string | undefined => {
   const t = ctx.state.target;
@@ -26,24 +23,24 @@ export const describeTarget = (p: Params) => p.loadUrl ?? `the NodePort on 127.0
 /** Preflight, after target selection: the driver runs here, and there is somewhere to send plaintext. */
 export async function loadReady(ctx: Ctx): Promise<void> {
   if (ctx.params.load === 'off') return;
-  if (!url(ctx)) throw preflightError(`load=${ctx.params.load} needs a NodePort on Service ${ctx.state.target?.namespace}/${ctx.state.target?.service} port ${ctx.params.port}, or loadUrl`);
-  await attach.loadDriverReady(ctx, K6_SCRIPT);
+  if (!url(ctx)) throw new RunError('PREFLIGHT', `load=${ctx.params.load} needs a NodePort on Service ${ctx.state.target?.namespace}/${ctx.state.target?.service} port ${ctx.params.port}, or loadUrl`);
+  await load.driverReady(ctx, K6_SCRIPT);
 }
 
 /** Steady state: plaintext load from the host, whatever the policy answers before the change. */
 export async function startLoad(ctx: Ctx): Promise<void> {
   const target = url(ctx);
   if (ctx.params.load === 'off' || !target) return;
-  await attach.startLoad(ctx, { url: target, k6Script: K6_SCRIPT, waitServed: false, what: 'plaintext from the host' });
+  await load.start(ctx, { url: target, k6Script: K6_SCRIPT, waitServed: false, what: 'plaintext from the host' });
 }
 
 /** Marks the load's fault window: opened when STRICT is answered, closed when PERMISSIVE is. */
-export function modeSet(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): void {
-  const run = attach.loadOf(ctx);
+export function modeSet(ctx: Ctx, mode: Mode): void {
+  const run = load.rejecting(ctx);
   if (!run) return;
   // The STRICT and PERMISSIVE windows are journaled by the policy change itself.
-  if (mode === 'STRICT') closers.set(ctx.state, run.faultStarted(null));
-  else closers.get(ctx.state)?.();
+  if (mode === 'STRICT') ctx.results.set(CLOSE_FAULT_WINDOW, run.faultStarted());
+  else ctx.results.get(CLOSE_FAULT_WINDOW)?.();
 }
 
 /**
@@ -54,15 +51,15 @@ export function modeSet(ctx: Ctx, mode: 'STRICT' | 'PERMISSIVE'): void {
  * If the bound runs out, the judge reports what the load saw; this step does not fail.
  */
 export async function holdUntilRejected(ctx: Ctx, since: number): Promise<void> {
-  const run = attach.loadOf(ctx);
+  const run = load.rejecting(ctx);
   if (!run) return;
   const want = 2;
   const left = since + ctx.params.enforcedWithin - Date.now();
   try {
-    await waitFor(
-      () => {
-        const o = rejectionOnset(run.seconds(), { start: since, end: Infinity });
-        return o.rejectedAfter >= want ? done(undefined) : notYet(o.lastServedEnd ? `a request served ${o.leakMs} ms after STRICT` : `${o.rejectedAfter} s turned away`);
+    await probes.waitFor(
+      async () => {
+        const o = await run.rejectedSince(since);
+        return o.rejectedSeconds >= want ? probes.done(undefined) : probes.notYet(o.lastServedMs !== undefined ? `a request served ${o.lastServedMs} ms after STRICT` : `${o.rejectedSeconds} s turned away`);
       },
       { what: `${want} s of the load turned away under STRICT`, timeoutMs: Math.max(0, left), intervalMs: 250, signal: ctx.signal },
     );
@@ -74,12 +71,8 @@ export async function holdUntilRejected(ctx: Ctx, since: number): Promise<void> 
 
 /** Verify: after loadRecoveryFor under PERMISSIVE, stop the load and judge it per phase. */
 export async function judgeLoad(ctx: Ctx): Promise<void> {
-  const run = attach.loadOf(ctx);
+  const run = load.rejecting(ctx);
   if (!run) return;
-  const p = ctx.params;
-  ctx.progress(`load: ${p.loadRecoveryFor / 1000}s under PERMISSIVE`);
-  await run.finish(ctx.signal, {
-    judge: (seconds, windows) => judgeRejection(seconds, windows, { rejectWithin: p.enforcedWithin, serveWithin: p.loadRecoverWithin, maxErrorRate: p.loadMaxErrorRate }),
-    labels: { steady: 'before', fault: 'STRICT', recovery: 'PERMISSIVE' },
-  });
+  ctx.progress(`load: ${ctx.params.loadRecoveryFor / 1000}s under PERMISSIVE`);
+  await run.finish(ctx.signal, { rejectWithin: ctx.params.enforcedWithin, labels: { steady: 'before', fault: 'STRICT', recovery: 'PERMISSIVE' } });
 }

@@ -1,10 +1,10 @@
 // The probe matrix: rounds of probes (in-mesh client, out-of-mesh client, host → NodePort) until
 // every path shows what the policy promises for several rounds in a row, or the bound runs out.
 // Every outcome goes into the journal as a probe event, which the report draws as the matrix.
-import { throwIfAborted } from '../../harness/engine/errors.ts';
-import { sleep } from '../../harness/engine/wait.ts';
-import { describeOutcome, isBroken, isRejected, isServed, outcomeLabel, type ProbeOutcome } from '../../harness/probes/outcome.ts';
-import type { Recorder } from '../../harness/engine/experiment.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { probes, type ProbeOutcome, type Recorder } from '../../harness/index.ts';
+
+const { broken: isBroken, describe: describeOutcome, label: outcomeLabel, rejected: isRejected, served: isServed } = probes.outcome;
 
 export type PathId = 'in-mesh' | 'out-of-mesh' | 'host';
 export type Stage = 'baseline' | 'STRICT' | 'PERMISSIVE';
@@ -69,7 +69,8 @@ export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions):
   const deadline = o.since + o.boundMs;
   let streak = 0;
   for (;;) {
-    throwIfAborted(o.signal);
+    // The run's signal carries its AbortedError as the reason (SIGINT, SIGTERM, the deadline).
+    o.signal.throwIfAborted();
     const at = Date.now();
     const outcomes = await Promise.all(paths.map((p) => p.probe()));
     const round: Round = { at, outcomes: {} };
@@ -99,7 +100,8 @@ export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions):
     }
     const left = deadline - Date.now();
     if (left <= 0) return result;
-    await sleep(Math.min(left, Math.max(0, at + o.everyMs - Date.now())), o.signal);
+    // Rounds start every everyMs; a signal ends the pause early, and the next round's check throws.
+    await delay(Math.min(left, Math.max(0, at + o.everyMs - Date.now())), undefined, { signal: o.signal }).catch(() => undefined);
   }
 }
 

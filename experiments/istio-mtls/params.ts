@@ -1,8 +1,7 @@
-import { z } from 'zod';
-import { duration, imageRef, k8sLabelName } from '../../harness/engine/params.ts';
-import { formatDuration } from '../../harness/engine/time.ts';
-import { rejectingLoadParams } from '../../harness/load/params.ts';
+// istio-mtls's parameters, built from the public entry's parameter schemas.
+import { formatDuration, load, params as schemas, z } from '../../harness/index.ts';
 
+const { duration, image: imageRef, labelName: k8sLabelName } = schemas;
 export const params = z
   .strictObject({
     namespace: k8sLabelName().default('shakedown-mesh').describe('injected namespace of the target (created with istio-injection=enabled for the fixture)'),
@@ -22,7 +21,7 @@ export const params = z
     probeTimeout: duration('5s', { min: '1s', max: '1m' }).describe('bound on one probe (whole seconds for the pods\' `timeout`)'),
     readyWithin: duration('3m', { min: '10s', max: '30m' }).describe('bound on the fixture\'s pods (with their sidecars) becoming Ready'),
     // Plaintext load from the host through the NodePort: turned away under STRICT, served again under PERMISSIVE.
-    ...rejectingLoadParams(),
+    ...load.rejectingParams(),
   })
   // Rounds start every probeEvery from the change: the last of consecutiveRounds must start within the bound.
   .superRefine((p, ctx) => {

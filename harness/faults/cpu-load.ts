@@ -26,7 +26,7 @@ export interface CpuLoadTarget {
 }
 
 /** What starting, counting and stopping load needs: exec into the pod, and the pod read when an exec fails (gone or not running). */
-export const cpuLoadPermissions = (): Permission[] => [can('', 'pods/exec', 'create'), can('', 'pods', 'get')];
+export const cpuLoadPermissions = (): Permission[] => [can('', 'pods/exec', 'get', 'create'), can('', 'pods', 'get')];
 
 /**
  * Counts load processes in a pod by reading /proc, so no pgrep is needed in the image. A pod

@@ -7,12 +7,14 @@ import type { ClusterContext } from '../cluster/context.ts';
 import { isNotFound, type ClusterSession } from '../cluster/session.ts';
 import type { ObjectHeader } from '../cluster/objects.ts';
 import { LABEL_RUN_ID } from '../engine/run-id.ts';
-import { revertError, throwIfAborted } from '../engine/errors.ts';
+import { injectError, revertError, throwIfAborted } from '../engine/errors.ts';
+import { resultKey } from '../engine/experiment.ts';
 import type { UndoSpec } from '../journal/schema.ts';
 
 export type ObjectUndo = Extract<UndoSpec, { kind: 'object' }>;
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
+/** Any object by its apiVersion and kind, namespace (none for a cluster-scoped kind) and name. */
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
@@ -50,6 +52,21 @@ export async function readObject(session: ClusterSession, ref: ObjectRef): Promi
   }
 }
 
+/** What an object is set to by `changeObject`. */
+export interface ObjectChange {
+  /** Which object. */
+  ref: ObjectRef;
+  /** The object as it was before the run changed it (what the undo puts back); null: it did not exist, and the change creates it with the run's labels. */
+  before: Record<string, unknown> | null;
+  /** What the object is set to (server-owned metadata and status are dropped). */
+  desired: Record<string, unknown>;
+  /** One line for the journal: what changes, and how it is undone. */
+  description: string;
+  /** Bound on the undo, ms (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** What `changeObject` wrote, and when the API server answered. */
 export interface ChangeResult {
   /** What the API server stored. */
   object: KubernetesObject;
@@ -57,19 +74,26 @@ export interface ChangeResult {
   answeredAt: number;
 }
 
+const refKey = (ref: ObjectRef) => `${ref.apiVersion} ${describeRef(ref)}`;
+// The undo journaled for each object this run changed, so a later change of it goes under that undo.
+const JOURNALED = resultKey<Map<string, ObjectUndo>>('object-change:journaled');
+
 /**
  * Sets an object to `desired`: replaces it when `before` (its recorded copy) exists, creates it
- * with the run's labels when `before` is null. Journaled with its undo before it is made; the
- * undo restores `before` exactly. `timeoutMs` bounds the undo.
+ * with the run's labels when `before` is null. The first change of an object in a run is
+ * journaled with its undo before it is made; the undo restores `before` exactly. A later change
+ * of the same object in the run is written under that first undo (journaled once).
  */
-export async function changeObject<P, S>(
-  ctx: ClusterContext<P, S>,
-  change: { ref: ObjectRef; before: Record<string, unknown> | null; desired: Record<string, unknown>; description: string; timeoutMs?: number },
-): Promise<ChangeResult> {
+export async function changeObject<P, S>(ctx: ClusterContext<P, S>, change: ObjectChange): Promise<ChangeResult> {
   const { ref } = change;
+  const journaled = ctx.results.get(JOURNALED) ?? new Map<string, ObjectUndo>();
+  ctx.results.set(JOURNALED, journaled);
+  const earlier = journaled.get(refKey(ref));
+  if (earlier) return changeAgain(ctx, ref, earlier, change.desired);
   const spec: ObjectUndo = { kind: 'object', apiVersion: ref.apiVersion, objectKind: ref.kind, namespace: ref.namespace, name: ref.name, before: change.before ? restorable(change.before) : null };
   const session = ctx.cluster;
   await ctx.change(change.description, spec, () => restoreObject(session, spec, { runId: ctx.runId }).then(() => undefined), { timeoutMs: change.timeoutMs ?? 60_000 });
+  journaled.set(refKey(ref), spec);
   const body = restorable(change.desired) as Obj;
   let object: KubernetesObject;
   // An aborted run never sends the change: its rollback may already be running.
@@ -82,13 +106,39 @@ export async function changeObject<P, S>(
     throwIfAborted(ctx.signal);
     object = await session.objects.replace(body);
   } else {
-    const md = (body.metadata ??= {});
-    md['labels'] = { ...(md['labels'] as Record<string, string> | undefined), ...ctx.labels };
-    object = await session.objects.create(body);
+    object = await session.objects.create(withRunLabels(body, ctx.labels));
   }
   return { object, answeredAt: Date.now() };
 }
 
+const withRunLabels = (body: Obj, labels: Readonly<Record<string, string>>): Obj => {
+  const md = (body.metadata ??= {});
+  md['labels'] = { ...(md['labels'] as Record<string, string> | undefined), ...labels };
+  return body;
+};
+
+/** A later change of an object already journaled in this run: replaced as it is now, the run's labels kept on one it created. */
+async function changeAgain<P, S>(ctx: ClusterContext<P, S>, ref: ObjectRef, undo: ObjectUndo, desired: Record<string, unknown>): Promise<ChangeResult> {
+  const live = await readObject(ctx.cluster, ref);
+  if (!live) throw injectError(`${describeRef(ref)} disappeared during the run`);
+  const body = restorable(desired) as Obj;
+  body.metadata = { ...body.metadata, resourceVersion: live.metadata?.resourceVersion };
+  // One the run created keeps its labels: its undo deletes it only when they are the run's.
+  if (undo.before === null) withRunLabels(body, ctx.labels);
+  throwIfAborted(ctx.signal);
+  return { object: await ctx.cluster.objects.replace(body), answeredAt: Date.now() };
+}
+
+/**
+ * Puts an object this run changed back now, as its journaled undo does (the rollback does it
+ * again, and finds nothing left to do). Undefined when the run has not changed the object.
+ */
+export async function restoreChanged<P, S>(ctx: ClusterContext<P, S>, ref: ObjectRef): Promise<RestoreAction | undefined> {
+  const undo = ctx.results.get(JOURNALED)?.get(refKey(ref));
+  return undo ? restoreObject(ctx.cluster, undo, { runId: ctx.runId }) : undefined;
+}
+
+/** What putting an object back did: replaced with the recorded copy, created again, deleted (the run created it), nothing to do, or nothing there. */
 export type RestoreAction = 'replaced' | 'recreated' | 'deleted' | 'unchanged' | 'absent';
 
 /**

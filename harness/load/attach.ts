@@ -104,3 +104,45 @@ export function aroundFault<P, S, C>(...steps: Step<P, S, C>[]): Step<P, S, C>[]
     },
   }));
 }
+
+/** The run's load as a fault meant to turn it away sees it (a policy that rejects plaintext ...): see `load.rejecting`. */
+export interface RejectedLoad {
+  /** Opens the load's fault window without journaling a window of its own (the fault journals its own); call the result when the fault is lifted. */
+  faultStarted(): () => void;
+  /**
+   * How the load has seen the fault since `since` (epoch ms): whole seconds with requests, all
+   * turned away, after the last one that served a request; and how long after `since` a request
+   * was last served (undefined: none was).
+   */
+  rejectedSince(since: number): Promise<{ rejectedSeconds: number; lastServedMs?: number | undefined }>;
+  /**
+   * Holds the load through loadRecoveryFor, stops it, and judges it inverted: requests served
+   * later than `rejectWithin` after the fault started are the finding; every second must be served
+   * again (at most loadMaxErrorRate errors) within loadRecoverWithin of its end. `labels` name the
+   * phases in the report's table (e.g. the policy's modes).
+   */
+  finish(signal: AbortSignal, o: { rejectWithin: number; labels?: { steady?: string; fault?: string; recovery?: string } }): Promise<unknown>;
+}
+
+/** The run's load, if one was started, judged as one its fault turns away. */
+export function rejectingLoadOf(ctx: { results: RunResults; params: LoadParams }): RejectedLoad | undefined {
+  const run = loadOf(ctx);
+  if (!run) return undefined;
+  const p = ctx.params;
+  // The judge loads with the drivers (already in memory once the load runs).
+  const judges = () => import('./judge-rejection.ts');
+  return {
+    faultStarted: () => run.faultStarted(null),
+    rejectedSince: async (since) => {
+      const o = (await judges()).rejectionOnset(run.seconds(), { start: since, end: Infinity });
+      return { rejectedSeconds: o.rejectedAfter, lastServedMs: o.lastServedEnd === undefined ? undefined : o.leakMs };
+    },
+    finish: async (signal, o) => {
+      const { judgeRejection } = await judges();
+      return run.finish(signal, {
+        judge: (seconds, windows) => judgeRejection(seconds, windows, { rejectWithin: o.rejectWithin, serveWithin: p.loadRecoverWithin, maxErrorRate: p.loadMaxErrorRate }),
+        ...(o.labels ? { labels: o.labels } : {}),
+      });
+    },
+  };
+}

@@ -31,7 +31,9 @@ const kinds = (o: OutcomeCounts) =>
 
 /** When the fault took hold as the load saw it: the end of the last second that still served a request. */
 export function rejectionOnset(seconds: readonly SecondBucket[], fault: Span): { lastServedEnd?: number; leakMs: number; rejectedAfter: number } {
-  const mine = seconds.filter((b) => within(b, fault.start, fault.end)).sort((a, b) => a.at - b.at);
+  // The second the fault ends in may hold requests served after it was lifted (a change takes
+  // effect within a fraction of a second): it says nothing about the fault, whichever side its middle is.
+  const mine = seconds.filter((b) => within(b, fault.start, fault.end) && b.at + 1000 <= fault.end).sort((a, b) => a.at - b.at);
   const lastServed = mine.filter((b) => served(b.outcomes) > 0).at(-1);
   const lastServedEnd = lastServed ? lastServed.at + 1000 : undefined;
   // Seconds after the last served one that had requests, all of them turned away.

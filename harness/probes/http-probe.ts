@@ -5,6 +5,7 @@ import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ProbeOutcome } from './outcome.ts';
 
+/** A GET from this host: to `host`:`port`, bounded by `timeoutMs`. */
 export interface HttpProbe {
   host: string;
   port: number;

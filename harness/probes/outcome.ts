@@ -1,8 +1,10 @@
 // How one plaintext probe of a service ended. The host probe (http-probe.ts) and the probe exec'd
 // in a client pod (pod-http.ts) both end in one of these, so an experiment judges them alike.
 
+/** How a connection failed without an HTTP response. */
 export type ConnectionFailure = 'reset' | 'closed' | 'refused' | 'tls-error' | 'timeout' | 'dns-failure' | 'error';
 
+/** How one HTTP probe ended: a response, or how its connection failed. */
 export type ProbeOutcome =
   /** An HTTP response arrived: the connection was accepted. `server` is the Server header, when sent. */
   | { kind: 'http'; status: number; detail: string; server?: string | undefined }

@@ -6,6 +6,7 @@ import { ExecError, execInPod, type ExecResult } from '../cluster/exec.ts';
 import type { ClusterSession } from '../cluster/session.ts';
 import type { ProbeOutcome } from './outcome.ts';
 
+/** A GET of `url` from a container of a pod (its image needs busybox `wget` and `timeout`). */
 export interface PodHttpProbe {
   namespace: string;
   pod: string;

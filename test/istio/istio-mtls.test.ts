@@ -23,6 +23,8 @@ interface Pa {
 describe('istio: istio-mtls end to end', function () {
   this.timeout(600_000);
   const testId = newRunId();
+  // Engineers sharing one cluster tell their namespaces apart by prefix (default sd).
+  const prefix = process.env['SHAKEDOWN_TEST_NS_PREFIX'] ?? 'sd';
   const labels = { 'shakedown.io/run-id': testId, 'shakedown.io/experiment': 'e2e-istio' };
   let s: ClusterSession;
   let reports: string;
@@ -48,15 +50,29 @@ describe('istio: istio-mtls end to end', function () {
 
   /** A fresh pair of namespaces and NodePort per case, so cases never share state (injectedNamespace(name) makes the same name). */
   function fixtureArgs(name: string): { ns: string; outside: string; args: string[] } {
-    const ns = `sd-istio-${name}-${testId}`;
-    const outside = `sd-plain-${name}-${testId}`;
+    const ns = `${prefix}-istio-${name}-${testId}`;
+    const outside = `${prefix}-plain-${name}-${testId}`;
     port += 1;
     return { ns, outside, args: ['--set', `image=${IMAGE}`, '--set', `namespace=${ns}`, '--set', `outsideNamespace=${outside}`, '--set', `nodePort=${port}`, '--report-dir', reports] };
   }
 
+  /**
+   * Every run, whatever its verdict: each API request it made was declared by one of its parts
+   * (the rules `shakedown rbac` grants), read from the journal's table of what it used.
+   */
+  function assertDeclared(out: RunOutput): void {
+    const used = out.journal.tables.find((t) => t.title === 'API permissions used');
+    assert.ok(used && used.rows.length > 0, 'the run journals the API permissions it used');
+    assert.deepEqual(used.rows.filter((row) => row[1] !== 'declared'), [], 'every API request was declared by a part');
+    assert.ok(!out.journal.events.some((e) => e.type === 'undeclared-permission'));
+    assert.ok(used.rows.some((row) => /^security\.istio\.io\/peerauthentications: /.test(String(row[0]))), 'the policy reads are among them');
+  }
+
   async function run(args: string[]): Promise<{ exitCode: number | undefined; out: RunOutput; text: string }> {
     const r = await shakedown(['run', 'istio-mtls', ...args]);
-    return { exitCode: r.exitCode, out: readRun(r.stdout), text: `${r.stdout.slice(-4000)}\n${r.stderr}` };
+    const out = readRun(r.stdout);
+    assertDeclared(out);
+    return { exitCode: r.exitCode, out, text: `${r.stdout.slice(-4000)}\n${r.stderr}` };
   }
 
   async function policies(namespace: string): Promise<Pa[]> {
@@ -77,7 +93,7 @@ describe('istio: istio-mtls end to end', function () {
   }
 
   async function injectedNamespace(name: string): Promise<string> {
-    const ns = `sd-istio-${name}-${testId}`;
+    const ns = `${prefix}-istio-${name}-${testId}`;
     await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels: { ...labels, 'istio-injection': 'enabled' } } } });
     return ns;
   }
@@ -208,6 +224,7 @@ describe('istio: istio-mtls end to end', function () {
     const r = await child;
     assert.equal(r.exitCode, 130, r.stdout.slice(-3000) + r.stderr);
     const out = readRun(r.stdout);
+    assertDeclared(out);
     assert.equal(out.journal.verdict.reason, 'SIGINT');
     assert.ok(out.journal.rollbacks.every((x) => x.status === 'ok'), JSON.stringify(out.journal.rollbacks));
     assert.deepEqual(shape((await policies(ns)).find((x) => x.metadata.name === 'default')), shape(mine));
@@ -256,7 +273,7 @@ describe('istio: istio-mtls end to end', function () {
   });
 
   it('stops in preflight when the existing Service\'s pods carry no sidecar (namespace labelled after they started)', async () => {
-    const ns = `sd-istio-bare-${testId}`;
+    const ns = `${prefix}-istio-bare-${testId}`;
     await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     await userWorkload(ns, 'bare-web');
     await clients(s).core.patchNamespace({ name: ns, body: [{ op: 'add', path: '/metadata/labels/istio-injection', value: 'enabled' }] });
@@ -271,7 +288,7 @@ describe('istio: istio-mtls end to end', function () {
   });
 
   it('stops in preflight with an error when the target namespace is not injected, touching nothing', async () => {
-    const ns = `sd-istio-noinj-${testId}`;
+    const ns = `${prefix}-istio-noinj-${testId}`;
     await clients(s).core.createNamespace({ body: { metadata: { name: ns, labels } } });
     const f = fixtureArgs('noinj');
     const r = await run(f.args);

@@ -44,6 +44,19 @@ describe('load: judgement of a fault that turns requests away', () => {
     assert.equal(byName(judgeRejection(s, win(0, 5, 10, 15), limits), 'load-rejected-during-fault')?.passed, true);
   });
 
+  it('does not hold the second the fault ended in against it (requests served after the end may be in it)', () => {
+    // Fault from 5 to 9.8: turned away from 6; the second from 9 holds the end, and requests served
+    // in its last 0.2 s, after the fault was lifted. Its middle lies in the fault, yet it is not evidence of a leak.
+    const s = series([...ok(5), { ok: 8, ms: 3, errors: 12 }, ...turnedAway(3), { ok: 4, ms: 3, errors: 16 }, ...ok(6)]);
+    const w = win(0, 5, 9.8, 16);
+    const onset = rejectionOnset(s, w.fault);
+    assert.deepEqual([onset.leakMs, onset.rejectedAfter], [1000, 3]);
+    const c = byName(judgeRejection(s, w, limits), 'load-rejected-during-fault');
+    assert.equal(c?.passed, true, c?.observed);
+    // A second wholly inside the fault that serves a request is still a leak.
+    assert.equal(rejectionOnset(series([...ok(5), ...turnedAway(2), { ok: 1, ms: 3, errors: 19 }, ...turnedAway(2), ...ok(5)]), win(0, 5, 9.8, 15).fault).leakMs, 3000);
+  });
+
   it('is a finding when the load is not served again, or only after the bound', () => {
     const never = series([...ok(5), ...turnedAway(5), ...turnedAway(5)]);
     const j = judgeRejection(never, win(0, 5, 10, 15), limits);

@@ -1,9 +1,9 @@
 // What decides mTLS for one workload port: PeerAuthentications at mesh (root namespace),
 // namespace and workload scope, with Istio's precedence, and the DestinationRules that set TLS for
 // the service's host. Read from the cluster whole, so a run can journal them and restore them.
+// Istio's own rules, so they live with the experiment rather than in the harness.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ClusterSession } from '../cluster/session.ts';
-import { isNotFound } from '../cluster/session.ts';
+import { isNotFound, type ClusterSession } from '../../harness/index.ts';
 
 export const PA_API = { group: 'security.istio.io', version: 'v1', plural: 'peerauthentications', apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' } as const;
 export const DR_API = { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules', apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule' } as const;
@@ -55,7 +55,7 @@ const byAge = <T extends { metadata: Meta }>(list: T[]) =>
   [...list].sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
 const hasSelector = (pa: PeerAuthentication) => Object.keys(pa.spec?.selector?.matchLabels ?? {}).length > 0;
 const selects = (pa: PeerAuthentication, labels: Record<string, string>) =>
-  hasSelector(pa) && Object.entries(pa.spec!.selector!.matchLabels!).every(([k, v]) => labels[k] === v);
+  hasSelector(pa) && Object.entries(pa.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
 async function list<T>(session: ClusterSession, api: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
   try {

@@ -1,8 +1,7 @@
-// Istio's precedence for one workload port, DestinationRule host matching, injection labels, and
-// the exact-restore comparison used for policies.
+// istio-mtls's reading of Istio: precedence for one workload port, DestinationRule host matching,
+// injection labels.
 import assert from 'node:assert/strict';
-import { objectDiff, restorable } from '../../../harness/faults/object-change.ts';
-import { clientTlsOverrides, effectiveMtls, hostCovers, injectionOf, type DestinationRule, type MeshPolicies, type PeerAuthentication } from '../../../harness/probes/istio-policies.ts';
+import { clientTlsOverrides, effectiveMtls, hostCovers, injectionOf, type DestinationRule, type MeshPolicies, type PeerAuthentication } from '../../../experiments/istio-mtls/mesh.ts';
 
 const pa = (namespace: string, name: string, spec: PeerAuthentication['spec'], created = '2026-01-01T00:00:00Z'): PeerAuthentication => ({
   apiVersion: 'security.istio.io/v1',
@@ -13,7 +12,7 @@ const pa = (namespace: string, name: string, spec: PeerAuthentication['spec'], c
 const none = (): MeshPolicies => ({ rootNamespace: 'istio-system', mesh: [], namespace: [], workload: [], destinationRules: [] });
 const sel = { selector: { matchLabels: { app: 'web' } } };
 
-describe('probes/istio-policies', () => {
+describe('istio-mtls: mesh policies', () => {
   it('is PERMISSIVE when no policy sets a mode', () => {
     assert.equal(effectiveMtls(none(), 8080).mode, 'PERMISSIVE');
   });
@@ -53,35 +52,5 @@ describe('probes/istio-policies', () => {
     assert.equal(injectionOf({ 'istio.io/rev': 'canary' }).injected, true);
     assert.equal(injectionOf({ 'istio-injection': 'disabled', 'istio.io/rev': 'canary' }).injected, false);
     assert.equal(injectionOf(undefined).injected, false);
-  });
-});
-
-describe('faults/object-change comparison', () => {
-  const live = {
-    apiVersion: 'security.istio.io/v1',
-    kind: 'PeerAuthentication',
-    metadata: { name: 'default', namespace: 'istio-system', labels: { team: 'sre' }, annotations: { a: '1' }, resourceVersion: '42', uid: 'u', creationTimestamp: 't', generation: 3, managedFields: [{}] },
-    spec: { mtls: { mode: 'PERMISSIVE' } },
-    status: { x: 1 },
-  };
-
-  it('keeps what restores the object and drops what the server owns', () => {
-    assert.deepEqual(restorable(live), {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'PeerAuthentication',
-      metadata: { name: 'default', namespace: 'istio-system', labels: { team: 'sre' }, annotations: { a: '1' } },
-      spec: { mtls: { mode: 'PERMISSIVE' } },
-    });
-  });
-
-  it('sees spec, label and annotation differences, and existence; ignores server metadata and key order', () => {
-    const before = restorable(live);
-    assert.deepEqual(objectDiff(before, { ...live, metadata: { ...live.metadata, resourceVersion: '50' } }), []);
-    assert.deepEqual(objectDiff(before, { ...live, spec: { mtls: { mode: 'STRICT' } } }), ['spec: was {"mtls":{"mode":"PERMISSIVE"}}, now {"mtls":{"mode":"STRICT"}}']);
-    assert.equal(objectDiff(before, { ...live, metadata: { ...live.metadata, labels: { team: 'sre', x: 'y' } } }).length, 1);
-    assert.equal(objectDiff(before, { ...live, metadata: { ...live.metadata, annotations: {} } }).length, 1);
-    assert.deepEqual(objectDiff(null, live), ['exists now but did not before']);
-    assert.deepEqual(objectDiff(before, null), ['existed before but is gone']);
-    assert.deepEqual(objectDiff(null, null), []);
   });
 });
