@@ -7,8 +7,11 @@ import { changeWithUndo } from '../undo/builtin.ts';
 
 /** A workload whose replicas a fault changes through its scale subresource. */
 export interface ReplicasTarget {
+  /** The workload's kind. */
   workload: 'StatefulSet' | 'Deployment';
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
 }
 

@@ -7,8 +7,11 @@ import { changeWithUndo } from '../undo/builtin.ts';
 
 /** A unique value written to a file on a pod's volume, and its sha256 to compare what is read back. */
 export interface Token {
+  /** Where the token is written in the pod (a file on the volume). */
   path: string;
+  /** The token's text, unique to the run and the pod. */
   value: string;
+  /** The sha256 of the value, compared with what is read back. */
   sha256: string;
 }
 
