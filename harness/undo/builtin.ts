@@ -14,6 +14,7 @@ export type BuiltinUndoSpec = Exclude<UndoSpec, { kind: 'custom' }>;
  * then `after` in rollback only. Call it BEFORE making the change. `timeoutMs` bounds the whole
  * rollback action, the undo and `after` together.
  */
+// Stryker disable next-line all: registers a rollback that reaches the API server (integration tier).
 export function changeWithUndo<P, S>(
   ctx: ClusterContext<P, S>,
   description: string,

@@ -27,6 +27,8 @@ const header = (ref: ObjectRef): ObjectHeader => ({
 export const refOf = (spec: ObjectUndo): ObjectRef => ({ apiVersion: spec.apiVersion, kind: spec.objectKind, namespace: spec.namespace, name: spec.name });
 export const describeRef = (ref: ObjectRef): string => `${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 
+// Stryker disable all: reading and restoring reach the API server; the integration tier
+// (fault-primitives, crash-cleanup) kills these, as for the other kinds in execute.ts.
 /** The live object, or null when it does not exist. */
 export async function readObject(session: ClusterSession, ref: ObjectRef): Promise<KubernetesObject | null> {
   try {
@@ -68,6 +70,8 @@ export async function restoreObject(session: ClusterSession, spec: ObjectUndo, o
   await session.objects.replace(body);
   return 'replaced';
 }
+
+// Stryker restore all
 
 const top = (o: object | null, key: string): unknown => (o as Obj | null)?.[key];
 const meta = (o: object | null, key: string): unknown => (o as Obj | null)?.metadata?.[key];
