@@ -8,7 +8,9 @@ import type { AnyExperiment } from '../engine/experiment.ts';
 import { newRunId } from '../engine/run-id.ts';
 import { EXIT, exitCodeFor } from '../engine/verdict.ts';
 import type { Journal, Verdict } from '../journal/schema.ts';
+import type { ResolvedKubeConfig } from '../cluster/kubeconfig.ts';
 import type { ClusterSession } from '../cluster/session.ts';
+import type { ProgressSink } from '../engine/progress.ts';
 import type { RunBaseline } from './baseline.ts';
 import type { CliIo } from './io.ts';
 import { jsonProgress, plainProgress, ttyProgress } from './progress.ts';
@@ -27,17 +29,12 @@ export interface RunCommandOptions {
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
 export async function runExperiments(prepared: readonly { def: AnyExperiment; params: Record<string, unknown> }[], opts: RunCommandOptions, io: CliIo): Promise<number> {
-  const timeoutMs = opts.timeoutMs;
   // Bad kubeconfig or a forbidden context is bad input: found before anything is contacted.
   // Loaded here, not at start-up: `list`, `validate` and `--help` need none of them.
   const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
-  const { runExperiment } = await import('../engine/runner.ts');
-  // The chart renderer loads once a run is over, for its reports, not during it.
-  const { reportDirName } = await import('../report/dir-name.ts');
   const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
   // Every declared rule is checked before anything is touched: a missing one stops every run (exit 3).
   if (!(await (await import('./access.ts')).accessAllowed(prepared, kube, io))) return EXIT.error;
-  const { ClusterSession, apiStatus } = await import('../cluster/session.ts');
   const write = (line: string) => io.stdout(line + '\n');
   let progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
   // On a terminal that can redraw, a compact live block sits under the progress lines.
@@ -46,10 +43,39 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
 
   // What the run says on stderr while it goes: above the terminal's live block, when there is one.
   const say = (text: string) => (terminal ? terminal.aside(() => io.stderr(text)) : io.stderr(text));
+  const stop = interruptions(io, say);
+  const live = opts.live ? await startLive(opts.live, io, write, opts.json, stop.fromLiveView).catch((err: unknown) => {
+    stop.off();
+    throw err;
+  }) : undefined;
+  // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
+  const stopWatchingOutput = io.onOutputClosed?.(() => {
+    if (!stop.signal.aborted) stop.abort(new AbortedError('output-closed'));
+  });
 
+  const verdicts: Verdict[] = [];
+  const each: EachRun = { kube, opts, io, write, progress, signal: stop.signal, live, watch: watchers([live?.feed.watch, terminal?.watch]) };
+  try {
+    for (const { def, params } of prepared) {
+      if (stop.signal.aborted) break;
+      verdicts.push(await runOne(def, params, each));
+    }
+  } finally {
+    stop.off();
+    stopWatchingOutput?.();
+    if (live) await live.finish(verdicts.length > 0);
+  }
+  return exitCodeFor(verdicts);
+}
+
+/**
+ * The signal handlers of the whole command: SIGINT, SIGTERM and SIGHUP (a dropped SSH session
+ * during a game day is handled like SIGTERM) and the live view's Abort roll back; a second
+ * SIGINT or SIGTERM exits at once.
+ */
+function interruptions(io: CliIo, say: (text: string) => void) {
   const controller = new AbortController();
   let interrupts = 0;
-  // SIGHUP (a dropped SSH session during a game day) is handled like SIGTERM: roll back, then exit.
   const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => () => {
     interrupts++;
     if (interrupts > 1 && sig !== 'SIGHUP') {
@@ -62,98 +88,110 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
   };
   const handlers = { SIGINT: onSignal('SIGINT'), SIGTERM: onSignal('SIGTERM'), SIGHUP: onSignal('SIGHUP') };
   for (const [sig, h] of Object.entries(handlers)) io.signals?.on(sig, h);
-  const live = opts.live ? await startLive(opts.live, io, write, opts.json, () => {
-    interrupts++;
-    if (controller.signal.aborted) return;
-    say('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
-    controller.abort(new AbortedError('SIGINT'));
-  }).catch((err: unknown) => {
-    for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
-    throw err;
-  }) : undefined;
-  // Losing the output must not kill the run mid-fault: it rolls back and ends with a verdict.
-  const stopWatchingOutput = io.onOutputClosed?.(() => {
-    if (!controller.signal.aborted) controller.abort(new AbortedError('output-closed'));
-  });
+  return {
+    signal: controller.signal,
+    abort: (reason: AbortedError) => controller.abort(reason),
+    fromLiveView: () => {
+      interrupts++;
+      if (controller.signal.aborted) return;
+      say('shakedown: abort requested from the live view: rolling back (as on SIGINT)\n');
+      controller.abort(new AbortedError('SIGINT'));
+    },
+    off: () => {
+      for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
+    },
+  };
+}
 
-  const verdicts: Verdict[] = [];
-  try {
-    for (const { def, params } of prepared) {
-      if (controller.signal.aborted) break;
-      const runId = newRunId();
-      // One session per run, so each run's request count is its own.
-      const session = new ClusterSession(kube);
-      // The run's Lease: visible to others while it lives, and refused when another live run holds the target.
-      const { RunLease, RunRefusedError, targetOf } = await import('../cluster/lease.ts');
-      const lease = new RunLease(session, runId, targetOf(def.name, params));
-      try {
-        await lease.acquire();
-      } catch (err) {
-        if (err instanceof RunRefusedError) {
-          io.stderr(`shakedown: ${def.name}: refused: ${err.message}\n`);
-          verdicts.push({ kind: 'error', summary: 'target busy', phase: 'preflight', code: 'PREFLIGHT', message: err.message });
-          continue;
-        }
-        // An unreachable server is preflight's to report (as an error verdict, with reports);
-        // any answer from the server that refuses the Lease stops the run here.
-        if (apiStatus(err) !== undefined || !/fetch failed|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|timed? ?out|abort/i.test(describeError(err))) {
-          io.stderr(`shakedown: ${def.name}: could not take the run's Lease ${lease.name} in namespace default: ${describeError(err)}\n`);
-          verdicts.push({ kind: 'error', summary: 'no lease', phase: 'preflight', code: 'PREFLIGHT', message: describeError(err) });
-          continue;
-        }
-      }
-      const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name }, runId }));
-      const memory = sampleMemory();
-      const result = await runExperiment(def, params, {
-        runId,
-        journalDir: dir,
-        timeoutMs,
-        signal: controller.signal,
-        cluster: session,
-        environment: { context: kube.context, server: kube.server },
-        // The Lease shows the phase too, for `shakedown attach` from another machine.
-        progress: { ...progress, phaseStarted: (p) => { progress.phaseStarted(p); void lease.setPhase(p).catch(() => {}); } },
-        watch: watchers([live?.feed.watch, terminal?.watch]),
-        onChanges: (changes) => lease.setChanges(changes),
-      });
-      const released = await lease.release(result.verdict).catch((err: unknown) => {
-        io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
-        return false;
-      });
-      if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
-        io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
-      }
-      const peak = memory.stop();
-      result.journal.measurements.push(
-        { name: 'harness rss peak', value: peak.rssMB, unit: 'MiB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
-        { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
-      );
-      await comparePermissions(def, params, session, result.journal, io);
-      result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
-      if (opts.baseline) {
-        // The progress already showed the run's own verdict: say what the comparison made of it.
-        result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
-        const regressed = (result.journal.comparison?.metrics ?? []).filter((m) => m.verdict === 'regressed').map((m) => m.name);
-        const said = `compared with the baseline: ${regressed.length ? `regressed: ${regressed.join(', ')}` : 'no regression'}; verdict ${result.verdict.kind}`;
-        write(opts.json ? JSON.stringify({ event: 'baseline', experiment: def.name, runId, regressed, verdict: result.verdict }) : said);
-      }
-      const { writeReports } = await import('../report/index.ts');
-      const files = await writeReports(result.journal, dir);
-      // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.
-      if ((result.verdict.kind === 'failed' || result.verdict.kind === 'error') && kube.context.startsWith('kind-')) {
-        await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
-      }
-      verdicts.push(result.verdict);
-      live?.feed.report(runId, result.verdict.kind, await readFile(files.html, 'utf8'));
-      if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
-      else write(`reports: ${dir}`);
-    }
-  } finally {
-    for (const [sig, h] of Object.entries(handlers)) io.signals?.off(sig, h);
-    stopWatchingOutput?.();
-    if (live) await live.finish(verdicts.length > 0);
+/** What every run of the command shares. */
+interface EachRun {
+  kube: ResolvedKubeConfig;
+  opts: RunCommandOptions;
+  io: CliIo;
+  write: (line: string) => void;
+  progress: ProgressSink;
+  signal: AbortSignal;
+  live: Awaited<ReturnType<typeof startLive>> | undefined;
+  watch: JournalWatch | undefined;
+}
+
+/** One experiment: its Lease, the run, the measurements around it, the comparison and its reports. */
+async function runOne(def: AnyExperiment, params: Record<string, unknown>, { kube, opts, io, write, progress, signal, live, watch }: EachRun): Promise<Verdict> {
+  const [{ runExperiment }, { reportDirName }, { ClusterSession }] = await Promise.all([import('../engine/runner.ts'), import('../report/dir-name.ts'), import('../cluster/session.ts')]);
+  const runId = newRunId();
+  // One session per run, so each run's request count is its own.
+  const session = new ClusterSession(kube);
+  const lease = await takeLease(def, params, session, runId, io);
+  if ('kind' in lease) return lease;
+  const dir = resolve(opts.reportDir, reportDirName({ startedAt: new Date().toISOString(), experiment: { name: def.name }, runId }));
+  const memory = sampleMemory();
+  const result = await runExperiment(def, params, {
+    runId,
+    journalDir: dir,
+    timeoutMs: opts.timeoutMs,
+    signal,
+    cluster: session,
+    environment: { context: kube.context, server: kube.server },
+    // The Lease shows the phase too, for `shakedown attach` from another machine.
+    progress: { ...progress, phaseStarted: (p) => { progress.phaseStarted(p); void lease.setPhase(p).catch(() => {}); } },
+    watch,
+    onChanges: (changes) => lease.setChanges(changes),
+  });
+  const released = await lease.release(result.verdict).catch((err: unknown) => {
+    io.stderr(`shakedown: could not release Lease default/${lease.name}: ${describeError(err)}\n`);
+    return false;
+  });
+  if (!released || result.verdict.kind === 'error' || result.verdict.kind === 'aborted') {
+    io.stderr(`shakedown: if run ${runId} left anything behind, \`shakedown cleanup --run-id ${runId}\` undoes its recorded changes and removes its objects\n`);
   }
-  return exitCodeFor(verdicts);
+  const peak = memory.stop();
+  result.journal.measurements.push(
+    { name: 'harness rss peak', value: peak.rssMB, unit: 'MiB', description: 'resident memory of the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+    { name: 'harness heap peak', value: peak.heapMB, unit: 'MiB', description: 'V8 heap in use by the shakedown process during the run, before its reports were written (sampled every 250 ms)' },
+  );
+  await comparePermissions(def, params, session, result.journal, io);
+  result.journal.measurements.push({ name: 'api requests', value: session.requests.total, unit: 'requests', description: `requests the harness sent to the API server (${Object.entries(session.requests.byVerb).map(([k, v]) => `${k} ${v}`).join(', ')})` });
+  if (opts.baseline) {
+    // The progress already showed the run's own verdict: say what the comparison made of it.
+    result.verdict = opts.baseline.apply(result.journal, dir) ?? result.verdict;
+    const regressed = (result.journal.comparison?.metrics ?? []).filter((m) => m.verdict === 'regressed').map((m) => m.name);
+    const said = `compared with the baseline: ${regressed.length ? `regressed: ${regressed.join(', ')}` : 'no regression'}; verdict ${result.verdict.kind}`;
+    write(opts.json ? JSON.stringify({ event: 'baseline', experiment: def.name, runId, regressed, verdict: result.verdict }) : said);
+  }
+  const { writeReports } = await import('../report/index.ts');
+  const files = await writeReports(result.journal, dir);
+  // On kind, a run that ends failed or error keeps the cluster's logs beside its reports.
+  if ((result.verdict.kind === 'failed' || result.verdict.kind === 'error') && kube.context.startsWith('kind-')) {
+    await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
+  }
+  live?.feed.report(runId, result.verdict.kind, await readFile(files.html, 'utf8'));
+  if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
+  else write(`reports: ${dir}`);
+  return result.verdict;
+}
+
+/**
+ * The run's Lease: visible to others while it lives, and refused when another live run holds
+ * the target (then the run's verdict is an error, returned instead of the Lease).
+ */
+async function takeLease(def: AnyExperiment, params: Record<string, unknown>, session: ClusterSession, runId: string, io: CliIo) {
+  const [{ RunLease, RunRefusedError, targetOf }, { apiStatus }] = await Promise.all([import('../cluster/lease.ts'), import('../cluster/session.ts')]);
+  const lease = new RunLease(session, runId, targetOf(def.name, params));
+  try {
+    await lease.acquire();
+  } catch (err) {
+    if (err instanceof RunRefusedError) {
+      io.stderr(`shakedown: ${def.name}: refused: ${err.message}\n`);
+      return { kind: 'error', summary: 'target busy', phase: 'preflight', code: 'PREFLIGHT', message: err.message } satisfies Verdict;
+    }
+    // An unreachable server is preflight's to report (as an error verdict, with reports);
+    // any answer from the server that refuses the Lease stops the run here.
+    if (apiStatus(err) !== undefined || !/fetch failed|ECONNREFUSED|EHOSTUNREACH|ENOTFOUND|timed? ?out|abort/i.test(describeError(err))) {
+      io.stderr(`shakedown: ${def.name}: could not take the run's Lease ${lease.name} in namespace default: ${describeError(err)}\n`);
+      return { kind: 'error', summary: 'no lease', phase: 'preflight', code: 'PREFLIGHT', message: describeError(err) } satisfies Verdict;
+    }
+  }
+  return lease;
 }
 
 /**

@@ -55,12 +55,17 @@ const ns = (p: { namespace: string }) => `/namespaces/${enc(p.namespace)}`;
  * Watches and execs go through client-node's Watch and Exec; their wrappers count themselves.
  */
 export class ClusterSession {
+  /** The kubeconfig the session was made from (its context selected). */
   readonly kubeConfig: ResolvedKubeConfig['kubeConfig'];
+  /** The kubeconfig context this session talks to. */
   readonly context: string;
+  /** The API server's URL. */
   readonly server: string;
+  /** Every request this session sent, by verb and by use: the run's `api requests` measurement and the permissions it used. */
   readonly requests = new RequestCounter();
   /** Bound on each API request (watches and execs have their own). */
   readonly requestTimeoutMs: number;
+  /** Raw REST access to the API server (paths, verbs), for what the typed groups below lack. */
   readonly rest: KubeRest;
   /** Any kind by apiVersion and kind (server-side apply, Istio's policies, the cleanup sweep). */
   readonly objects: ObjectApi;
@@ -79,6 +84,7 @@ export class ClusterSession {
   private put = <T>(path: string, body: unknown) => this.rest.request<T>('PUT', path, { body });
   private post = <T>(path: string, body: unknown) => this.rest.request<T>('POST', path, { body });
 
+  /** The core API group (v1): pods, services, endpoints, namespaces, claims, events. */
   readonly core = {
     getAPIResources: () => this.get<V1APIResourceList>('/api/v1'),
     listNode: () => this.get<V1NodeList>('/api/v1/nodes'),
@@ -96,6 +102,7 @@ export class ClusterSession {
     readNamespacedPersistentVolumeClaim: (p: Named) => this.get<V1PersistentVolumeClaim>(`/api/v1${ns(p)}/persistentvolumeclaims/${enc(p.name)}`),
   };
 
+  /** The apps/v1 group: StatefulSets, Deployments, DaemonSets, ReplicaSets and their scale subresource. */
   readonly apps = {
     readNamespacedDeployment: (p: Named) => this.get<V1Deployment>(`/apis/apps/v1${ns(p)}/deployments/${enc(p.name)}`),
     readNamespacedStatefulSet: (p: Named) => this.get<V1StatefulSet>(`/apis/apps/v1${ns(p)}/statefulsets/${enc(p.name)}`),
@@ -105,15 +112,18 @@ export class ClusterSession {
     replaceNamespacedDeploymentScale: (p: Named & { body: V1Scale }) => this.put<V1Scale>(`/apis/apps/v1${ns(p)}/deployments/${enc(p.name)}/scale`, p.body),
   };
 
+  /** The autoscaling/v2 group: HorizontalPodAutoscalers. */
   readonly autoscaling = {
     readNamespacedHorizontalPodAutoscaler: (p: Named) => this.get<V2HorizontalPodAutoscaler>(`/apis/autoscaling/v2${ns(p)}/horizontalpodautoscalers/${enc(p.name)}`),
     listNamespacedHorizontalPodAutoscaler: (p: { namespace: string }) => this.get<V2HorizontalPodAutoscalerList>(`/apis/autoscaling/v2${ns(p)}/horizontalpodautoscalers`),
   };
 
+  /** The storage.k8s.io/v1 group: StorageClasses. */
   readonly storage = {
     readStorageClass: (p: { name: string }) => this.get<V1StorageClass>(`/apis/storage.k8s.io/v1/storageclasses/${enc(p.name)}`),
   };
 
+  /** The coordination.k8s.io/v1 group: Leases (a run's own Lease). */
   readonly coordination = {
     readNamespacedLease: (p: Named) => this.get<V1Lease>(`/apis/coordination.k8s.io/v1${ns(p)}/leases/${enc(p.name)}`),
     createNamespacedLease: (p: { namespace: string; body: V1Lease }) => this.post<V1Lease>(`/apis/coordination.k8s.io/v1${ns(p)}/leases`, p.body),
@@ -130,6 +140,7 @@ export class ClusterSession {
     getAPIResources: (p: { group: string; version: string }) => this.get<V1APIResourceList>(`/apis/${p.group}/${p.version}`),
   };
 
+  /** The API server's version (`/version`). */
   readonly version = { getCode: () => this.get<VersionInfo>('/version') };
 
   /** API discovery (the groups the server serves). */

@@ -5,6 +5,7 @@ import type { AbortReason, ErrorCode } from '../journal/schema.ts';
  * that is not allowed. Always raised before the cluster is touched; the CLI exits 2.
  */
 export class UsageError extends Error {
+  /** Always `UsageError`, so it can be told apart after crossing a module copy. */
   override name = 'UsageError';
   /** The parameter, flag or file that is wrong, when there is one. */
   readonly field: string | undefined;
@@ -19,7 +20,9 @@ export class UsageError extends Error {
  * not be injected or reverted, the API failed. The verdict becomes `error` with this code.
  */
 export class RunError extends Error {
+  /** Always `RunError`. */
   override name = 'RunError';
+  /** The error verdict's code: which part of the run broke (PREFLIGHT, INJECT, REVERT, API...). */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

@@ -3,6 +3,7 @@
 // harness/cluster/permissions.ts for reading requests and comparing).
 
 export const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+/** An RBAC verb a part may need (one of VERBS). */
 export type Verb = (typeof VERBS)[number];
 
 /** Verbs on a resource, as an RBAC rule grants them. */
@@ -11,6 +12,7 @@ export interface Permission {
   group: string;
   /** Plural resource, with its subresource after a slash: "pods", "pods/exec", "services/proxy"; "*" any. */
   resource: string;
+  /** The verbs it needs on that resource. */
   verbs: readonly Verb[];
   /** Needed across namespaces or on a cluster-scoped resource (a ClusterRole), not only in the run's namespace. */
   cluster?: boolean;

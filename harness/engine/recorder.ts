@@ -72,18 +72,7 @@ export function journalRecorder(journal: Journal, writer: JournalWriter, progres
       writer.touch();
     },
     metric(name, unit, sample, options = {}) {
-      if (!Number.isFinite(sample)) throw new RunError('INTERNAL', `metric ${name}: sample ${sample} is not a finite number`);
-      let m = journal.metrics.find((x) => x.name === name);
-      if (!m) {
-        m = { name, unit, samples: [] };
-        if (options.target !== undefined) m.target = options.target;
-        if (options.description !== undefined) m.description = options.description;
-        journal.metrics.push(m);
-      }
-      if (m.unit !== unit) throw new RunError('INTERNAL', `metric ${name} is in ${m.unit}; a sample in ${unit} cannot join it`);
-      if (options.target !== undefined && m.target !== undefined && m.target !== options.target) throw new RunError('INTERNAL', `metric ${name} is about ${m.target}; a sample about ${options.target} cannot join it`);
-      m.samples.push(sample);
-      if (options.histogram !== undefined) (m.histograms ??= []).push(options.histogram);
+      addSample(journal, name, unit, sample, options);
       writer.touch();
     },
     table(t) {
@@ -95,4 +84,20 @@ export function journalRecorder(journal: Journal, writer: JournalWriter, progres
       writer.touch();
     },
   };
+}
+
+/** One sample of a metric: a new metric on its first sample, whose unit and target the later ones must match. */
+function addSample(journal: Journal, name: string, unit: string, sample: number, options: Parameters<Recorder['metric']>[3] = {}): void {
+  if (!Number.isFinite(sample)) throw new RunError('INTERNAL', `metric ${name}: sample ${sample} is not a finite number`);
+  let m = journal.metrics.find((x) => x.name === name);
+  if (!m) {
+    m = { name, unit, samples: [] };
+    if (options.target !== undefined) m.target = options.target;
+    if (options.description !== undefined) m.description = options.description;
+    journal.metrics.push(m);
+  }
+  if (m.unit !== unit) throw new RunError('INTERNAL', `metric ${name} is in ${m.unit}; a sample in ${unit} cannot join it`);
+  if (options.target !== undefined && m.target !== undefined && m.target !== options.target) throw new RunError('INTERNAL', `metric ${name} is about ${m.target}; a sample about ${options.target} cannot join it`);
+  m.samples.push(sample);
+  if (options.histogram !== undefined) (m.histograms ??= []).push(options.histogram);
 }

@@ -1,7 +1,5 @@
-import { hostname } from 'node:os';
 import type { z } from 'zod';
 import {
-  JOURNAL_SCHEMA,
   type ChangeRecord,
   type EnvironmentRecord,
   type ErrorCode,
@@ -17,14 +15,14 @@ import { JournalWriter } from '../journal/writer.ts';
 import { AbortedError, RunError, describeError, throwIfAborted } from './errors.ts';
 import { runResults, type AnyExperiment, type Observer, type Recorder, type RunContext, type Step } from './experiment.ts';
 import { ObserverSet } from './observers.ts';
-import { displayParams, type ParamsSchema } from './params.ts';
+import type { ParamsSchema } from './params.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
+import { newJournal } from './new-journal.ts';
 import { journalRecorder } from './recorder.ts';
 import { UndoStack } from './undo.ts';
 import { runLabels } from './run-id.ts';
 import { nowIso } from './time.ts';
 import { decideVerdict, type RunOutcome } from './verdict.ts';
-import { SHAKEDOWN_VERSION } from './version.ts';
 
 export interface RunOptions {
   runId: string;
@@ -86,36 +84,6 @@ export async function runExperiment(
     await run.unwind();
   }
   return run.finish();
-}
-
-function newJournal(def: AnyExperiment, params: z.output<ParamsSchema>, opts: RunOptions): Journal {
-  return {
-    schema: JOURNAL_SCHEMA,
-    runId: opts.runId,
-    experiment: { name: def.name, description: def.description },
-    parameters: displayParams(def.params, params),
-    environment: {
-      shakedownVersion: SHAKEDOWN_VERSION,
-      node: process.version,
-      platform: `${process.platform}/${process.arch}`,
-      hostname: hostname(),
-      pid: process.pid,
-      ...opts.environment,
-    },
-    startedAt: nowIso(),
-    status: 'running',
-    phases: [],
-    events: [],
-    checks: [],
-    series: [],
-    windows: [],
-    measurements: [],
-    metrics: [],
-    tables: [],
-    changes: [],
-    rollbacks: [],
-    teardowns: [],
-  };
 }
 
 type AnyStep = Step<unknown, unknown, unknown>;

@@ -11,9 +11,13 @@ export interface WaitOptions {
 
 /** A wait whose deadline passed; carries the last thing observed so the report can show it. */
 export class WaitTimeoutError extends Error {
+  /** Always `WaitTimeoutError`. */
   override name = 'WaitTimeoutError';
+  /** What was awaited, e.g. "pod web-0 Ready". */
   readonly what: string;
+  /** The bound that passed, in milliseconds. */
   readonly timeoutMs: number;
+  /** The last thing the condition saw before the deadline, for the report. */
   readonly lastObserved: unknown;
   constructor(what: string, timeoutMs: number, lastObserved: unknown, cause?: unknown) {
     super(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${lastObserved === undefined ? '' : ` (last seen: ${describe(lastObserved)})`}`, cause === undefined ? undefined : { cause });

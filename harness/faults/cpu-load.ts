@@ -6,6 +6,7 @@ import { execInPod } from '../cluster/exec.ts';
 import { isNotFound, type ClusterSession } from '../cluster/session.ts';
 import { can, type Permission } from '../cluster/permissions.ts';
 import { describeError, injectError, revertError, throwIfAborted } from '../engine/errors.ts';
+import { changeWithUndo } from '../undo/builtin.ts';
 
 /** The load process' name (comm) and full command line, as /proc shows them. */
 export const LOAD_COMM = 'sha256sum';
@@ -18,6 +19,7 @@ const START = 'i=0; while [ "$i" -lt "$1" ]; do timeout "$2" sha256sum /dev/zero
 
 /** The pod (and container: default its first) CPU load runs in. */
 export interface CpuLoadTarget {
+  /** The pod's namespace. */
   namespace: string;
   /** The pod's name. */
   pod: string;
@@ -75,12 +77,9 @@ async function loadCannotRun(cluster: ClusterSession, t: CpuLoadTarget): Promise
  * and registered as its undo before the first process starts, so a partial start is undone too.
  */
 export async function startCpuLoad(ctx: ClusterContext<unknown, unknown>, t: CpuLoadTarget & { container: string }, processes: number, seconds: number): Promise<void> {
-  await ctx.change(
-    `stop ${LOAD_COMM} in ${t.pod}`,
-    { kind: 'process', namespace: t.namespace, pod: t.pod, container: t.container, commandLine: LOAD_COMMAND_LINE },
-    () => stopCpuLoad(ctx.cluster, t),
-    { timeoutMs: 30_000 },
-  );
+  // Rollback kills them with the undo `cleanup --run-id` runs (undoChange): by command line, with a
+  // `timeout` wrapper's watchers; a container that no longer runs holds none.
+  await changeWithUndo(ctx, `stop ${LOAD_COMM} in ${t.pod}`, { kind: 'process', namespace: t.namespace, pod: t.pod, container: t.container, commandLine: LOAD_COMMAND_LINE }, { timeoutMs: 30_000 });
   throwIfAborted(ctx.signal);
   const r = await execInPod(ctx.cluster, { ...t, command: ['sh', '-c', START, 'load', String(processes), String(seconds)], timeoutMs: 20_000 });
   if (r.exitCode !== 0) throw injectError(`could not start the load in ${t.pod}: exit ${r.exitCode} ${r.stderr.trim()}`);

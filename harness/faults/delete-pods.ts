@@ -8,11 +8,13 @@ import { recorded, type WorkloadState } from '../target/select.ts';
 import { podControllers } from '../target/workload.ts';
 import { deletePodAndFollow, type Replacement } from './pod-delete.ts';
 
+/** What the pod-deletion fault deletes, how many at once, and how long it follows each pod. */
 export interface DeletePodsOptions {
   /** How many of the target's pods, in name order; 'all' for every one. */
   count: number | 'all';
   /** Deleted at once, then all followed back to Ready before the next batch. */
   batch: number;
+  /** The deletion's grace period, as `kubectl delete --grace-period` takes it. */
   gracePeriodSeconds: number;
   /** How long each pod is followed: longer than the hypothesis' bound, so slowness is measured. */
   followForMs: number;

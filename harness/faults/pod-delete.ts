@@ -6,13 +6,19 @@ import type { Incarnation, PodLifecycle } from '../observe/pod-lifecycle.ts';
 
 /** What the watch saw of one deleted pod coming back (epoch ms stamped on arrival). */
 export interface PodRecovery {
+  /** When the delete request was sent. */
   deleteRequestedAt: number;
+  /** The UID of the pod that was deleted. */
   oldUid: string;
+  /** The replacement's UID, once the watch saw it. */
   newUid?: string;
+  /** When the watch first saw the replacement. */
   recreatedAt?: number;
+  /** When the watch saw the replacement Ready. */
   readyAt?: number;
   /** The API's lastTransitionTime of Ready=True, kept beside the arrival stamp. */
   readyTransition?: string | undefined;
+  /** The replacement's IP once it has one. */
   podIP?: string | undefined;
   /** The replacement's name (the same as the deleted pod's for a StatefulSet). */
   newName?: string;
@@ -30,13 +36,17 @@ export type Replacement = { by: 'same-name' } | { by: 'owner'; owners: ReadonlyS
 
 /** One pod to delete and how long to follow it. */
 export interface DeletePod {
+  /** The pod's namespace. */
   namespace: string;
+  /** The pod's name. */
   pod: string;
   /** The UID being deleted: only an incarnation with another UID counts as the replacement. */
   uid: string;
+  /** The deletion's grace period in seconds. */
   gracePeriodSeconds: number;
   /** How long to follow it; longer than the hypothesis' bound, so a slow recovery is measured, not cut short. */
   followForMs: number;
+  /** The run's signal: an aborted run sends no deletion and stops following. */
   signal: AbortSignal;
   /** Default: the same name (a StatefulSet's pods). */
   replacement?: Replacement;

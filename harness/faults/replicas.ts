@@ -3,11 +3,15 @@ import type { ClusterContext } from '../cluster/context.ts';
 import { apiStatus, type ClusterSession } from '../cluster/session.ts';
 import { throwIfAborted } from '../engine/errors.ts';
 import { formatDuration } from '../engine/time.ts';
+import { changeWithUndo } from '../undo/builtin.ts';
 
 /** A workload whose replicas a fault changes through its scale subresource. */
 export interface ReplicasTarget {
+  /** The workload's kind. */
   workload: 'StatefulSet' | 'Deployment';
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
 }
 
@@ -49,7 +53,7 @@ async function writeReplicas(cluster: ClusterSession, w: ReplicasTarget, replica
 /**
  * Journals, before the first change, that `w` had `original` replicas, and registers the undo:
  * set them back, then `waitRestored` (bounded by `restoreWithinMs`, cancelled by its signal).
- * After a crash, `shakedown cleanup --run-id` sets them back from the journal.
+ * Setting them back is the same undo `shakedown cleanup --run-id` runs from the journal after a crash.
  */
 export async function guardReplicas(
   ctx: ClusterContext<unknown, unknown>,
@@ -57,14 +61,10 @@ export async function guardReplicas(
   original: number,
   restore: { withinMs: number; waitRestored: (signal: AbortSignal) => Promise<void> },
 ): Promise<void> {
-  await ctx.change(
-    `${ref(w)} back to ${original} replicas (and Ready within ${formatDuration(restore.withinMs)})`,
-    { kind: 'replicas', workload: w.workload, namespace: w.namespace, name: w.name, replicas: original },
-    async (signal) => {
-      await setReplicas(ctx.cluster, w, original);
-      await restore.waitRestored(signal);
-    },
+  // Rollback sets them back with the undo `cleanup --run-id` runs (undoChange), then waits.
+  await changeWithUndo(ctx, `${ref(w)} back to ${original} replicas (and Ready within ${formatDuration(restore.withinMs)})`, { kind: 'replicas', workload: w.workload, namespace: w.namespace, name: w.name, replicas: original }, {
     // The undo's bound is what it waits for, plus room for the API calls around it.
-    { timeoutMs: restore.withinMs + 15_000 },
-  );
+    timeoutMs: restore.withinMs + 15_000,
+    after: restore.waitRestored,
+  });
 }

@@ -188,6 +188,7 @@ export const changeRecordSchema = z.object({
   /** `applied` until the rollback undid it (or failed to). */
   status: z.enum(['applied', 'undone', 'undo-failed']),
 });
+/** A journaled change: what it is, when, its undo as data, and whether rollback undid it. */
 export type ChangeRecord = z.output<typeof changeRecordSchema>;
 
 export const environmentRecordSchema = z.object({

@@ -47,11 +47,6 @@ export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer>
   ]);
   let port = 0;
 
-  const refuse = (res: ServerResponse, status: number, text: string) => {
-    res.writeHead(status, { ...COMMON, 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(`${text}\n`);
-  };
-
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     // Only this machine's loopback names: a page of another site that resolves its own name to
     // 127.0.0.1 (DNS rebinding) is refused before the token is even looked at.
@@ -77,28 +72,13 @@ export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer>
       res.writeHead(200, { ...COMMON, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP });
       return res.end(LIVE_PAGE);
     }
-    if (path === 'events') return stream(res);
+    if (path === 'events') return stream(res, o.feed, streams);
     const asset = assets.get(path);
     if (asset) {
       res.writeHead(200, { ...COMMON, 'Content-Type': 'text/javascript; charset=utf-8' });
       return res.end(asset());
     }
     return refuse(res, 404, 'not found');
-  };
-
-  const stream = (res: ServerResponse) => {
-    res.writeHead(200, { ...COMMON, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
-    const send = (m: LiveMessage) => res.write(`data: ${JSON.stringify(m)}\n\n`);
-    send(o.feed.snapshot());
-    const off = o.feed.subscribe(send);
-    // A comment now and then keeps idle proxies and the browser from giving up on the stream.
-    const ping = setInterval(() => res.write(': ping\n\n'), 15_000).unref();
-    streams.add(res);
-    res.on('close', () => {
-      off();
-      clearInterval(ping);
-      streams.delete(res);
-    });
   };
 
   const server = createServer(handle);
@@ -120,6 +100,27 @@ export async function startLiveServer(o: LiveServerOptions): Promise<LiveServer>
         server.closeIdleConnections();
       }),
   };
+}
+
+function refuse(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { ...COMMON, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}
+
+/** The event stream of one page: the feed's snapshot, then every message, until the page goes. */
+function stream(res: ServerResponse, feed: LiveServerOptions['feed'], streams: Set<ServerResponse>): void {
+  res.writeHead(200, { ...COMMON, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
+  const send = (m: LiveMessage) => res.write(`data: ${JSON.stringify(m)}\n\n`);
+  send(feed.snapshot());
+  const off = feed.subscribe(send);
+  // A comment now and then keeps idle proxies and the browser from giving up on the stream.
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000).unref();
+  streams.add(res);
+  res.on('close', () => {
+    off();
+    clearInterval(ping);
+    streams.delete(res);
+  });
 }
 
 function sameToken(given: string, token: string): boolean {

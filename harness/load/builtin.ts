@@ -33,12 +33,7 @@ function launch(url: string, options: LoadStartOptions): Promise<RunningLoad> {
 
   return new Promise<RunningLoad>((resolveStart, rejectStart) => {
     let settled = false;
-    let resolveDone!: (r: LoadResult) => void;
-    let rejectDone!: (e: Error) => void;
-    const done = new Promise<LoadResult>((res, rej) => {
-      resolveDone = res;
-      rejectDone = rej;
-    });
+    const { promise: done, resolve: resolveDone, reject: rejectDone } = Promise.withResolvers<LoadResult>();
     // The caller may only await stop(); an unobserved rejection must not crash the harness.
     done.catch(() => {});
 

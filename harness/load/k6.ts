@@ -225,6 +225,31 @@ export function k6Driver(o: K6Options): LoadDriver {
   };
 }
 
+/** Reads what k6 appended to its --out json file since the last call into the stream (nothing before the file exists). */
+function tail(outFile: string, stream: K6Stream): () => Promise<void> {
+  let offset = 0;
+  return async () => {
+    let fh;
+    try {
+      fh = await open(outFile, 'r');
+    } catch {
+      return; // not created yet
+    }
+    try {
+      const size = (await fh.stat()).size;
+      while (offset < size) {
+        const buf = Buffer.alloc(Math.min(1 << 20, size - offset));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        if (bytesRead === 0) break;
+        offset += bytesRead;
+        stream.feed(buf.subarray(0, bytesRead).toString('utf8'));
+      }
+    } finally {
+      await fh.close();
+    }
+  };
+}
+
 async function startK6(o: K6Options, l: LoadStartOptions): Promise<RunningLoad> {
   const url = loadTarget(l.url).href;
   checkBounds(l);
@@ -250,27 +275,7 @@ async function startK6(o: K6Options, l: LoadStartOptions): Promise<RunningLoad> 
     stdin: 'ignore',
   });
 
-  let offset = 0;
-  const readMore = async () => {
-    let fh;
-    try {
-      fh = await open(outFile, 'r');
-    } catch {
-      return; // not created yet
-    }
-    try {
-      const size = (await fh.stat()).size;
-      while (offset < size) {
-        const buf = Buffer.alloc(Math.min(1 << 20, size - offset));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
-        stream.feed(buf.subarray(0, bytesRead).toString('utf8'));
-      }
-    } finally {
-      await fh.close();
-    }
-  };
+  const readMore = tail(outFile, stream);
   let reading = Promise.resolve();
   const poller = setInterval(() => {
     reading = reading.then(readMore).then(() => stream.buckets.flush(Date.now() - 3000));

@@ -48,16 +48,26 @@ export function rejectingLoadParams() {
 
 /** The parameters `load.params()` adds, as parsed (durations in milliseconds). */
 export interface LoadParams {
+  /** Load beside the fault: off, builtin (open-loop HTTP) or k6. */
   load: 'off' | 'builtin' | 'k6';
+  /** Requests per second, offered at a constant arrival rate. */
   loadRate: number;
+  /** The loopback URL the load goes to (default: the fixture's client Service on its NodePort). */
   loadUrl?: string | undefined;
+  /** Per-request timeout in ms; a request unanswered by then counts as a timeout. */
   loadTimeout: number;
+  /** How long the load runs before the fault (the steady baseline), in ms. */
   loadSteadyFor: number;
+  /** How long the load runs after the fault (the recovery window), in ms. */
   loadRecoveryFor: number;
+  /** Largest share of failed requests (0–1) allowed during the fault. */
   loadMaxErrorRate: number;
   /** Absent for a rejecting experiment (see loadParams). */
   loadMaxP95Ratio?: number;
+  /** Bound in ms on the fault's start → error rate and p95 back in the steady band. */
   loadRecoverWithin: number;
+  /** The k6 binary for load=k6. */
   loadK6: string;
+  /** The k6 script for load=k6 (default: the experiment's k6/load.ts). */
   loadK6Script?: string | undefined;
 }

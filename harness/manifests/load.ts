@@ -5,9 +5,13 @@ import { UsageError } from '../engine/errors.ts';
 
 /** A Kubernetes object as read from a manifest: only what every object has is typed. */
 export interface ManifestObject {
+  /** The object's API version, e.g. `apps/v1`. */
   apiVersion: string;
+  /** The object's kind, e.g. `StatefulSet`. */
   kind: string;
+  /** Its metadata: a name always, a namespace when namespaced, labels. */
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  /** The rest of the object (spec, data ...), as written in the manifest. */
   [k: string]: unknown;
 }
 

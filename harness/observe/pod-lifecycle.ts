@@ -6,20 +6,27 @@ import { watchResilient, type WatchEvent, type WatchHandle } from '../cluster/wa
 
 /** One life of a pod name: a StatefulSet pod deleted and recreated has two, with different UIDs. */
 export interface Incarnation {
+  /** The pod's name. */
   name: string;
+  /** This incarnation's UID. */
   uid: string;
   /** When the harness first saw this UID (watch arrival). */
   seenAt: number;
+  /** The API's creationTimestamp of this incarnation. */
   creationTimestamp?: string | undefined;
   /** Arrival of the first event showing Ready=True, and the API's lastTransitionTime for it. */
   readyAt?: number;
+  /** The API's lastTransitionTime of its Ready=True condition. */
   readyTransition?: string | undefined;
   /** Arrival of the first event carrying a deletionTimestamp, and the timestamp itself. */
   terminatingAt?: number;
+  /** The API's deletionTimestamp. */
   deletionTimestamp?: string | undefined;
   /** Arrival of the DELETED event. */
   deletedAt?: number;
+  /** The pod's IP, once it has one. */
   podIP?: string | undefined;
+  /** The node it was scheduled to. */
   nodeName?: string | undefined;
   /** UID of the controller that owns it (a ReplicaSet, StatefulSet or DaemonSet). */
   ownerUid?: string | undefined;
@@ -27,6 +34,7 @@ export interface Incarnation {
   createdBeforeLowerReady?: string[];
   /** Watch events seen for this incarnation, and how many of them went into the journal. */
   events: number;
+  /** How many of those events went into the journal. */
   journaled: number;
   /** What the last journaled event showed, to journal only events that change it. */
   shown?: string;
@@ -78,6 +86,7 @@ export class PodLifecycle {
     this.record = record;
   }
 
+  /** Starts the watch (list, then watch from its resourceVersion, resumed on errors); resolves once the first list is in. */
   async start(): Promise<void> {
     this.handle = await watchResilient<V1Pod>(
       this.session,
@@ -90,6 +99,7 @@ export class PodLifecycle {
     );
   }
 
+  /** Stops the watch; what was seen stays readable. */
   stop(): void {
     this.handle?.stop();
   }
@@ -100,6 +110,7 @@ export class PodLifecycle {
     return () => this.listeners.delete(fn);
   }
 
+  /** Every incarnation of a pod name the watch saw, oldest first. */
   incarnations(name: string): Incarnation[] {
     return this.byName.get(name) ?? [];
   }
@@ -109,6 +120,7 @@ export class PodLifecycle {
     return this.incarnations(name).filter((i) => i.deletedAt === undefined).at(-1);
   }
 
+  /** Every incarnation of every pod name the watch saw. */
   all(): Incarnation[] {
     return [...this.byName.values()].flat();
   }

@@ -19,6 +19,7 @@ export interface ProbeSample {
   at: string;
   /** The phase it was sent in. */
   phase: Phase;
+  /** Whether the attempt succeeded. */
   ok: boolean;
   /** From sending to the answer (or the attempt's bound). */
   ms: number;
@@ -28,19 +29,25 @@ export interface ProbeSample {
 
 /** An observer that probes at an interval; its samples are read with `ctx.results.get(probe.samples)`. */
 export interface ContinuousProbe<P, S> extends Observer<P, S, ClusterSession> {
+  /** The phases it probes in. */
   readonly during: ObserveWindow;
+  /** The key its samples are kept under in the run's results. */
   readonly samples: ResultKey<ProbeSample[]>;
   /** false: off for these parameters (never started, nothing to judge). */
   enabled(params: P): boolean;
 }
 
+/** What `continuousProbe` builds a probe from: its name, window, interval, bound and one attempt. */
 export interface ContinuousProbeSpec<P, S> {
+  /** The probe's name (journal, report, and its results key). */
   name: string;
+  /** The phases it probes in: steady, fault, recovery or always. */
   during: ObserveWindow;
   /** Interval between attempts' starts, ms. */
   every: Of<P, number>;
   /** Bound on one attempt, ms. */
   timeout: Of<P, number>;
+  /** One line for the plan and the report. */
   describe: Of<P, string>;
   /** false: the probe is off for these parameters (described as skipped, never started). */
   enabled?: Of<P, boolean>;
@@ -111,7 +118,9 @@ async function probeLoop<P, S>(ctx: ClusterContext<P, S>, spec: ContinuousProbeS
 
 /** Where an HTTP probe through a Service goes. */
 export interface ServiceHttpTarget {
+  /** The Service's namespace. */
   namespace: string;
+  /** The Service's name. */
   service: string;
   /** The Service's port, by name or number; default its only (or first unnamed) port. */
   port?: string | number | undefined;
@@ -130,6 +139,7 @@ export function serviceProxyPath(t: ServiceHttpTarget): string {
   return `/api/v1/namespaces/${encodeURIComponent(t.namespace)}/services/${encodeURIComponent(t.service)}${port}/proxy${path}`;
 }
 
+/** How often and when `httpThroughService` probes, and its name. */
 export interface ServiceHttpOptions<P> {
   /** Default "fault". */
   during?: ObserveWindow;

@@ -6,7 +6,9 @@ import type { ClusterSession } from '../cluster/session.ts';
 export interface DnsAnswer {
   /** IPv4/IPv6 addresses the name resolved to (empty when it did not resolve). */
   addresses: string[];
+  /** nslookup's exit code. */
   exitCode: number;
+  /** What nslookup printed, for the evidence. */
   output: string;
 }
 

@@ -3,12 +3,15 @@ import { RunError } from '../engine/errors.ts';
 import { execInPod } from '../cluster/exec.ts';
 import type { ClusterContext } from '../cluster/context.ts';
 import type { ClusterSession } from '../cluster/session.ts';
-import { done, waitFor } from '../engine/wait.ts';
+import { changeWithUndo } from '../undo/builtin.ts';
 
 /** A unique value written to a file on a pod's volume, and its sha256 to compare what is read back. */
 export interface Token {
+  /** Where the token is written in the pod (a file on the volume). */
   path: string;
+  /** The token's text, unique to the run and the pod. */
   value: string;
+  /** The sha256 of the value, compared with what is read back. */
   sha256: string;
 }
 
@@ -57,20 +60,9 @@ export async function removeToken(session: ClusterSession, where: Where, path: s
  * in the rollback phase otherwise, retried for a bounded while as the pod may be restarting.
  */
 export async function writeTokenUndoable(ctx: ClusterContext<unknown, unknown>, where: Where & { container: string }, token: Token): Promise<void> {
-  const removeWithinMs = 60_000;
-  await ctx.change(
-    `remove ${token.path} from ${where.pod}`,
-    { kind: 'file', namespace: where.namespace, pod: where.pod, container: where.container, path: token.path },
-    (signal) =>
-      waitFor(
-        async () => {
-          await removeToken(ctx.cluster, where, token.path);
-          return done(undefined);
-        },
-        { what: `${token.path} removed from ${where.pod}`, timeoutMs: removeWithinMs, intervalMs: 2000, retryErrors: true, signal },
-      ),
-    { timeoutMs: removeWithinMs + 10_000 },
-  );
+  // Rollback removes it with the undo `cleanup --run-id` runs (undoChange), which tries again
+  // while the pod is restarting, within this bound.
+  await changeWithUndo(ctx, `remove ${token.path} from ${where.pod}`, { kind: 'file', namespace: where.namespace, pod: where.pod, container: where.container, path: token.path }, { timeoutMs: 70_000 });
   await writeToken(ctx.cluster, where, token);
 }
 

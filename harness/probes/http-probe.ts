@@ -7,7 +7,9 @@ import type { ProbeOutcome } from './outcome.ts';
 
 /** A GET from this host: to `host`:`port`, bounded by `timeoutMs`. */
 export interface HttpProbe {
+  /** Host name or IP to connect to (a test host of your own, or loopback). */
   host: string;
+  /** TCP port. */
   port: number;
   /** Request path, default "/". */
   path?: string;
@@ -15,6 +17,7 @@ export interface HttpProbe {
   timeoutMs: number;
   /** Speak TLS (verifying the server's certificate against the system's roots). */
   tls?: boolean;
+  /** Cancels the probe: it ends at once as a broken probe ("probe cancelled"). */
   signal?: AbortSignal;
 }
 

@@ -8,9 +8,13 @@ import type { ProbeOutcome } from './outcome.ts';
 
 /** A GET of `url` from a container of a pod (its image needs busybox `wget` and `timeout`). */
 export interface PodHttpProbe {
+  /** The namespace of the pod the request is sent from. */
   namespace: string;
+  /** The pod the request is sent from (it needs busybox `wget`). */
   pod: string;
+  /** The container to exec into. */
   container: string;
+  /** The URL requested from inside the pod. */
   url: string;
   /** Bound on the request, whole seconds (what `timeout` takes). */
   timeoutSeconds: number;

@@ -6,7 +6,9 @@ import { RunError } from '../engine/errors.ts';
 
 /** A PersistentVolumeClaim a pod mounts: its name, UID and the PV bound to it. */
 export interface Claim {
+  /** The claim's name. */
   name: string;
+  /** The claim's UID: the same UID after the pod is recreated means the same claim. */
   uid: string;
   /** The bound PersistentVolume (spec.volumeName). */
   volumeName?: string | undefined;
@@ -14,12 +16,17 @@ export interface Claim {
 
 /** What makes a pod the same pod after it is recreated. */
 export interface PodIdentity {
+  /** The pod's name. */
   name: string;
+  /** The pod's UID (a recreated pod has a new one). */
   uid: string;
   /** `hostname` as the container itself reports it. */
   hostname: string;
+  /** The node it runs on. */
   node?: string | undefined;
+  /** The pod's IP. */
   ip?: string | undefined;
+  /** The PersistentVolumeClaims it mounts. */
   claims: Claim[];
   /** What backs the volume mounted at the mount path: `pvc:<claim>`, `emptyDir`, `none` ... */
   mountBacking: string;

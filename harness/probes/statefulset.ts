@@ -5,7 +5,9 @@ import { done, notYet, waitFor } from '../engine/wait.ts';
 
 /** A StatefulSet and the label selector of its pods. */
 export interface StatefulSetRef {
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
   /** Label selector of its pods (from spec.selector.matchLabels). */
   selector: string;

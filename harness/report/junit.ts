@@ -99,16 +99,50 @@ function checkCase(check: CheckRecord): TestCase {
 
 export function renderJUnit(journal: Journal): string {
   const experiment = journal.experiment.name;
-  const runCaseName = `${experiment}: run`;
-  const verdict = journal.verdict;
   const cases: TestCase[] = journal.checks.map(checkCase);
   // `run --baseline`: a metric without enough data has no check, but it is still one testcase.
   for (const m of journal.comparison?.metrics ?? []) {
     if (m.verdict === 'not enough data') cases.push({ name: `verify: baseline:${m.name}`, time: 0, skipped: `not enough data: ${m.reason}` });
   }
+  const run = runCase(journal, cases);
+  if (run) cases.push(run);
+  cases.push(...rollbackCases(journal));
 
+  const failures = cases.filter((c) => c.outcome?.kind === 'failure').length;
+  const errors = cases.filter((c) => c.outcome?.kind === 'error').length;
+  const time = secondsOf(runDurationMs(journal)).toFixed(3);
+  const timestamp = junitTimestamp(journal.startedAt);
+  const skipped = cases.filter((c) => c.skipped !== undefined).length;
+  const counts = `tests=${attr(cases.length)} failures=${attr(failures)} errors=${attr(errors)} skipped=${attr(skipped)} time=${attr(time)}`;
+
+  const lines: string[] = [];
+  lines.push('<?xml version="1.0" encoding="UTF-8"?>');
+  lines.push(`<testsuites name="shakedown" ${counts}>`);
+  lines.push(
+    `  <testsuite name=${attr(experiment)} ${counts}${timestamp ? ` timestamp=${attr(timestamp)}` : ''} hostname=${attr(journal.environment.hostname)}>`,
+  );
+  lines.push('    <properties>');
+  for (const [name, value] of properties(journal)) {
+    lines.push(`      <property name=${attr(name)} value=${attr(value)}/>`);
+  }
+  lines.push('    </properties>');
+  const classname = attr(`shakedown.${experiment}`);
+  for (const c of cases) lines.push(...testCaseXml(c, classname));
+  if (journal.verdict) {
+    lines.push(`    <system-out>${escapeXml(`verdict: ${journal.verdict.kind}: ${journal.verdict.summary}`)}</system-out>`);
+  }
+  lines.push('  </testsuite>');
+  lines.push('</testsuites>');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The testcase of the run itself, when its verdict is not made of its checks alone (or it has none). */
+function runCase(journal: Journal, cases: readonly TestCase[]): TestCase | undefined {
+  const experiment = journal.experiment.name;
+  const runCaseName = `${experiment}: run`;
+  const verdict = journal.verdict;
   if (verdict?.kind === 'error') {
-    cases.push({
+    return {
       name: runCaseName,
       time: secondsOf(runDurationMs(journal)),
       outcome: {
@@ -123,9 +157,9 @@ export function renderJUnit(journal: Journal): string {
           `summary: ${verdict.summary}`,
         ].join('\n'),
       },
-    });
+    };
   } else if (verdict?.kind === 'aborted') {
-    cases.push({
+    return {
       name: runCaseName,
       time: secondsOf(runDurationMs(journal)),
       outcome: {
@@ -134,10 +168,10 @@ export function renderJUnit(journal: Journal): string {
         message: `${verdict.summary} (aborted in phase ${verdict.phase}: ${verdict.reason})`,
         body: [`phase: ${verdict.phase}`, `reason: ${verdict.reason}`, `summary: ${verdict.summary}`].join('\n'),
       },
-    });
+    };
   } else if (verdict === undefined) {
     // A journal without a verdict comes from a run that crashed or is still going: never green.
-    cases.push({
+    return {
       name: runCaseName,
       time: secondsOf(runDurationMs(journal)),
       outcome: {
@@ -149,14 +183,14 @@ export function renderJUnit(journal: Journal): string {
             : 'the journal has no verdict',
         body: `status: ${journal.status}`,
       },
-    });
+    };
   } else if (verdict.kind === 'failed') {
     // Every finding must be visible in some <failure> message; those no failed check names get one here.
     const messages = cases.filter((c) => c.outcome?.kind === 'failure').map((c) => truncate(c.outcome?.message ?? '', MESSAGE_MAX));
     const unnamed = verdict.findings.filter((f) => !messages.some((m) => m.includes(f)));
     if (unnamed.length > 0 || messages.length === 0) {
       const findings = unnamed.length > 0 ? unnamed : verdict.findings;
-      cases.push({
+      return {
         name: `${experiment}: findings`,
         time: 0,
         outcome: {
@@ -165,12 +199,17 @@ export function renderJUnit(journal: Journal): string {
           message: findings.length > 0 ? findings.join('; ') : verdict.summary,
           body: [`summary: ${verdict.summary}`, 'findings:', ...verdict.findings.map((f) => `- ${f}`)].join('\n'),
         },
-      });
+      };
     }
   } else if (cases.length === 0) {
-    cases.push({ name: runCaseName, time: secondsOf(runDurationMs(journal)) });
+    return { name: runCaseName, time: secondsOf(runDurationMs(journal)) };
   }
+  return undefined;
+}
 
+/** A testcase of each undo or teardown action that failed. */
+function rollbackCases(journal: Journal): TestCase[] {
+  const cases: TestCase[] = [];
   for (const rollback of undoActions(journal)) {
     if (rollback.status !== 'failed') continue;
     const duration =
@@ -191,13 +230,12 @@ export function renderJUnit(journal: Journal): string {
     });
   }
 
-  const failures = cases.filter((c) => c.outcome?.kind === 'failure').length;
-  const errors = cases.filter((c) => c.outcome?.kind === 'error').length;
-  const time = secondsOf(runDurationMs(journal)).toFixed(3);
-  const timestamp = junitTimestamp(journal.startedAt);
-  const skipped = cases.filter((c) => c.skipped !== undefined).length;
-  const counts = `tests=${attr(cases.length)} failures=${attr(failures)} errors=${attr(errors)} skipped=${attr(skipped)} time=${attr(time)}`;
+  return cases;
+}
 
+function properties(journal: Journal): [string, unknown][] {
+  const experiment = journal.experiment.name;
+  const verdict = journal.verdict;
   const properties: [string, unknown][] = [
     ['shakedown.run-id', journal.runId],
     ['shakedown.experiment', experiment],
@@ -211,41 +249,15 @@ export function renderJUnit(journal: Journal): string {
     properties.push([`param.${key}`, typeof value === 'string' ? value : safeJson(value)]);
   }
 
-  const lines: string[] = [];
-  lines.push('<?xml version="1.0" encoding="UTF-8"?>');
-  lines.push(`<testsuites name="shakedown" ${counts}>`);
-  lines.push(
-    `  <testsuite name=${attr(experiment)} ${counts}${timestamp ? ` timestamp=${attr(timestamp)}` : ''} hostname=${attr(journal.environment.hostname)}>`,
-  );
-  lines.push('    <properties>');
-  for (const [name, value] of properties) {
-    lines.push(`      <property name=${attr(name)} value=${attr(value)}/>`);
-  }
-  lines.push('    </properties>');
-  const classname = attr(`shakedown.${experiment}`);
-  for (const c of cases) {
-    const open = `    <testcase classname=${classname} name=${attr(c.name)} time=${attr(c.time.toFixed(3))}`;
-    if (c.skipped !== undefined) {
-      lines.push(`${open}>`, `      <skipped message=${attr(truncate(c.skipped, MESSAGE_MAX))}/>`, '    </testcase>');
-      continue;
-    }
-    if (!c.outcome) {
-      lines.push(`${open}/>`);
-      continue;
-    }
-    const o = c.outcome;
-    lines.push(`${open}>`);
-    lines.push(
-      `      <${o.kind} message=${attr(truncate(o.message, MESSAGE_MAX))} type=${attr(o.type)}>${escapeXml(o.body)}</${o.kind}>`,
-    );
-    lines.push('    </testcase>');
-  }
-  if (journal.verdict) {
-    lines.push(`    <system-out>${escapeXml(`verdict: ${journal.verdict.kind}: ${journal.verdict.summary}`)}</system-out>`);
-  }
-  lines.push('  </testsuite>');
-  lines.push('</testsuites>');
-  return `${lines.join('\n')}\n`;
+  return properties;
+}
+
+function testCaseXml(c: TestCase, classname: string): string[] {
+  const open = `    <testcase classname=${classname} name=${attr(c.name)} time=${attr(c.time.toFixed(3))}`;
+  if (c.skipped !== undefined) return [`${open}>`, `      <skipped message=${attr(truncate(c.skipped, MESSAGE_MAX))}/>`, '    </testcase>'];
+  if (!c.outcome) return [`${open}/>`];
+  const o = c.outcome;
+  return [`${open}>`, `      <${o.kind} message=${attr(truncate(o.message, MESSAGE_MAX))} type=${attr(o.type)}>${escapeXml(o.body)}</${o.kind}>`, '    </testcase>'];
 }
 
 function secondsOf(ms: number | undefined): number {

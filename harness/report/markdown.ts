@@ -51,6 +51,13 @@ function table(headers: string[], rows: string[][], totalRows = rows.length): st
 }
 
 export function renderMarkdown(journal: Journal): string {
+  const lines = [...headSection(journal), ...checksSection(journal), ...figuresSection(journal), ...rollbackSection(journal)];
+  lines.push(`<sub>Full report: report.html · journal: journal.json · ${journal.events.length} event(s) recorded</sub>`, '');
+  return fit(lines.join('\n'));
+}
+
+/** The verdict, its reason and findings, then what ran where, and the parameters. */
+function headSection(journal: Journal): string[] {
   const lines: string[] = [];
   const verdict = journal.verdict;
   const experiment = journal.experiment.name;
@@ -88,6 +95,12 @@ export function renderMarkdown(journal: Journal): string {
     lines.push('</details>', '');
   }
 
+  return lines;
+}
+
+/** Every check, problems first. */
+function checksSection(journal: Journal): string[] {
+  const lines: string[] = [];
   if (journal.checks.length > 0) {
     const passed = journal.checks.filter((c) => c.status === 'passed').length;
     const failed = journal.checks.filter((c) => c.status === 'failed').length;
@@ -116,6 +129,12 @@ export function renderMarkdown(journal: Journal): string {
     );
   }
 
+  return lines;
+}
+
+/** The comparison with a baseline, metrics, measurements and the experiment's own tables. */
+function figuresSection(journal: Journal): string[] {
+  const lines: string[] = [];
   if (journal.comparison) {
     const { rows, regressed } = comparisonRows(journal);
     lines.push('### Compared with the baseline', '', `Baseline: ${mdCell(comparisonSource(journal), 500)}`, '');
@@ -154,6 +173,12 @@ export function renderMarkdown(journal: Journal): string {
     );
   }
 
+  return lines;
+}
+
+/** What was undone, and the phases with their steps that did not go well. */
+function rollbackSection(journal: Journal): string[] {
+  const lines: string[] = [];
   const actions = undoActions(journal);
   if (actions.length > 0) {
     lines.push('### Rollbacks', '');
@@ -183,8 +208,7 @@ export function renderMarkdown(journal: Journal): string {
     lines.push('');
   }
 
-  lines.push(`<sub>Full report: report.html · journal: journal.json · ${journal.events.length} event(s) recorded</sub>`, '');
-  return fit(lines.join('\n'));
+  return lines;
 }
 
 /** Cut at a line boundary so the comment stays postable. */

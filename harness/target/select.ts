@@ -14,9 +14,13 @@ import { can } from '../cluster/permissions.ts';
 
 /** One pod a fault deleted, and what the watch saw of its replacement. */
 export interface DeletedPod {
+  /** The deleted pod's name. */
   pod: string;
+  /** The deleted pod's UID. */
   uid: string;
+  /** The node it ran on (a DaemonSet's replacement comes back there). */
   node?: string | undefined;
+  /** What the watch saw of its replacement: when it appeared and became Ready, or that it did not. */
   recovery: PodRecovery;
 }
 
@@ -25,13 +29,17 @@ export interface DeletedPod {
  * from `workloadState()` (or a state that extends it).
  */
 export interface WorkloadState {
+  /** The target as resolved in preflight. */
   workload?: Workload;
   /** Its pods and readiness in the steady state before the fault. */
   pods: V1Pod[];
+  /** Its readiness in the steady state before the fault (what must be restored). */
   before?: Readiness;
   /** Ready endpoints of the Service named to probes.endpoints, before the fault. */
   endpoints?: { service: string; ready: number };
+  /** The watch on its pods while the fault runs. */
   lifecycle?: PodLifecycle;
+  /** Every pod the fault deleted, with its replacement's recovery. */
   deleted: DeletedPod[];
 }
 

@@ -24,8 +24,11 @@ const NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /** A workload named in a namespace. */
 export interface WorkloadRef {
+  /** Deployment, StatefulSet, DaemonSet or ReplicaSet. */
   kind: WorkloadKind;
+  /** Its namespace. */
   namespace: string;
+  /** Its name. */
   name: string;
 }
 
@@ -45,6 +48,7 @@ export function parseWorkloadRef(text: string): { kind: WorkloadKind; name: stri
 
 /** A workload as the API showed it when resolved. */
 export interface Workload extends WorkloadRef {
+  /** Its UID: the pods it owns (through ownerReferences) name it. */
   uid: string;
   /** Its pods' label selector, as a query string (matchLabels and matchExpressions). */
   selector: string;
@@ -52,7 +56,9 @@ export interface Workload extends WorkloadRef {
 
 /** How many pods the workload wants and how many of them are Ready, from its status. */
 export interface Readiness {
+  /** The pods it wants (spec.replicas; desiredNumberScheduled for a DaemonSet). */
   desired: number;
+  /** Of those, how many are Ready (status). */
   ready: number;
   /** Whether its controller has seen its latest spec (observedGeneration). */
   observed: boolean;

@@ -3,11 +3,11 @@
 // idempotent: undoing twice, or undoing what is already gone, is "nothing to do", not an error.
 import type { UndoSpec } from '../journal/schema.ts';
 import { ExecError, execInPod } from '../cluster/exec.ts';
-import { isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
+import { apiStatus, isNotFound, withTimeout, type ClusterSession } from '../cluster/session.ts';
 import { AbortedError, describeApiError } from '../engine/errors.ts';
 
 export { describeApiError };
-import { restoreObject } from '../faults/object-change.ts';
+import { restoreObject } from './object.ts';
 import { undoKindOf } from './registry.ts';
 
 export interface UndoOutcome {
@@ -172,7 +172,25 @@ async function execForUndo(session: ClusterSession, s: Extract<UndoSpec, { kind:
   return r;
 }
 
+/** Conflicting writes tolerated in a row: each retry reads the newer version first. */
+const MAX_CONFLICTS = 5;
+
+/**
+ * Sets replicas back through the scale subresource. The write carries the resourceVersion just
+ * read; when the controller updated the object in between (409 Conflict, common right after a
+ * scale as it writes status), it reads again and retries.
+ */
 async function undoReplicas(session: ClusterSession, s: Extract<UndoSpec, { kind: 'replicas' }>, check: () => void): Promise<UndoOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeReplicasBack(session, s, check);
+    } catch (err) {
+      if (apiStatus(err) !== 409 || attempt >= MAX_CONFLICTS) throw err;
+    }
+  }
+}
+
+async function writeReplicasBack(session: ClusterSession, s: Extract<UndoSpec, { kind: 'replicas' }>, check: () => void): Promise<UndoOutcome> {
   const args = { name: s.name, namespace: s.namespace };
   const api = session.apps;
   let scale;

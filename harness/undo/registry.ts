@@ -7,7 +7,9 @@ import type { ClusterSession } from '../cluster/session.ts';
 
 /** What an undo met: `done` it reverted the change now, `unchanged` it was already reverted, `gone` its target no longer exists. */
 export interface UndoResult {
+  /** `done`, `unchanged` or `gone`, as above: the two last are no failure. */
   result: 'done' | 'unchanged' | 'gone';
+  /** One line for the user: what was found and what was done. */
   detail: string;
 }
 
@@ -16,9 +18,11 @@ export type UndoFunction<D> = (cluster: ClusterSession, data: D, options: { runI
 
 /** A registered undo kind: its name, the module that registers it, and the undo itself. */
 export interface UndoKind<D extends Record<string, unknown>> {
+  /** The kind's name, like `my-team/configmap-value`; journaled with each change's data. */
   readonly type: string;
   /** URL of the module whose evaluation registers this kind (its `import.meta.url`). */
   readonly module: string;
+  /** The undo itself; idempotent (undoing twice, or what is gone, is no error). */
   readonly undo: UndoFunction<D>;
 }
 

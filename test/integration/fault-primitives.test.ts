@@ -86,6 +86,23 @@ describe('fault primitives and ctx.change on the real cluster', function () {
     assert.equal(r.journal.changes[0]?.undo.kind === 'replicas' && r.journal.changes[0].undo.replicas, 2);
   });
 
+  it("rollback runs cleanup's undo: replicas of a workload deleted during the fault are nothing to do (gone), not an undo failure", async () => {
+    const c = clients(session);
+    const template = { metadata: { labels: { app: 'doomed' } }, spec: { containers: [{ name: 'app', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: ['sleep', '86400'] }] } };
+    await c.apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'doomed' }, spec: { replicas: 0, selector: { matchLabels: { app: 'doomed' } }, template } } });
+    let waited = false;
+    const r = await run(async (ctx) => {
+      const w = { workload: 'Deployment' as const, namespace: ns, name: 'doomed' };
+      await guardReplicas(ctx, w, 0, { withinMs: 30_000, waitRestored: () => Promise.resolve(void (waited = true)) });
+      await setReplicas(ctx.cluster, w, 1, ctx.signal);
+      await c.apps.deleteNamespacedDeployment({ name: 'doomed', namespace: ns });
+    });
+    assert.equal(r.verdict.kind, 'passed', JSON.stringify(r.verdict));
+    assert.deepEqual(r.journal.changes.map((x) => [x.undo.kind, x.status]), [['replicas', 'undone']]);
+    assert.deepEqual(r.journal.rollbacks.map((x) => x.status), ['ok']);
+    assert.ok(waited, "rollback's own wait still runs after the undo");
+  });
+
   it('changeObject records the object whole and restores it exactly: data, labels', async () => {
     const r = await run(async (ctx) => {
       const before = (await clients(session).core.readNamespacedConfigMap({ name: 'settings', namespace: ns })) as unknown as Record<string, unknown>;
