@@ -152,7 +152,7 @@ describe('report/readJournal', () => {
       return assert.fail('an invalid journal was accepted');
     })();
     assert.ok(invalid.cause instanceof Error, 'the validation error is kept as the cause');
-    assert.match((invalid.cause as Error).message, /runId/);
+    assert.match(invalid.cause.message, /runId/);
   });
 
   it('lists exactly ten invalid fields without a count of more', () => {
