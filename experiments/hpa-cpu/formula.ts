@@ -243,6 +243,7 @@ export interface JudgeOptions {
  * JudgeOptions says.
  */
 export function judgeSamples(samples: readonly JudgedSample[], opts: JudgeOptions): { verdicts: SampleVerdict[]; worst?: SampleVerdict } {
+  // Stryker disable next-line MethodExpression,ArithmeticOperator: equivalent, `all` is only filtered by time and fed to Math.max/min and mergeRanges, which sorts: its order is never seen
   const all = [...(opts.history ?? []), ...samples].sort((a, b) => a.at - b.at);
   const verdicts = samples.map((smp) => {
     const recent = all.filter((x) => x.at <= smp.at && x.at >= smp.at - opts.lagMs).map((x) => x.predicted);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Recorder } from '../../../harness/engine/experiment.ts';
 import type { EventRecord } from '../../../harness/journal/schema.ts';
 import type { ProbeOutcome } from '../../../harness/probes/outcome.ts';
-import { brokenPaths, outcomeCounts, probeRounds, type PathId, type ProbePath } from '../../../experiments/istio-mtls/matrix.ts';
+import { brokenPaths, lastRound, outcomeCounts, probeRounds, type PathId, type ProbePath, type StageResult } from '../../../experiments/istio-mtls/matrix.ts';
 import { params } from '../../../experiments/istio-mtls/params.ts';
 import { UsageError } from '../../../harness/engine/errors.ts';
 import { validateParams } from '../../../harness/engine/params.ts';
@@ -75,6 +75,116 @@ describe('istio-mtls probe matrix', () => {
     const r = await probeRounds(paths, { stage: 'STRICT', ...opts([], 50) });
     assert.equal(r.enforcedAt, undefined);
     assert.deepEqual(brokenPaths(paths, r), []);
+  });
+});
+
+/**
+ * A clock the test moves: Date.now() reads it, a probe advances it, and a timer advances it by its
+ * delay and fires at once, so the pacing between rounds is exact and recorded. Restored by `restore`.
+ */
+function fakeClock(start: number) {
+  let now = start;
+  const delays: number[] = [];
+  const realNow = Date.now;
+  const realSetTimeout = globalThis.setTimeout;
+  Date.now = () => now;
+  globalThis.setTimeout = ((fn: () => void, ms: number) => {
+    delays.push(ms);
+    now += ms;
+    return realSetTimeout(fn, 0);
+  }) as typeof setTimeout;
+  return {
+    delays,
+    advance: (ms: number) => (now += ms),
+    restore: () => {
+      Date.now = realNow;
+      globalThis.setTimeout = realSetTimeout;
+    },
+  };
+}
+
+describe('istio-mtls probe matrix: pacing, events and texts', () => {
+  const base = (events: EventRecord[], signal = new AbortController().signal) => ({ consecutive: 3, signal, record: recorder(events) });
+  const s503: ProbeOutcome = { kind: 'http', status: 503, detail: 'upstream connect error' };
+
+  it('paces rounds every everyMs from their start, never past the bound, and stops when the bound is reached exactly', async () => {
+    const clock = fakeClock(10_000);
+    try {
+      // Each round's probes take 100 ms; out-of-mesh answers plaintext under STRICT, so it never holds.
+      const slow = (id: PathId, o: ProbeOutcome): ProbePath => ({ id, client: id, target: 'svc', probe: () => (clock.advance(100), Promise.resolve(o)) });
+      const r = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: 10_000, boundMs: 2_100, everyMs: 1_000, ...base([]) });
+      assert.deepEqual(r.rounds.map((x) => x.at), [10_000, 11_000, 12_000]);
+      assert.deepEqual(clock.delays, [900, 900]);
+      // A bound that ends mid-interval cuts the last wait short.
+      clock.delays.length = 0;
+      const cut = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: Date.now(), boundMs: 1_500, everyMs: 1_000, ...base([]) });
+      assert.equal(cut.rounds.length, 3);
+      assert.deepEqual(clock.delays, [900, 400]);
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('times each path from the stage start: enforced, per path and last miss', async () => {
+    const clock = fakeClock(50_000);
+    try {
+      const paths = [scripted('in-mesh', [ok]), scripted('out-of-mesh', [ok, reset])];
+      const r = await probeRounds(paths, { stage: 'STRICT', since: 49_000, boundMs: 60_000, everyMs: 1_000, ...base([]) });
+      assert.deepEqual(r.rounds.map((x) => x.at), [50_000, 51_000, 52_000, 53_000]);
+      assert.equal(r.enforcedAt, 51_000);
+      assert.deepEqual(r.perPath, { 'in-mesh': 1_000, 'out-of-mesh': 2_000 });
+      assert.deepEqual(r.lastMiss, { 'out-of-mesh': 1_000 });
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('does not probe once aborted', async () => {
+    let probes = 0;
+    const ctl = new AbortController();
+    ctl.abort();
+    const path: ProbePath = { id: 'in-mesh', client: 'c', target: 't', probe: () => (probes++, Promise.resolve(ok)) };
+    await assert.rejects(probeRounds([path], { stage: 'STRICT', since: Date.now(), boundMs: 200, everyMs: 5, ...base([], ctl.signal) }));
+    assert.equal(probes, 0);
+  });
+
+  it('records each probe as as-expected, unexpected or broken against the stage, with its text', async () => {
+    const events: EventRecord[] = [];
+    // Baseline: plaintext may be served or rejected; a 503 is neither, a timeout says nothing.
+    const paths = [scripted('in-mesh', [reset]), scripted('out-of-mesh', [ok]), scripted('host', [s503])];
+    await probeRounds(paths, { stage: 'baseline', since: Date.now(), boundMs: 0, everyMs: 5, ...base(events) });
+    const outOfMesh = [reset, timeout].map((o) => scripted('out-of-mesh', [o]));
+    for (const p of outOfMesh) await probeRounds([p], { stage: 'baseline', since: Date.now(), boundMs: 0, everyMs: 5, ...base(events) });
+    assert.deepEqual(events.map((e) => [e.source, e.type, e.message]), [
+      ['probe', 'unexpected', 'baseline: in-mesh → svc: reset (reset) (expected served)'],
+      ['probe', 'as-expected', 'baseline: out-of-mesh → svc: HTTP 200 (expected answers)'],
+      ['probe', 'unexpected', 'baseline: host → svc: HTTP 503 (expected answers)'],
+      ['probe', 'as-expected', 'baseline: out-of-mesh → svc: reset (reset) (expected answers)'],
+      ['probe', 'broken', 'baseline: out-of-mesh → svc: timeout (killed by timeout) (expected answers)'],
+    ]);
+    // Under STRICT a reset holds, a 200 does not.
+    const strict: EventRecord[] = [];
+    await probeRounds([scripted('out-of-mesh', [reset]), scripted('host', [ok])], { stage: 'STRICT', since: Date.now(), boundMs: 0, everyMs: 5, ...base(strict) });
+    assert.deepEqual(strict.map((e) => e.type), ['as-expected', 'unexpected']);
+  });
+
+  it('describes the last round, and says when none ran', () => {
+    const paths = [scripted('in-mesh', [ok]), scripted('host', [ok])];
+    const r: StageResult = {
+      stage: 'STRICT', since: 0, perPath: {}, lastMiss: {},
+      rounds: [{ at: 1, outcomes: { 'in-mesh': ok, host: timeout } }, { at: 2, outcomes: { 'in-mesh': s503, host: ok } }, { at: 3, outcomes: { 'in-mesh': ok, host: reset } }],
+    };
+    assert.equal(lastRound(paths, r), 'in-mesh → svc: HTTP 200 (expected served); host → svc: reset (reset) (expected rejected)');
+    assert.deepEqual(brokenPaths(paths, r), []);
+    const none = { ...r, rounds: [] };
+    assert.equal(lastRound(paths, none), 'no probe round ran');
+    assert.deepEqual(brokenPaths(paths, none), []);
+  });
+
+  it('counts outcomes per path in label order', () => {
+    const paths = [scripted('host', [ok])];
+    const r: StageResult = { stage: 'STRICT', since: 0, perPath: {}, lastMiss: {}, rounds: [reset, ok, reset].map((o, i) => ({ at: i, outcomes: { host: o } })) };
+    assert.deepEqual(outcomeCounts([r], paths), [['STRICT', 'host → svc', '200', 1], ['STRICT', 'host → svc', 'reset', 2]]);
   });
 });
 

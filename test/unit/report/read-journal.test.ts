@@ -137,6 +137,30 @@ describe('report/readJournal', () => {
     assert.doesNotMatch(err.message, /events\[10\]/);
   });
 
+  it('names itself, and keeps the cause of a read or validation failure', async () => {
+    const unreadable = await rejection(dir);
+    assert.equal(unreadable.name, 'JournalReadError');
+    assert.equal((unreadable.cause as NodeJS.ErrnoException).code, 'EISDIR');
+    const journal = sampleHpaJournal() as unknown as Record<string, unknown>;
+    delete journal['runId'];
+    const invalid = (() => {
+      try {
+        parseJournal(journal, 'j.json');
+      } catch (e) {
+        return e as Error;
+      }
+      return assert.fail('an invalid journal was accepted');
+    })();
+    assert.ok(invalid.cause instanceof Error, 'the validation error is kept as the cause');
+    assert.match(invalid.cause.message, /runId/);
+  });
+
+  it('lists exactly ten invalid fields without a count of more', () => {
+    const ten = sampleHpaJournal() as unknown as Record<string, unknown>;
+    ten['events'] = Array.from({ length: 10 }, () => ({ at: 5, source: 'harness', type: 't', message: 'm' }));
+    assert.throws(() => parseJournal(ten, 'j.json'), (err: Error) => /events\[9\]\.at: Invalid input: expected string, received number$/.test(err.message));
+  });
+
   it('a journal both missing and invalid names both, missing first', () => {
     const journal = sampleHpaJournal() as unknown as Record<string, unknown>;
     delete journal['runId'];
