@@ -49,6 +49,15 @@ export interface StageResult {
   lastMiss: Partial<Record<PathId, number>>;
 }
 
+/** Time as the rounds see it: the wall clock unless a test gives its own. */
+export interface RoundClock {
+  now(): number;
+  /** Waits `ms`, or less when the signal fires (never rejects). */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
+const WALL_CLOCK: RoundClock = { now: () => Date.now(), sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined) };
+
 export interface RoundOptions {
   stage: Stage;
   since: number;
@@ -57,6 +66,7 @@ export interface RoundOptions {
   consecutive: number;
   signal: AbortSignal;
   record: Recorder;
+  clock?: RoundClock;
 }
 
 /**
@@ -67,11 +77,12 @@ export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions):
   const expect = EXPECT[o.stage];
   const result: StageResult = { stage: o.stage, since: o.since, rounds: [], perPath: {}, lastMiss: {} };
   const deadline = o.since + o.boundMs;
+  const clock = o.clock ?? WALL_CLOCK;
   let streak = 0;
   for (;;) {
     // The run's signal carries its AbortedError as the reason (SIGINT, SIGTERM, the deadline).
     o.signal.throwIfAborted();
-    const at = Date.now();
+    const at = clock.now();
     const outcomes = await Promise.all(paths.map((p) => p.probe()));
     const round: Round = { at, outcomes: {} };
     paths.forEach((p, i) => {
@@ -98,10 +109,10 @@ export async function probeRounds(paths: readonly ProbePath[], o: RoundOptions):
       }
       return result;
     }
-    const left = deadline - Date.now();
+    const left = deadline - clock.now();
     if (left <= 0) return result;
     // Rounds start every everyMs; a signal ends the pause early, and the next round's check throws.
-    await delay(Math.min(left, Math.max(0, at + o.everyMs - Date.now())), undefined, { signal: o.signal }).catch(() => undefined);
+    await clock.sleep(Math.min(left, Math.max(0, at + o.everyMs - clock.now())), o.signal);
   }
 }
 

@@ -78,27 +78,20 @@ describe('istio-mtls probe matrix', () => {
   });
 });
 
-/**
- * A clock the test moves: Date.now() reads it, a probe advances it, and a timer advances it by its
- * delay and fires at once, so the pacing between rounds is exact and recorded. Restored by `restore`.
- */
+/** A clock the test moves: a probe advances it, and a pause advances it by its length at once, so the pacing between rounds is exact and recorded. */
 function fakeClock(start: number) {
   let now = start;
   const delays: number[] = [];
-  const realNow = Date.now;
-  const realSetTimeout = globalThis.setTimeout;
-  Date.now = () => now;
-  globalThis.setTimeout = ((fn: () => void, ms: number) => {
-    delays.push(ms);
-    now += ms;
-    return realSetTimeout(fn, 0);
-  }) as typeof setTimeout;
   return {
     delays,
     advance: (ms: number) => (now += ms),
-    restore: () => {
-      Date.now = realNow;
-      globalThis.setTimeout = realSetTimeout;
+    clock: {
+      now: () => now,
+      sleep: (ms: number) => {
+        delays.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
     },
   };
 }
@@ -109,34 +102,26 @@ describe('istio-mtls probe matrix: pacing, events and texts', () => {
 
   it('paces rounds every everyMs from their start, never past the bound, and stops when the bound is reached exactly', async () => {
     const clock = fakeClock(10_000);
-    try {
-      // Each round's probes take 100 ms; out-of-mesh answers plaintext under STRICT, so it never holds.
-      const slow = (id: PathId, o: ProbeOutcome): ProbePath => ({ id, client: id, target: 'svc', probe: () => (clock.advance(100), Promise.resolve(o)) });
-      const r = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: 10_000, boundMs: 2_100, everyMs: 1_000, ...base([]) });
-      assert.deepEqual(r.rounds.map((x) => x.at), [10_000, 11_000, 12_000]);
-      assert.deepEqual(clock.delays, [900, 900]);
-      // A bound that ends mid-interval cuts the last wait short.
-      clock.delays.length = 0;
-      const cut = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: Date.now(), boundMs: 1_500, everyMs: 1_000, ...base([]) });
-      assert.equal(cut.rounds.length, 3);
-      assert.deepEqual(clock.delays, [900, 400]);
-    } finally {
-      clock.restore();
-    }
+    // Each round's probes take 100 ms; out-of-mesh answers plaintext under STRICT, so it never holds.
+    const slow = (id: PathId, o: ProbeOutcome): ProbePath => ({ id, client: id, target: 'svc', probe: () => (clock.advance(100), Promise.resolve(o)) });
+    const r = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: 10_000, boundMs: 2_100, everyMs: 1_000, ...base([]), clock: clock.clock });
+    assert.deepEqual(r.rounds.map((x) => x.at), [10_000, 11_000, 12_000]);
+    assert.deepEqual(clock.delays, [900, 900]);
+    // A bound that ends mid-interval cuts the last wait short.
+    clock.delays.length = 0;
+    const cut = await probeRounds([slow('out-of-mesh', ok)], { stage: 'STRICT', since: clock.clock.now(), boundMs: 1_500, everyMs: 1_000, ...base([]), clock: clock.clock });
+    assert.equal(cut.rounds.length, 3);
+    assert.deepEqual(clock.delays, [900, 400]);
   });
 
   it('times each path from the stage start: enforced, per path and last miss', async () => {
     const clock = fakeClock(50_000);
-    try {
-      const paths = [scripted('in-mesh', [ok]), scripted('out-of-mesh', [ok, reset])];
-      const r = await probeRounds(paths, { stage: 'STRICT', since: 49_000, boundMs: 60_000, everyMs: 1_000, ...base([]) });
-      assert.deepEqual(r.rounds.map((x) => x.at), [50_000, 51_000, 52_000, 53_000]);
-      assert.equal(r.enforcedAt, 51_000);
-      assert.deepEqual(r.perPath, { 'in-mesh': 1_000, 'out-of-mesh': 2_000 });
-      assert.deepEqual(r.lastMiss, { 'out-of-mesh': 1_000 });
-    } finally {
-      clock.restore();
-    }
+    const paths = [scripted('in-mesh', [ok]), scripted('out-of-mesh', [ok, reset])];
+    const r = await probeRounds(paths, { stage: 'STRICT', since: 49_000, boundMs: 60_000, everyMs: 1_000, ...base([]), clock: clock.clock });
+    assert.deepEqual(r.rounds.map((x) => x.at), [50_000, 51_000, 52_000, 53_000]);
+    assert.equal(r.enforcedAt, 51_000);
+    assert.deepEqual(r.perPath, { 'in-mesh': 1_000, 'out-of-mesh': 2_000 });
+    assert.deepEqual(r.lastMiss, { 'out-of-mesh': 1_000 });
   });
 
   it('does not probe once aborted', async () => {
