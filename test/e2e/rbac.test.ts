@@ -85,7 +85,7 @@ describe('e2e: least privilege (shakedown rbac, the access preflight)', function
 
   for (const c of CASES) {
     it(`${c.experiment}: passes as the ServiceAccount \`rbac\` printed; with delete on pods taken away it stops with exit 3, nothing touched`, async () => {
-      const ns = `r23-${c.experiment.slice(0, 8)}-${testId}`;
+      const ns = `sd-e2e-rbac-${c.experiment.slice(0, 8)}-${testId}`;
       const flags = [...(await c.workload(s, ns, labels)), '--namespace', ns];
       const sa = `gd-${testId}`;
 

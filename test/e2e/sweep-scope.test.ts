@@ -30,7 +30,7 @@ describe('e2e: the sweep scope a crashed run journaled', function () {
   });
 
   it('pod-delete killed after its fixture is applied: cleanup --run-id deletes the fixture and its namespace from the journal scope, nothing left', async () => {
-    const ns = `r23-sweep-${newRunId()}`;
+    const ns = `sd-e2e-sweep-${newRunId()}`;
     const child = shakedown(['run', 'pod-delete', '--namespace', ns, '--set', `image=${IMAGE}`, '--report-dir', reports]);
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
