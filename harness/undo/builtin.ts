@@ -14,7 +14,8 @@ export type BuiltinUndoSpec = Exclude<UndoSpec, { kind: 'custom' }>;
  * then `after` in rollback only. Call it BEFORE making the change. `timeoutMs` bounds the whole
  * rollback action, the undo and `after` together.
  */
-// Stryker disable next-line all: registers a rollback that reaches the API server (integration tier).
+// Stryker disable all: registers a rollback that reaches the API server; the integration tier
+// (fault-primitives: "rollback runs cleanup's undo") proves it.
 export function changeWithUndo<P, S>(
   ctx: ClusterContext<P, S>,
   description: string,
@@ -31,3 +32,4 @@ export function changeWithUndo<P, S>(
     { timeoutMs: options.timeoutMs },
   );
 }
+// Stryker restore all
