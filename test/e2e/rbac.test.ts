@@ -81,7 +81,20 @@ describe('e2e: least privilege (shakedown rbac, the access preflight)', function
     return path;
   }
 
-  const podUids = async (ns: string) => (await clients(s).core.listNamespacedPod({ namespace: ns })).items.map((p) => `${p.metadata?.name}=${p.metadata?.uid}`).sort();
+  /**
+   * The pods of `ns` by UID once none is terminating: a Deployment's replaced pods linger a few
+   * seconds after the run that replaced them, and their going is not what the test is about. A
+   * pod the refused run deleted would show as a new UID once its replacement came.
+   */
+  const podUids = (ns: string) =>
+    waitFor(
+      async () => {
+        const pods = (await clients(s).core.listNamespacedPod({ namespace: ns })).items;
+        const terminating = pods.filter((p) => p.metadata?.deletionTimestamp).map((p) => p.metadata?.name);
+        return terminating.length === 0 ? done(pods.map((p) => `${p.metadata?.name}=${p.metadata?.uid}`).sort()) : notYet(`terminating: ${terminating.join(', ')}`);
+      },
+      { what: `no pod terminating in ${ns}`, timeoutMs: 120_000, intervalMs: 250 },
+    );
 
   for (const c of CASES) {
     it(`${c.experiment}: passes as the ServiceAccount \`rbac\` printed; with delete on pods taken away it stops with exit 3, nothing touched`, async () => {
