@@ -85,6 +85,19 @@ function orchestrate(only) {
       },
     },
     {
+      name: 'incluster',
+      // Runs inside the cluster: the harness image (test/image/build.sh, built with the kind tier's
+      // Docker) as scheduled Jobs and load workers on the local test cluster's node.
+      dir: 'test/incluster',
+      needs: () => {
+        const kc = testKubeconfig();
+        if (!kc.path) return { ok: false, why: kc.why };
+        const docker = spawnSync('bash', ['-c', '. test/kind/lib.sh && docker_up'], { cwd: root });
+        if (docker.status !== 0) return { ok: false, why: 'no Docker to build the harness image with: the kind tier provisions one (`bash test/kind/setup.sh`, root, Linux)' };
+        return { ok: true, env: { SHAKEDOWN_TEST_KUBECONFIG: kc.path }, note: `against ${kc.path}, the harness image built with the kind tier's Docker` };
+      },
+    },
+    {
       name: 'kind',
       // `shakedown up` / `down` on kind with a locally assembled node image (test/kind/setup.sh).
       dir: 'test/e2e-kind',

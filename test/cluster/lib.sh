@@ -13,7 +13,7 @@ SHAKEDOWN_CACHE="${SHAKEDOWN_CACHE:-$HOME/.cache/shakedown}"
 # versions.env without the blocks of its opt-in layers (Istio: test/cluster/istio; kind:
 # test/kind): the control plane and the node do not depend on those pins, so bumping them
 # rebuilds only that layer.
-core_pins() { sed -e '/^# >>> istio/,/^# <<< istio/d' -e '/^# >>> kind/,/^# <<< kind/d' "$CLUSTER_DIR/versions.env"; }
+core_pins() { sed -e '/^# >>> istio/,/^# <<< istio/d' -e '/^# >>> kind/,/^# <<< kind/d' -e '/^# >>> image/,/^# <<< image/d' "$CLUSTER_DIR/versions.env"; }
 # The build dir is keyed by the inputs that decide what gets built, so a
 # version bump (or build recipe change) never reuses stale binaries.
 BUILD_HASH="$({ core_pins; cat "$CLUSTER_DIR/build.sh"; } | sha256sum | cut -c1-12)"
