@@ -4,6 +4,7 @@
 import { describeError } from '../engine/errors.ts';
 import type { AnyExperiment } from '../engine/experiment.ts';
 import type { ResolvedKubeConfig } from '../cluster/kubeconfig.ts';
+import type { Permission } from '../cluster/permissions.ts';
 import type { CliIo } from './io.ts';
 import { runNamespaceOf } from './rbac.ts';
 
@@ -12,7 +13,7 @@ import { runNamespaceOf } from './rbac.ts';
  * lacks. Resolves to whether the runs may start. Runs whose parts declare nothing are not
  * checked; an unreachable server is left to the run's preflight (an error verdict, with reports).
  */
-export async function accessAllowed(prepared: readonly { def: AnyExperiment; params: Record<string, unknown> }[], kube: ResolvedKubeConfig, io: CliIo): Promise<boolean> {
+export async function accessAllowed(prepared: readonly { def: AnyExperiment; params: Record<string, unknown> }[], kube: ResolvedKubeConfig, io: CliIo, extra: readonly Permission[] = []): Promise<boolean> {
   const [{ declaresPermissions, experimentPermissions }, { missingAccess, missingText, scopeRules }, { ClusterSession, apiStatus }] = await Promise.all([
     import('../cluster/permissions.ts'),
     import('../cluster/rbac.ts'),
@@ -24,7 +25,7 @@ export async function accessAllowed(prepared: readonly { def: AnyExperiment; par
   for (const { def, params } of prepared.filter((p) => declaresPermissions(p.def))) {
     let missing;
     try {
-      missing = await missingAccess(session, scopeRules(experimentPermissions(def, params), runNamespaceOf(params)));
+      missing = await missingAccess(session, scopeRules(experimentPermissions(def, params, extra), runNamespaceOf(params)));
     } catch (err) {
       if (apiStatus(err) === undefined) return allowed;
       io.stderr(`shakedown: ${def.name}: could not check this account's access (SelfSubjectAccessReview): ${describeError(err)}\n`);

@@ -4,6 +4,7 @@ import { EXIT } from '../engine/verdict.ts';
 import { SHAKEDOWN_VERSION } from '../engine/version.ts';
 import { addCompareCommands } from './compare.ts';
 import { addRbacCommand } from './rbac.ts';
+import { addScheduleCommand } from './schedule.ts';
 import { defaultIo, type CliIo } from './io.ts';
 import { addKindCommands } from './commands/kind.ts';
 import { addListCommand, addValidateCommand } from './commands/list.ts';
@@ -24,12 +25,14 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   addRunCommand(program, ctx);
   addReportCommand(program, ctx);
   addCompareCommands(program, io, ctx.setExit);
-  // rbac: names, files and parameters checked as `run` checks them; nothing else is read.
-  addRbacCommand(program, paramOptions, async (names, opts) => {
+  // rbac and schedule: names, files and parameters checked as `run` checks them; nothing else is read.
+  const prepareParts = async (names: string[], opts: { set?: string[]; namespace?: string }) => {
     const v = await validation();
     const s = await select(v, names, false);
     return Promise.all(prepare(v, s.map((e) => e.meta), opts).map(async ({ params }, i) => ({ def: await s[i]!.load(), params })));
-  }, io);
+  };
+  addRbacCommand(program, paramOptions, prepareParts, io);
+  addScheduleCommand(program, paramOptions, prepareParts, io);
   addCleanupCommand(program, ctx);
   addAttachCommand(program, ctx);
   addKindCommands(program, ctx);

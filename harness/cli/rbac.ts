@@ -15,17 +15,18 @@ export const runNamespaceOf = (params: Record<string, unknown>): string => (type
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 /** The YAML granting what the prepared runs declare to one ServiceAccount in the first run's namespace. */
-export async function rbacYaml(prepared: readonly Prepared[], opts: { serviceAccount?: string | undefined }): Promise<string> {
+export async function rbacYaml(prepared: readonly Prepared[], opts: { serviceAccount?: string | undefined; recordVerdict?: boolean | undefined }): Promise<string> {
   const serviceAccount = opts.serviceAccount ?? (prepared.length === 1 ? `shakedown-${prepared[0]!.def.name}` : 'shakedown');
   if (!DNS_SUBDOMAIN.test(serviceAccount)) throw new UsageError(`--service-account "${serviceAccount}" is not a valid name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`, { field: '--service-account' });
-  const [{ declaresPermissions, experimentPermissions }, { placeRules, rbacObjects, renderYaml, scopeRules }] = await Promise.all([import('../cluster/permissions.ts'), import('../cluster/rbac.ts')]);
+  const [{ declaresPermissions, experimentPermissions }, { placeRules, rbacObjects, renderYaml, scopeRules }, { RECORD_PERMISSIONS }] = await Promise.all([import('../cluster/permissions.ts'), import('../cluster/rbac.ts'), import('../cluster/verdict-record.ts')]);
+  const extra = opts.recordVerdict ? RECORD_PERMISSIONS : [];
   const silent = prepared.filter(({ def }) => !declaresPermissions(def)).map(({ def }) => def.name);
   if (silent.length) throw new UsageError(`${silent.join(', ')}: no part declares its API permissions, so no Role can be derived (give each step and observer a \`permissions\`)`, { field: silent[0]! });
   // Each run's rules placed in its own namespace, then merged across the runs.
-  const rules = scopeRules(prepared.flatMap(({ def, params }) => placeRules(experimentPermissions(def, params), runNamespaceOf(params))), 'default');
+  const rules = scopeRules(prepared.flatMap(({ def, params }) => placeRules(experimentPermissions(def, params, extra), runNamespaceOf(params))), 'default');
   const namespace = runNamespaceOf(prepared[0]!.params);
   const names = prepared.map(({ def }) => def.name).join(', ');
-  const header = `# RBAC for shakedown run ${names}, derived from what its parts declare with these parameters\n# (and the run's Lease in namespace default). Apply with: kubectl apply -f <this file>\n`;
+  const header = `# RBAC for shakedown run ${names}, derived from what its parts declare with these parameters\n# (and the run's Lease in namespace default${opts.recordVerdict ? ', and recording its verdict' : ''}). Apply with: kubectl apply -f <this file>\n`;
   return header + renderYaml(rbacObjects({ name: serviceAccount, serviceAccount, namespace, rules, labels: prepared.length === 1 ? { 'shakedown.io/experiment': prepared[0]!.def.name } : {} }));
 }
 
@@ -47,6 +48,7 @@ export function addRbacCommand(program: Command, paramOptions: (cmd: Command) =>
       .argument('<experiments...>', 'built-in names or experiment files (./my-exp.ts)'),
   )
     .option('--service-account <name>', 'name of the ServiceAccount (and of its Roles and bindings); default shakedown-<experiment>')
+    .option('--record-verdict', 'include what `run --record-verdict` needs (a ConfigMap and an Event in the run\'s namespace)')
     .addHelpText(
       'after',
       [
@@ -58,7 +60,7 @@ export function addRbacCommand(program: Command, paramOptions: (cmd: Command) =>
         'Exit codes: 0 printed, 2 an unknown experiment, a bad parameter or name, or an experiment that declares no permissions',
       ].join('\n'),
     )
-    .action(async (names: string[], opts: { set?: string[]; namespace?: string; serviceAccount?: string }) => {
+    .action(async (names: string[], opts: { set?: string[]; namespace?: string; serviceAccount?: string; recordVerdict?: boolean }) => {
       io.stdout(await rbacYaml(await prepare(names, opts), opts));
     });
 }

@@ -25,16 +25,20 @@ export interface RunCommandOptions {
   baseline?: RunBaseline | undefined;
   /** Serve the live view on loopback (`--live`), on this port (0: any free one), kept after the runs with `liveKeep`. */
   live?: { port: number; keep: boolean } | undefined;
+  /** `--in-cluster`: the pod's own ServiceAccount, which must be this one, in the runs' namespace. */
+  inCluster?: import('../cluster/in-cluster.ts').ServiceAccountRef | undefined;
+  /** `--record-verdict`: each run's verdict in a ConfigMap and an Event (see verdict-record.ts). */
+  recordVerdict?: boolean | undefined;
 }
 
 /** Runs the experiments and resolves to the exit code of their verdicts. */
 export async function runExperiments(prepared: readonly { def: AnyExperiment; params: Record<string, unknown> }[], opts: RunCommandOptions, io: CliIo): Promise<number> {
   // Bad kubeconfig or a forbidden context is bad input: found before anything is contacted.
   // Loaded here, not at start-up: `list`, `validate` and `--help` need none of them.
-  const { loadKubeConfig } = await import('../cluster/kubeconfig.ts');
-  const kube = loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
+  const kube = await resolveCluster(prepared, opts);
+  const extra = opts.recordVerdict ? (await import('../cluster/verdict-record.ts')).RECORD_PERMISSIONS : [];
   // Every declared rule is checked before anything is touched: a missing one stops every run (exit 3).
-  if (!(await (await import('./access.ts')).accessAllowed(prepared, kube, io))) return EXIT.error;
+  if (!(await (await import('./access.ts')).accessAllowed(prepared, kube, io, extra))) return EXIT.error;
   const write = (line: string) => io.stdout(line + '\n');
   let progress = opts.json ? jsonProgress(write) : io.isTTY ? ttyProgress(write) : plainProgress(write);
   // On a terminal that can redraw, a compact live block sits under the progress lines.
@@ -66,6 +70,16 @@ export async function runExperiments(prepared: readonly { def: AnyExperiment; pa
     if (live) await live.finish(verdicts.length > 0);
   }
   return exitCodeFor(verdicts);
+}
+
+/** The kubeconfig's context (the context rule applied), or the pod's own account with --in-cluster (its guard applied). */
+async function resolveCluster(prepared: readonly { params: Record<string, unknown> }[], opts: RunCommandOptions): Promise<ResolvedKubeConfig> {
+  if (opts.inCluster) {
+    if (opts.context !== undefined || opts.allowContext?.length) throw new UsageError('--in-cluster uses the pod\'s ServiceAccount, not a kubeconfig: drop --context and --allow-context', { field: '--in-cluster' });
+    const [{ loadInClusterConfig }, { runNamespaceOf }] = await Promise.all([import('../cluster/in-cluster.ts'), import('./rbac.ts')]);
+    return loadInClusterConfig(opts.inCluster, prepared.map((p) => runNamespaceOf(p.params)));
+  }
+  return (await import('../cluster/kubeconfig.ts')).loadKubeConfig({ context: opts.context, allowContexts: opts.allowContext });
 }
 
 /**
@@ -164,10 +178,22 @@ async function runOne(def: AnyExperiment, params: Record<string, unknown>, { kub
   if ((result.verdict.kind === 'failed' || result.verdict.kind === 'error') && kube.context.startsWith('kind-')) {
     await (await import('../kind/lifecycle.ts')).exportKindLogs(kube.context, dir, io);
   }
+  if (opts.recordVerdict) await record(def, params, session, { runId, dir, verdict: result.verdict, startedAt: result.journal.startedAt }, io, write, opts.json);
   live?.feed.report(runId, result.verdict.kind, await readFile(files.html, 'utf8'));
   if (opts.json) write(JSON.stringify({ event: 'reports', experiment: def.name, runId, files }));
   else write(`reports: ${dir}`);
   return result.verdict;
+}
+
+/** `--record-verdict`: the ConfigMap and the Event; a failure to record is said, and the verdict stands. */
+async function record(def: AnyExperiment, params: Record<string, unknown>, session: ClusterSession, r: { runId: string; dir: string; verdict: Verdict; startedAt: string }, io: CliIo, write: (line: string) => void, json: boolean | undefined): Promise<void> {
+  const [{ recordVerdict }, { targetOf }, { runNamespaceOf }] = await Promise.all([import('../cluster/verdict-record.ts'), import('../cluster/lease.ts'), import('./rbac.ts')]);
+  try {
+    const where = await recordVerdict(session, { experiment: def.name, namespace: runNamespaceOf(params), runId: r.runId, verdict: r.verdict, startedAt: r.startedAt, endedAt: new Date().toISOString(), reportDir: r.dir, target: targetOf(def.name, params) });
+    write(json ? JSON.stringify({ event: 'verdict-recorded', experiment: def.name, runId: r.runId, configMap: where.configMap, kubeEvent: where.event }) : `verdict recorded: configmap ${where.configMap}, event ${where.event}`);
+  } catch (err) {
+    io.stderr(`shakedown: ${def.name}: could not record the verdict (--record-verdict): ${describeError(err)}\n`);
+  }
 }
 
 /**

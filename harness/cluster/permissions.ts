@@ -100,10 +100,11 @@ const partsOf = (def: AnyExperiment) => [...def.preflight, ...(def.setup ?? []),
 
 /**
  * Everything a run of `def` with `params` declares it needs: each step's and observer's own
- * declarations and the harness's, merged. Parts that declare nothing contribute nothing.
+ * declarations and the harness's (plus `extra`, what the command adds, e.g. recording the
+ * verdict), merged. Parts that declare nothing contribute nothing.
  */
-export function experimentPermissions(def: AnyExperiment, params: Record<string, unknown>): Permission[] {
-  return mergePermissions([...HARNESS_PERMISSIONS, ...partsOf(def).flatMap((s) => s.permissions?.(params) ?? [])]);
+export function experimentPermissions(def: AnyExperiment, params: Record<string, unknown>, extra: readonly Permission[] = []): Permission[] {
+  return mergePermissions([...HARNESS_PERMISSIONS, ...extra, ...partsOf(def).flatMap((s) => s.permissions?.(params) ?? [])]);
 }
 
 /** Whether any part of `def` declares its permissions (a definition that declares none is not compared). */

@@ -16,6 +16,8 @@ interface RunOptions extends ParamOptions, ClusterOptions, CompareFlags {
   live?: boolean;
   livePort?: string;
   liveKeep?: boolean;
+  inCluster?: string;
+  recordVerdict?: boolean;
 }
 
 export function addRunCommand(program: Command, ctx: CommandContext): void {
@@ -42,7 +44,9 @@ export function addRunCommand(program: Command, ctx: CommandContext): void {
     .option('--baseline <path>', 'compare each run with a baseline (journal.json, report folder or folder of past runs); a regressed metric is a finding')
     .option('--live', 'serve a live view of the run on 127.0.0.1 (the URL, with its token, is printed at start): phases, pods, load, checks, changes, an Abort button')
     .option('--live-port <port>', 'port of the live view (default: any free one); implies --live')
-    .option('--live-keep', 'keep serving the live view (the final report) after the runs, until Ctrl-C; implies --live');
+    .option('--live-keep', 'keep serving the live view (the final report) after the runs, until Ctrl-C; implies --live')
+    .option('--in-cluster <namespace/serviceaccount>', "inside a pod: use the pod's ServiceAccount instead of a kubeconfig, allowed only when it is this account and the runs' namespace is its namespace (the Jobs of `shakedown schedule` pass it)")
+    .option('--record-verdict', "leave each run's verdict where kubectl finds it: a ConfigMap shakedown-verdict-<experiment> labelled shakedown.io/experiment=<experiment> in the run's namespace, and an Event on the target");
   // The comparison's flags on the run command (as `compare` has them).
   compareFlags(run)
     .addHelpText(
@@ -67,6 +71,7 @@ async function runAction(names: string[], opts: RunOptions, { io, out, setExit }
   const timeoutMs = timeoutFlag(opts.timeout);
   const reportDir = reportDirFlag(opts.reportDir, { write: true });
   const live = liveFlags(opts);
+  const inCluster = opts.inCluster === undefined ? undefined : (await import('../../cluster/in-cluster.ts')).parseInClusterFlag(opts.inCluster);
   if (live && opts.dryRun) throw new UsageError('--live shows a run as it happens; a --dry-run touches nothing and has nothing to show', { field: 'live' });
   const v = await validation();
   const selected = await select(v, names, Boolean(opts.all));
@@ -87,5 +92,5 @@ async function runAction(names: string[], opts: RunOptions, { io, out, setExit }
     return;
   }
 
-  setExit(await (await import('../run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, baseline, live }, io));
+  setExit(await (await import('../run.ts')).runExperiments(prepared, { ...opts, reportDir, timeoutMs, baseline, live, inCluster }, io));
 }
