@@ -51,15 +51,17 @@ export function tokenAccount(token: string): ServiceAccountRef | undefined {
 }
 
 /** Whether this process runs in a pod that has a ServiceAccount token mounted. */
-export const inPod = (dir = SERVICE_ACCOUNT_DIR, env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync(join(dir, 'token'));
+export const inPod = (root = '', env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env['KUBERNETES_SERVICE_HOST']) && existsSync(join(root + SERVICE_ACCOUNT_DIR, 'token'));
 
 /**
  * The pod's own credentials, allowed only when they are the account `expected` names and every
  * run's namespace is that account's: a CronJob copied to another namespace or account, or edited
- * to aim elsewhere, is refused before anything is contacted (UsageError, exit 2).
+ * to aim elsewhere, is refused before anything is contacted (UsageError, exit 2). `root` prefixes
+ * the token's directory (tests).
  */
-export function loadInClusterConfig(expected: ServiceAccountRef, runNamespaces: readonly string[], dir = SERVICE_ACCOUNT_DIR, env: NodeJS.ProcessEnv = process.env): ResolvedKubeConfig {
-  if (!inPod(dir, env)) {
+export function loadInClusterConfig(expected: ServiceAccountRef, runNamespaces: readonly string[], root = ''): ResolvedKubeConfig {
+  const dir = root + SERVICE_ACCOUNT_DIR;
+  if (!inPod(root)) {
     throw new UsageError(`--in-cluster: this process does not run in a Kubernetes pod (no KUBERNETES_SERVICE_HOST or no token in ${dir}); outside the cluster use a kubeconfig`, { field: '--in-cluster' });
   }
   const account = tokenAccount(readFileSync(join(dir, 'token'), 'utf8').trim());
@@ -73,7 +75,7 @@ export function loadInClusterConfig(expected: ServiceAccountRef, runNamespaces: 
     throw new UsageError(`--in-cluster ${want}: the run's namespace is ${elsewhere.join(', ')}, not ${expected.namespace}, the one the CronJob was made for; refused`, { field: '--in-cluster' });
   }
   const kc = new KubeConfig();
-  kc.loadFromCluster();
+  kc.loadFromCluster(root);
   const server = kc.getCurrentCluster()?.server ?? '';
   return { kubeConfig: kc, context: IN_CLUSTER_CONTEXT, server, source: `ServiceAccount ${want} (${dir})` };
 }

@@ -38,7 +38,8 @@ export function verdictData(r: VerdictRecord): Record<string, string> {
     startedAt: r.startedAt,
     endedAt: r.endedAt,
     reportDir: r.reportDir,
-    ...('code' in r.verdict && r.verdict.code ? { code: String(r.verdict.code) } : {}),
+    ...(r.verdict.kind === 'failed' ? { findings: r.verdict.findings.join('\n') } : {}),
+    ...(r.verdict.kind === 'error' ? { code: r.verdict.code, message: r.verdict.message } : {}),
   };
 }
 
