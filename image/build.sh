@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the harness image from this checkout (see the Dockerfile beside the repo root):
-#   image/build.sh [--base REF] [--tag REF] [--docker CMD]
+#   image/build.sh [--base REF] [--tag REF] [--label KEY=VALUE]... [--docker CMD]
 # 1. `npm pack` (which builds dist/), 2. installs the packed package with its production
 # dependencies into a build context (npm's registry or cache, on this machine, not in the build),
 # 3. `docker build` with BASE=<--base>. Prints the image reference on its last line.
@@ -10,12 +10,14 @@ version="$(node -p "require('$root/package.json').version")"
 base=node:24-bookworm-slim
 tag="shakedown:$version"
 docker=(docker)
-usage() { echo "usage: image/build.sh [--base REF] [--tag REF] [--docker CMD]" >&2; exit 2; }
+labels=()
+usage() { echo "usage: image/build.sh [--base REF] [--tag REF] [--label KEY=VALUE]... [--docker CMD]" >&2; exit 2; }
 while (($#)); do
   case "$1" in
     --base) [[ $# -ge 2 && -n "$2" ]] || usage; base="$2"; shift 2 ;;
     --tag) [[ $# -ge 2 && -n "$2" ]] || usage; tag="$2"; shift 2 ;;
     --docker) [[ $# -ge 2 && -n "$2" ]] || usage; read -r -a docker <<<"$2"; shift 2 ;;
+    --label) [[ $# -ge 2 && "$2" == ?*=* ]] || usage; labels+=(--label "$2"); shift 2 ;;
     -h | --help) usage ;;
     *) echo "image/build.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -36,6 +38,6 @@ cp "$root/Dockerfile" "$ctx/Dockerfile"
 rm -f "$ctx/$tgz"
 say "docker build --build-arg BASE=$base -t $tag"
 # The classic builder: the Dockerfile needs nothing BuildKit adds, and some hosts lack buildx.
-DOCKER_BUILDKIT=0 "${docker[@]}" build -q --build-arg "BASE=$base" -t "$tag" "$ctx" >/dev/null
+DOCKER_BUILDKIT=0 "${docker[@]}" build -q --build-arg "BASE=$base" "${labels[@]}" -t "$tag" "$ctx" >/dev/null
 say "built $tag"
 echo "$tag"

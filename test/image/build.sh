@@ -20,7 +20,8 @@ version="$(node -p "require('$root/package.json').version")"
 node_bin="$(node -p process.execPath)"
 node_version="$(node --version)"
 base="shakedown.local/node-base:${node_version#v}"
-tag="$HARNESS_IMAGE"
+# SHAKEDOWN_HARNESS_IMAGE: another tag, for worktrees that share one Docker and node.
+tag="${SHAKEDOWN_HARNESS_IMAGE:-$HARNESS_IMAGE}"
 
 if ! "$REAL_DOCKER" image inspect "$base" >/dev/null 2>&1; then
   log "assembling $base from $node_bin and the host's libraries"
@@ -40,14 +41,22 @@ if ! "$REAL_DOCKER" image inspect "$base" >/dev/null 2>&1; then
   tar --numeric-owner -C "$rootfs" -c . | "$REAL_DOCKER" import --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' - "$base" >/dev/null
 fi
 
-log "building $tag FROM $base"
-bash "$root/image/build.sh" --base "$base" --tag "$tag" --docker "$REAL_DOCKER" >/dev/null
+# What goes into the image, hashed: a tier that finds the image built from the same sources (an
+# earlier tier of the same `npm test`) reuses it.
+source_hash="$(cd "$root" && find harness experiments image Dockerfile package.json package-lock.json tsconfig.build.json api-extractor.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+have="$("$REAL_DOCKER" image inspect -f '{{index .Config.Labels "shakedown.source"}}' "$tag" 2>/dev/null || true)"
+if [[ "$have" == "$source_hash" ]]; then
+  log "$tag is built from these sources already ($source_hash)"
+else
+  log "building $tag FROM $base"
+  bash "$root/image/build.sh" --base "$base" --tag "$tag" --label "shakedown.source=$source_hash" --docker "$REAL_DOCKER" >/dev/null
+fi
 
 # Into the local test node's containerd, when it runs.
+# (Always: an import of what the node holds already is quick, and the node may have been remade.)
 if [[ -S "$CONTAINERD_SOCK" ]]; then
   log "importing $tag into the local test node"
-  "$REAL_DOCKER" save "$tag" | "${CTR[@]}" images import --no-unpack - >/dev/null 2>&1 \
-    || "$REAL_DOCKER" save "$tag" | "${CTR[@]}" images import - >/dev/null
+  "$REAL_DOCKER" save "$tag" | "${CTR[@]}" images import - >/dev/null
 fi
 if [[ -n "$kind_cluster" ]]; then
   log "loading $tag into kind cluster $kind_cluster"

@@ -10,20 +10,11 @@ import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import type { ManifestObject } from '../../harness/manifests/load.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
-import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
 import { deployUserStatefulSet, kubeconfigOrSkip, labelledLeft, session, shakedown } from '../e2e/helpers.ts';
 import { clients } from '../clients.ts';
 import { harnessImage } from './image.ts';
-
-interface Job {
-  metadata?: { name?: string; uid?: string };
-  spec?: { template?: { spec?: { containers?: { args?: string[] }[] } } };
-  status?: { succeeded?: number; failed?: number; conditions?: { type: string; status: string; message?: string }[] };
-}
-interface CronJob {
-  metadata?: { name?: string; uid?: string };
-  spec: { jobTemplate: { metadata?: Record<string, unknown>; spec: Job['spec'] } };
-}
+import { finished, readCronJob, startJob } from './jobs.ts';
+import type { V1CronJob } from '@kubernetes/client-node';
 
 describe('in-cluster: shakedown schedule → CronJob → a Job started by hand', function () {
   this.timeout(900_000);
@@ -32,7 +23,7 @@ describe('in-cluster: shakedown schedule → CronJob → a Job started by hand',
   const ns = `sd-ic-sched-${testId}`;
   let s: ClusterSession;
   let image: string;
-  let cronJob: CronJob;
+  let cronJob: V1CronJob;
 
   before(async function () {
     kubeconfigOrSkip(this);
@@ -47,47 +38,17 @@ describe('in-cluster: shakedown schedule → CronJob → a Job started by hand',
     await deleteByLabel(s, { runId: testId, timeoutMs: 240_000 });
   });
 
-  /** Starts a Job from the CronJob's template, as `kubectl create job --from=cronjob/…` does; `args` replaces the container's. */
-  async function startJob(name: string, args?: (a: string[]) => string[]): Promise<string> {
-    const spec = structuredClone(cronJob.spec.jobTemplate.spec)!;
-    const container = spec.template!.spec!.containers![0]!;
-    if (args) container.args = args(container.args ?? []);
-    await s.rest.request('POST', `/apis/batch/v1/namespaces/${ns}/jobs`, {
-      body: {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name, namespace: ns, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' }, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata!.name!, uid: cronJob.metadata!.uid!, controller: true }] },
-        spec,
-      },
-    });
-    return name;
-  }
-
-  /** Waits for the Job to finish; resolves to whether it succeeded and its pod's log. */
-  async function finished(name: string): Promise<{ succeeded: boolean; log: string }> {
-    const job = await waitFor(
-      async () => {
-        const j = await s.rest.request<Job>('GET', `/apis/batch/v1/namespaces/${ns}/jobs/${name}`);
-        return (j.status?.succeeded ?? 0) > 0 || (j.status?.failed ?? 0) > 0 ? done(j) : notYet(j.status);
-      },
-      { what: `Job ${ns}/${name} finished`, timeoutMs: 600_000, intervalMs: 1000 },
-    );
-    const pod = (await clients(s).core.listNamespacedPod({ namespace: ns, labelSelector: `job-name=${name}` })).items[0];
-    const log = pod ? await clients(s).core.readNamespacedPodLog({ namespace: ns, name: pod.metadata!.name! }).catch((e: unknown) => `(no log: ${String(e)})`) : '(no pod)';
-    return { succeeded: (job.status?.succeeded ?? 0) > 0, log: String(log) };
-  }
-
   it('the printed YAML applies; the Job passes as the printed ServiceAccount, its ConfigMap says passed, an Event is on the StatefulSet, nothing labelled is left', async () => {
     const printed = await shakedown(['schedule', 'statefulset-identity', '--cron', '0 3 * * *', '--set', 'statefulset=ledger', '--set', 'ordinals=[0]', '--namespace', ns, '--image', image, '--timeout', '10m']);
     assert.equal(printed.exitCode, 0, printed.stderr);
     const objects = parseAllDocuments(printed.stdout).map((d) => d.toJS() as ManifestObject);
     assert.deepEqual(objects.map((o) => o.kind).filter((k) => k === 'CronJob' || k === 'PersistentVolumeClaim' || k === 'ServiceAccount'), ['ServiceAccount', 'PersistentVolumeClaim', 'CronJob']);
     await applyObjects(s, objects, labels);
-    cronJob = await s.rest.request<CronJob>('GET', `/apis/batch/v1/namespaces/${ns}/cronjobs/shakedown-statefulset-identity`);
-    assert.equal((cronJob.spec as { concurrencyPolicy?: string }).concurrencyPolicy, 'Forbid');
+    cronJob = await readCronJob(s, ns, 'shakedown-statefulset-identity');
+    assert.equal(cronJob.spec?.concurrencyPolicy, 'Forbid');
 
     const t0 = Date.now();
-    const job = await finished(await startJob('manual-1'));
+    const job = await finished(s, ns, await startJob(s, cronJob, 'manual-1'));
     console.log(`      scheduled run in the cluster: ${job.succeeded ? 'succeeded' : 'failed'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     assert.ok(job.succeeded, job.log.slice(-4000));
     assert.match(job.log, /verdict recorded: configmap/);
@@ -106,7 +67,7 @@ describe('in-cluster: shakedown schedule → CronJob → a Job started by hand',
 
   it('the same Job aimed at another namespace is refused by the --in-cluster guard (exit 2), before anything is touched', async function () {
     if (!cronJob) this.skip();
-    const job = await finished(await startJob('manual-elsewhere', (args) => args.map((a, i) => (args[i - 1] === '--namespace' ? 'default' : a))));
+    const job = await finished(s, ns, await startJob(s, cronJob, 'manual-elsewhere', (args) => args.map((a, i) => (args[i - 1] === '--namespace' ? 'default' : a))));
     assert.equal(job.succeeded, false, job.log);
     assert.match(job.log, /--in-cluster .*: the run's namespace is default, not sd-ic-sched-\w+, the one the CronJob was made for; refused/);
     assert.doesNotMatch(job.log, /run=r\w+ started/);
