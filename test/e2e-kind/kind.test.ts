@@ -1,7 +1,8 @@
 // The kind tier: `shakedown up` from the top-level kind-config.yaml (one control plane, two
 // workers) — with Istio (`--with istio`, the local test cluster's istioctl and images) when
 // setup.sh found that build — statefulset-identity and hpa-cpu pass on it, an injected pod runs
-// its sidecar, and `shakedown down` leaves no
+// its sidecar, the harness image loaded into the nodes runs a scheduled pod-delete inside the
+// cluster, and `shakedown down` leaves no
 // container, network or kubeconfig entry behind. Runs where test/kind/setup.sh provisioned
 // Docker, kind and the locally assembled node image (test/run-tiers.mjs reads its env file).
 import assert from 'node:assert/strict';
@@ -12,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { readRun } from '../e2e/helpers.ts';
 import { clients } from '../clients.ts';
+import type { ManifestObject } from '../../harness/manifests/load.ts';
+import { harnessImage } from '../incluster/image.ts';
+import { finished, readCronJob, startJob } from '../incluster/jobs.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'harness/cli/bin.js');
@@ -146,6 +150,34 @@ describe('kind: shakedown up, two experiments, shakedown down', function () {
       await clients(s).core.deleteNamespacedService({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
       await clients(s).apps.deleteNamespacedDeployment({ namespace: ns, name: 'shakedown-outside' }).catch(() => undefined);
     }
+  });
+
+  it('the harness image, loaded into the nodes, runs a Job of `shakedown schedule` in the cluster: pod-delete passes as its ServiceAccount', async function () {
+    process.env['KUBECONFIG'] = env['KUBECONFIG'];
+    const [{ loadKubeConfig }, { ClusterSession }, { applyObjects }, { parseAllDocuments }] = await Promise.all([import('../../harness/cluster/kubeconfig.ts'), import('../../harness/cluster/session.ts'), import('../../harness/cluster/apply.ts'), import('yaml')]);
+    const s = new ClusterSession(loadKubeConfig({ context: `kind-${NAME}` }));
+    // Built by the in-cluster tier already when it ran first (same sources), else here.
+    const image = harnessImage();
+    const t0 = Date.now();
+    const loaded = await execa('kind', ['load', 'docker-image', image, '--name', NAME], { env, reject: false, all: true });
+    assert.equal(loaded.exitCode, 0, String(loaded.all));
+    console.log(`      harness image loaded into the kind nodes in ${Math.round((Date.now() - t0) / 1000)} s`);
+    const ns = 'sd-kind-schedule';
+    const labels = { app: 'web' };
+    await clients(s).core.createNamespace({ body: { metadata: { name: ns } } });
+    const sample = process.env['SHAKEDOWN_KIND_SAMPLE_IMAGE'] ?? 'shakedown.local/sample:1';
+    const template = { metadata: { labels }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'web', image: sample, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 8080 & wait"], readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } };
+    await clients(s).apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: labels }, template } } });
+    const printed = await shakedown(['schedule', 'pod-delete', '--cron', '@daily', '--set', 'workload=deployment/web', '--namespace', ns, '--image', image]);
+    assert.equal(printed.exitCode, 0, String(printed.all));
+    await applyObjects(s, parseAllDocuments(String(printed.stdout)).map((d) => d.toJS() as ManifestObject), {});
+    const cronJob = await readCronJob(s, ns, 'shakedown-pod-delete');
+    const job = await finished(s, ns, await startJob(s, cronJob, 'now'));
+    assert.ok(job.succeeded, job.log.slice(-4000));
+    const cm = await clients(s).core.readNamespacedConfigMap({ namespace: ns, name: 'shakedown-verdict-pod-delete' });
+    assert.equal(cm.data?.['verdict'], 'passed', JSON.stringify(cm.data));
+    // The cluster goes with `down`; the namespace is removed so the next case starts clean.
+    await clients(s).core.deleteNamespace({ name: ns });
   });
 
   it('shakedown down leaves no container, network or kubeconfig entry', async function () {

@@ -82,6 +82,36 @@ describe('cli', function () {
     assert.match(r.stderr, /KUBECONFIG=\/nonexistent names no existing file/);
   });
 
+  it('--in-cluster outside a pod, malformed, or beside --context is bad input (exit 2), before any cluster is contacted', async () => {
+    const outside = await shakedown(['run', 'pod-delete', '--set', 'workload=deployment/web', '--namespace', 'shop', '--in-cluster', 'shop/gd'], { KUBECONFIG: '/nonexistent' });
+    assert.equal(outside.code, 2, outside.stderr);
+    assert.match(outside.stderr, /--in-cluster: this process does not run in a Kubernetes pod/);
+    const bad = await shakedown(['run', 'pod-delete', '--in-cluster', 'gd']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--in-cluster "gd" must be <namespace>\/<serviceaccount>/);
+    const both = await shakedown(['run', 'pod-delete', '--in-cluster', 'shop/gd', '--context', 'kind-x']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--in-cluster uses the pod's ServiceAccount, not a kubeconfig: drop --context and --allow-context/);
+  });
+
+  it('schedule prints a CronJob for a built-in; a file, a bad cron or an unknown parameter is exit 2', async () => {
+    const ok = await shakedown(['schedule', 'pod-delete', '--cron', '@daily', '--set', 'workload=deployment/web', '--namespace', 'shop']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^kind: CronJob$/m);
+    const file = await shakedown(['schedule', './my-exp.ts', '--cron', '@daily']);
+    assert.equal(file.code, 2);
+    assert.match(file.stderr, /schedule runs a built-in experiment inside the harness image; ".\/my-exp.ts" is a file/);
+    const cron = await shakedown(['schedule', 'pod-delete', '--cron', 'daily']);
+    assert.equal(cron.code, 2);
+    assert.match(cron.stderr, /--cron "daily" is not a cron schedule/);
+    const param = await shakedown(['schedule', 'pod-delete', '--cron', '@daily', '--set', 'nope=1']);
+    assert.equal(param.code, 2);
+    assert.match(param.stderr, /nope/);
+    const noCron = await shakedown(['schedule', 'pod-delete']);
+    assert.equal(noCron.code, 2);
+    assert.match(noCron.stderr, /--cron/);
+  });
+
   it('a malformed YAML kubeconfig exits 2 with a clear message', async () => {
     const kc = join(tmp, 'broken-kubeconfig');
     writeFileSync(kc, 'apiVersion: v1\nclusters: [\n  - name: x\n');
@@ -138,7 +168,7 @@ describe('cli', function () {
   });
 
   it('--help works for every command', async () => {
-    for (const cmd of [[], ['run'], ['list'], ['validate'], ['report'], ['cleanup']]) {
+    for (const cmd of [[], ['run'], ['list'], ['validate'], ['report'], ['cleanup'], ['rbac'], ['schedule']]) {
       const r = await shakedown([...cmd, '--help']);
       assert.equal(r.code, 0, cmd.join(' '));
       assert.match(r.stdout, /Usage: shakedown/);
