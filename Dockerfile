@@ -13,8 +13,7 @@ ARG BASE=node:24-bookworm-slim
 FROM ${BASE}
 COPY app/ /opt/shakedown/
 ENV NODE_ENV=production \
-    HOME=/tmp \
-    SHAKEDOWN_IMAGE=1
+    HOME=/tmp
 WORKDIR /tmp
 USER 65532:65532
 ENTRYPOINT ["node", "/opt/shakedown/node_modules/shakedown/harness/cli/bin.js"]
