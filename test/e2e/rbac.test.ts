@@ -61,12 +61,14 @@ const CASES: Case[] = [
       // Bounds only (the run moves on as soon as each is met): the scale-in one at least the HPA's window + 60s.
       return ['--set', 'target=cpu', '--set', 'sampleEvery=5s', '--set', 'loadFor=150s', '--set', 'scaleInWithin=150s'];
     },
-    // The target's pods keep their UIDs and run no load process; the HPA asks for what it did.
+    // The target's pods keep their UIDs and run no load process; the HPA asks for what it did and
+    // has not scaled since (a load that ran and stopped would leave the replicas as they were, not these).
     async untouched(s, ns) {
       const pods = await podUids(s, ns, 'app=cpu');
       const load = await Promise.all(pods.map(async (p) => `${p.split('=')[0]}: ${await loadProcesses(s, ns, p.split('=')[0]!)} sha256sum`));
       const hpa = await clients(s).autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'cpu', namespace: ns });
-      return { pods, load, desiredReplicas: hpa.status?.desiredReplicas };
+      const deployment = await clients(s).apps.readNamespacedDeployment({ name: 'cpu', namespace: ns });
+      return { pods, load, desiredReplicas: hpa.status?.desiredReplicas, lastScaleTime: hpa.status?.lastScaleTime?.toISOString(), deploymentGeneration: deployment.metadata?.generation };
     },
   },
 ];
