@@ -94,11 +94,12 @@ const inScope = (p: Permission, namespace: string | undefined): Permission => (n
 
 /**
  * What deploying `objects` as a fixture needs: its namespaces read and created (and deleted in
- * teardown when the run created them), each object server-side applied, and the teardown's
+ * teardown when the run created them), each object server-side applied (a patch, which the API
+ * server authorizes as create too when the object does not exist yet), and the teardown's
  * sweep by label: list and delete of exactly the kinds sweepScopeOf names, where it names them.
  */
 export function fixturePermissions(objects: readonly ManifestObject[]): Permission[] {
-  const applied = objects.filter((o) => !isNamespace(o)).map((o) => inScope(can(groupOf(o.apiVersion), pluralOf(o.kind), 'patch'), o.metadata.namespace));
+  const applied = objects.filter((o) => !isNamespace(o)).map((o) => inScope(can(groupOf(o.apiVersion), pluralOf(o.kind), 'create', 'patch'), o.metadata.namespace));
   const sweep = sweepScopeOf(objects).map((k) => inScope(can(groupOf(k.apiVersion), pluralOf(k.kind), 'list', 'delete'), k.namespace));
   return [canClusterWide('', 'namespaces', 'get', 'create'), ...applied, ...sweep];
 }

@@ -41,13 +41,13 @@ export class KubeRest {
   private readonly kubeConfig: KubeConfig;
   private readonly server: string;
   /** Called before each request (a watch's method is WATCH), to count it and note what it used. */
-  private readonly onRequest: (method: string, path: string, query: Query | undefined) => void;
+  private readonly onRequest: (method: string, path: string, query: Query | undefined, contentType?: string) => void;
   /** Bound on each request; a server that stops answering fails it instead of hanging it. */
   private readonly timeoutMs: number;
   /** Kept-alive connections, one pool per TLS setting (see agentFor). */
   private readonly agents = new Map<string, HttpAgent>();
 
-  constructor(kubeConfig: KubeConfig, server: string, onRequest: (method: string, path: string, query: Query | undefined) => void, timeoutMs: number) {
+  constructor(kubeConfig: KubeConfig, server: string, onRequest: (method: string, path: string, query: Query | undefined, contentType?: string) => void, timeoutMs: number) {
     this.kubeConfig = kubeConfig;
     this.server = server;
     this.onRequest = onRequest;
@@ -74,7 +74,7 @@ export class KubeRest {
   }
 
   private async exchange(method: string, path: string, req: RestRequest, timeoutMs: number, accept = 'application/json', signal?: AbortSignal): Promise<{ url: URL; status: number; text: string }> {
-    this.onRequest(method, path, req.query);
+    this.onRequest(method, path, req.query, req.contentType);
     const { url, opts, send } = await this.prepare(path, req.query);
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
     const headers: Record<string, string | number> = { ...(opts.headers as Record<string, string> | undefined), accept };

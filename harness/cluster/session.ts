@@ -37,9 +37,11 @@ export class RequestCounter {
     this.byVerb[verb] = (this.byVerb[verb] ?? 0) + 1;
     for (const use of uses) if (use) this.uses.set(`${use.group}/${use.resource}/${use.verb}/${use.namespace ?? '*'}`, use);
   }
-  /** Counts a request by its method and path. */
-  request(method: string, path: string, query?: Record<string, unknown>): void {
-    this.count(method, apiUseOf(method === 'WATCH' ? 'GET' : method, path, method === 'WATCH' ? { ...query, watch: true } : query));
+  /** Counts a request by its method, path and (for a patch) content type. */
+  request(method: string, path: string, query?: Record<string, unknown>, contentType?: string): void {
+    const use = apiUseOf(method === 'WATCH' ? 'GET' : method, path, method === 'WATCH' ? { ...query, watch: true } : query);
+    // A server-side apply creates the object when it is absent, which the API server authorizes as create too: one request, both uses.
+    this.count(method, use, use && contentType === 'application/apply-patch+yaml' ? { ...use, verb: 'create' } : undefined);
   }
 }
 
@@ -76,7 +78,7 @@ export class ClusterSession {
     this.server = resolved.server;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const counter = this.requests;
-    this.rest = new KubeRest(resolved.kubeConfig, resolved.server, (method, path, query) => counter.request(method, path, query), this.requestTimeoutMs);
+    this.rest = new KubeRest(resolved.kubeConfig, resolved.server, (method, path, query, contentType) => counter.request(method, path, query, contentType), this.requestTimeoutMs);
     this.objects = new ObjectApi(this.rest);
   }
 

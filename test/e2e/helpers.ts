@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { XMLParser } from 'fast-xml-parser';
+import { execInPod } from '../../harness/cluster/exec.ts';
 import { loadKubeConfig } from '../../harness/cluster/kubeconfig.ts';
 import { ClusterSession } from '../../harness/cluster/session.ts';
 import { LABEL_RUN_ID } from '../../harness/engine/run-id.ts';
@@ -76,6 +77,13 @@ export async function labelledLeft(s: ClusterSession, runId?: string): Promise<s
   for (const x of (await clients(s).apps.listDeploymentForAllNamespaces({ labelSelector })).items) left.push(`Deployment/${x.metadata?.namespace}/${x.metadata?.name}`);
   for (const x of (await clients(s).autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector })).items) left.push(`HPA/${x.metadata?.namespace}/${x.metadata?.name}`);
   return left;
+}
+
+/** Counts sha256sum processes in a pod from /proc (the image needs no pgrep). */
+export async function loadProcesses(s: ClusterSession, namespace: string, pod: string): Promise<number> {
+  const script = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = sha256sum ] && n=$((n+1)); done; echo $n';
+  const r = await execInPod(s, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
+  return Number(r.stdout.trim());
 }
 
 /** The layouts of a user's StatefulSet the e2e tests run against. */

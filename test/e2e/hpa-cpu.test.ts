@@ -7,19 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container, V2HorizontalPodAutoscalerSpec } from '@kubernetes/client-node';
 import { deleteByLabel } from '../../harness/cluster/cleanup.ts';
-import { execInPod } from '../../harness/cluster/exec.ts';
 import type { ClusterSession } from '../../harness/cluster/session.ts';
 import { newRunId } from '../../harness/engine/run-id.ts';
 import { done, notYet, waitFor } from '../../harness/engine/wait.ts';
-import { IMAGE, kubeconfigOrSkip, labelledLeft, readRun, session, shakedown, type RunOutput } from './helpers.ts';
+import { IMAGE, kubeconfigOrSkip, labelledLeft, loadProcesses, readRun, session, shakedown, type RunOutput } from './helpers.ts';
 import { clients } from '../clients.ts';
-
-/** Counts sha256sum processes in a pod from /proc (the image needs no pgrep). */
-async function loadProcesses(s: ClusterSession, namespace: string, pod: string): Promise<number> {
-  const script = 'n=0; for f in /proc/[0-9]*/comm; do [ "$(cat "$f" 2>/dev/null)" = sha256sum ] && n=$((n+1)); done; echo $n';
-  const r = await execInPod(s, { namespace, pod, command: ['sh', '-c', script], timeoutMs: 20_000 });
-  return Number(r.stdout.trim());
-}
 
 /** Namespaces this file creates start with this (shared clusters give each engineer a prefix). */
 const NS = process.env['SHAKEDOWN_TEST_NS_PREFIX'] ?? 'sd-e2e';

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { allows, apiUseOf, experimentPermissions, formatPermission, mergePermissions, permissionsUsed, undeclared, type ApiUse } from '../../../harness/cluster/permissions.ts';
 import { parseSetFlags, validateParams } from '../../../harness/engine/params.ts';
+import { fixturePermissions } from '../../../harness/cluster/fixture.ts';
+import { RequestCounter } from '../../../harness/cluster/session.ts';
 import podDelete from '../../../experiments/pod-delete/experiment.ts';
 import hpaCpu from '../../../experiments/hpa-cpu/experiment.ts';
 
@@ -70,7 +72,7 @@ describe('API permissions', () => {
     assert.ok(probed.includes('services/proxy: get'));
     // The fixture's sweep lists and deletes the kinds it applied (and what their controllers make) in its namespace: no wildcard, no secrets.
     const ns = '(in namespace shakedown-pod-delete)';
-    for (const rule of [`apps/deployments: list, patch, delete ${ns}`, `apps/replicasets: list, delete ${ns}`, `pods: list, delete ${ns}`, `services: list, patch, delete ${ns}`]) assert.ok(probed.includes(rule), `${rule} in ${probed.join('; ')}`);
+    for (const rule of [`apps/deployments: list, create, patch, delete ${ns}`, `apps/replicasets: list, delete ${ns}`, `pods: list, delete ${ns}`, `services: list, create, patch, delete ${ns}`]) assert.ok(probed.includes(rule), `${rule} in ${probed.join('; ')}`);
     assert.ok(!probed.some((p) => p.includes('*') || p.startsWith('secrets')), probed.join('; '));
   });
 
@@ -83,11 +85,22 @@ describe('API permissions', () => {
     assert.ok(!user.some((p) => p.startsWith('namespaces') || p.endsWith('(in namespace shakedown-hpa)')), `no fixture and no sweep of one:\n${user.join('\n')}`);
     const fixture = hpa([]);
     // Applied and swept by label in teardown, each kind in the fixture's namespace only.
-    for (const p of ['apps/deployments: list, patch, delete (in namespace shakedown-hpa)', 'autoscaling/horizontalpodautoscalers: list, patch, delete (in namespace shakedown-hpa)', 'namespaces: get, list, create, delete (cluster-wide)']) assert.ok(fixture.includes(p), `${p} in\n${fixture.join('\n')}`);
+    for (const p of ['apps/deployments: list, create, patch, delete (in namespace shakedown-hpa)', 'autoscaling/horizontalpodautoscalers: list, create, patch, delete (in namespace shakedown-hpa)', 'namespaces: get, list, create, delete (cluster-wide)']) assert.ok(fixture.includes(p), `${p} in\n${fixture.join('\n')}`);
     assert.ok(!fixture.some((p) => p.startsWith('*/*')), 'no sweep of every kind');
     for (const both of [user, fixture]) {
       for (const p of ['metrics.k8s.io/nodes: list (cluster-wide)', 'metrics.k8s.io/pods: list', 'pods/exec: get, create', 'pods: get, list']) assert.ok(both.includes(p), `${p} in\n${both.join('\n')}`);
     }
+  });
+
+  it('a server-side apply is counted as patch and create (the API server authorizes its creating an absent object as create), and a fixture declares both', () => {
+    const counter = new RequestCounter();
+    const path = '/apis/apps/v1/namespaces/shop/deployments/web';
+    counter.request('PATCH', path, { fieldManager: 'shakedown', force: true }, 'application/apply-patch+yaml');
+    counter.request('PATCH', '/api/v1/namespaces/shop/pods/web-0', {}, 'application/merge-patch+json');
+    const uses = [...counter.uses.values()];
+    assert.deepEqual(uses.map(formatPermission), ['apps/deployments: patch (in namespace shop)', 'apps/deployments: create (in namespace shop)', 'pods: patch (in namespace shop)']);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' } };
+    assert.deepEqual(undeclared(uses.slice(0, 2), fixturePermissions([deployment])), []);
   });
 
   it('a use no part declared is reported, beside the declared ones', () => {
