@@ -16,9 +16,9 @@ kind_cluster=
 
 docker_up || die "the kind tier's dockerd is not running (bash test/kind/setup.sh)"
 export DOCKER_HOST="$KIND_DOCKER_HOST"
-version="$(node -p "require('$root/package.json').version")"
-node_bin="$(node -p process.execPath)"
-node_version="$(node --version)"
+# The Node the image gets is the one ./with-node runs (a supported one, whatever is on PATH).
+node_bin="$("$root/with-node" node -p process.execPath)"
+node_version="$("$node_bin" --version)"
 base="shakedown.local/node-base:${node_version#v}"
 # SHAKEDOWN_HARNESS_IMAGE: another tag, for worktrees that share one Docker and node.
 tag="${SHAKEDOWN_HARNESS_IMAGE:-$HARNESS_IMAGE}"
@@ -49,7 +49,7 @@ if [[ "$have" == "$source_hash" ]]; then
   log "$tag is built from these sources already ($source_hash)"
 else
   log "building $tag FROM $base"
-  bash "$root/image/build.sh" --base "$base" --tag "$tag" --label "shakedown.source=$source_hash" --docker "$REAL_DOCKER" >/dev/null
+  PATH="$(dirname "$node_bin"):$PATH" bash "$root/image/build.sh" --base "$base" --tag "$tag" --label "shakedown.source=$source_hash" --docker "$REAL_DOCKER" >/dev/null
 fi
 
 # Into the local test node's containerd, when it runs.
