@@ -119,8 +119,9 @@ class WorkerLoad {
           const stuck = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason && STUCK.has(c.state.waiting.reason))?.state?.waiting;
           if (stuck) throw new LoadDriverError(`load worker ${index} (pod ${name}) cannot start: ${stuck.reason}${stuck.message ? `: ${stuck.message}` : ''}`);
           const f = this.followers.get(index);
-          if (f && f.noise.length && pod.status?.phase === 'Failed' && this.merge.startedCount() < this.merge.size) {
-            throw new LoadDriverError(`load worker ${index} (pod ${name}) failed before it started: ${f.noise.slice(-3).join(' | ')}`);
+          if (pod.status?.phase === 'Failed' && !this.merge.hasStarted(index)) {
+            const term = pod.status.containerStatuses?.[0]?.state?.terminated;
+            throw new LoadDriverError(`load worker ${index} (pod ${name}) failed before it started${term ? ` (exit code ${term.exitCode})` : ''}${f?.noise.length ? `: ${f.noise.slice(-3).join(' | ')}` : ''}`);
           }
           if (!f && ['Running', 'Succeeded', 'Failed'].includes(pod.status?.phase ?? '')) this.follow(index, name, pod.spec?.nodeName ?? '');
         }

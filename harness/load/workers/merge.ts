@@ -102,6 +102,11 @@ export class WorkerMerge {
     return this.workers.every((w) => w.ended !== undefined);
   }
 
+  /** Whether worker `index` printed its "started" line. */
+  hasStarted(index: number): boolean {
+    return this.workers[index]?.schedule !== undefined;
+  }
+
   /** Whether worker `index` printed its "done" line. */
   hasDone(index: number): boolean {
     return this.workers[index]?.done !== undefined;
