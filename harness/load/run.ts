@@ -176,8 +176,8 @@ export class LoadRun {
   private journalWorkers(workers: NonNullable<LoadResult['workers']>): void {
     this.record.table({
       title: 'Load workers (one pod each; their histograms merged exactly)',
-      columns: ['worker', 'pod', 'node', 'rate req/s', 'requests', 'errors', 'p50 ms', 'p99 ms', 'seconds received', 'seconds missing', 'ended'],
-      rows: workers.map((w) => [w.index, w.pod, w.node, w.rate, w.requests, w.errors, w.p50, w.p99, w.secondsReceived, w.missing.length, w.ended]),
+      columns: ['worker', 'pod', 'node', 'rate req/s', 'requests', 'own count', 'errors', 'p50 ms', 'p99 ms', 'seconds received', 'seconds missing', 'ended'],
+      rows: workers.map((w) => [w.index, w.pod, w.node, w.rate, w.requests, w.reported ?? null, w.errors, w.p50, w.p99, w.secondsReceived, w.missing.length, w.ended]),
     });
     for (const w of workers) {
       if (w.missing.length === 0 && !w.mismatch) continue;

@@ -60,8 +60,11 @@ describe('in-cluster: load spread over three worker pods', function () {
     assert.ok(totals, 'the load-stopped event carries the merged totals');
     const merged = Object.values(totals.outcomes).reduce((a, n) => a + n, 0);
     const workers = table.rows.reduce((a, row) => a + Number(row[col('requests')]), 0);
+    // Each worker's own count, from the last line it printed: independent of the merge.
+    const own = table.rows.reduce((a, row) => a + Number(row[col('own count')]), 0);
     assert.ok(merged > 0);
-    assert.equal(merged, workers, 'the merged request count is the sum of the workers\'');
+    assert.equal(merged, workers, 'the merged request count is the sum of the workers\' seconds');
+    assert.equal(merged, own, 'the merged request count is the sum of the workers\' own counts');
     assert.ok(!j.events.some((e) => e.type === 'load-worker-gap' || e.type === 'load-worker-lost'));
 
     // The workers' Job and its pods' logs were reached only through declared permissions.

@@ -29,6 +29,8 @@ export interface WorkerFigures {
   rate: number;
   /** Requests with an outcome, from the seconds received. */
   requests: number;
+  /** Requests with an outcome by the worker's own count (its "done" line); undefined without one. */
+  reported?: number;
   outcomes: OutcomeCounts;
   errors: number;
   p50: number;
@@ -201,6 +203,7 @@ export class WorkerMerge {
         missing: [...w.missing],
         missingRequests: w.missingRequests,
         ended: w.done ? `done: ${w.done.reason}` : (w.ended ?? 'still running'),
+        ...(w.done ? { reported: OUTCOMES.reduce((n, k) => n + w.done!.totals.outcomes[k], 0) } : {}),
         ...(mismatch ? { mismatch } : {}),
       };
     });

@@ -131,6 +131,7 @@ describe('load workers: the merge', () => {
     assert.deepEqual(merged.map((b) => [b.offered, b.sent]), [[15, 15], [15, 15], [15, 10], [15, 10], [15, 10]]);
     const f = m.figures();
     assert.deepEqual(f.map((w) => w.requests), [25, 10, 25]);
+    assert.deepEqual(f.map((w) => w.reported), [25, undefined, 25], "the workers' own counts, from their last lines");
     assert.deepEqual(f[1]!.missing, [T0 + 2000, T0 + 3000, T0 + 4000]);
     assert.equal(f[1]!.missingRequests, 15);
     assert.equal(f[1]!.ended, 'its pod is gone');
