@@ -7,7 +7,7 @@ import { parseDuration } from '../../engine/time.ts';
 import { done, notYet, waitFor } from '../../engine/wait.ts';
 import { startBuiltinAt } from '../builtin.ts';
 import { inClusterTarget, isLoopbackHost, loadTarget } from '../target.ts';
-import { formatLine, secondLine } from './protocol.ts';
+import { DONE_FULL, DONE_SIGTERM, formatLine, secondLine } from './protocol.ts';
 import { maxRequestsOf } from './schedule.ts';
 import type { SecondBucket } from '../types.ts';
 
@@ -82,7 +82,7 @@ export async function loadWorker(o: LoadWorkerOptions, io: { stdout(t: string): 
     for (const b of early) print(secondLine(p.index, b));
     early = undefined;
     const r = await load.done;
-    print({ type: 'done', index: p.index, endedAt: r.endedAt, totals: r.totals, otherCodes: r.otherCodes, reason: r.exit.message });
+    print({ type: 'done', index: p.index, endedAt: r.endedAt, totals: r.totals, otherCodes: r.otherCodes, reason: stop.signal.aborted ? DONE_SIGTERM : DONE_FULL });
     return 0;
   } finally {
     signals.off('SIGTERM', onSignal);

@@ -163,7 +163,13 @@ class WorkerLoad {
   /** A log stream ended: the worker is over (with its last line, or a gap), or the stream broke and is read again. */
   private async logEnded(index: number, err: unknown): Promise<void> {
     const f = this.followers.get(index)!;
-    if (this.merge.hasDone(index) || this.settled) return this.ended(index, 'done');
+    if (this.settled) return;
+    if (this.merge.hasDone(index)) {
+      if (this.merge.stoppedEarly(index)) {
+        this.host.record.event({ source: 'load', type: 'load-worker-lost', message: `load worker ${index} (pod ${f.pod} on ${f.node || 'no node'}) was stopped before the harness stopped the load (its pod deleted or evicted)`, data: { index, pod: f.pod, node: f.node } });
+      }
+      return this.ended(index, 'done');
+    }
     let pod: V1Pod | undefined;
     try {
       pod = (await this.pods()).find((p) => p.metadata?.name === f.pod);

@@ -7,7 +7,7 @@
 import { encode, merge, newHistogram, percentiles } from '../histogram.ts';
 import { errorsOf } from '../judge.ts';
 import { OUTCOMES, zeroCounts, type OutcomeCounts, type SecondBucket } from '../types.ts';
-import type { DoneLine, SecondLine, StartedLine, WorkerLine } from './protocol.ts';
+import { DONE_FULL, type DoneLine, type SecondLine, type StartedLine, type WorkerLine } from './protocol.ts';
 import { dueIn, dueSeconds, nextDueSecond, type Schedule } from './schedule.ts';
 
 interface WorkerState {
@@ -16,6 +16,12 @@ interface WorkerState {
   /** The last second received; lines come in time order, so an earlier one is a re-read. */
   last: number;
   done?: DoneLine;
+  /**
+   * Its "done" line came before the harness asked the workers to stop, and not because its
+   * duration ran out: someone else stopped it (a deleted or evicted pod). What its schedule
+   * still owed until the harness's stop is a gap, as for a worker that died.
+   */
+  early?: boolean;
   /** Why its log ended, once it did. */
   ended?: string;
   /** Seconds its schedule had requests in that never came, found as the series was merged. */
@@ -68,6 +74,7 @@ export class WorkerMerge {
     if (line.type === 'done') {
       if (w.done) return false;
       w.done = line;
+      w.early = this.stopAt === undefined && line.reason !== DONE_FULL;
       return true;
     }
     if (!w.schedule || line.at <= w.last) return false;
@@ -114,15 +121,20 @@ export class WorkerMerge {
     return this.workers[index]?.done !== undefined;
   }
 
-  /** Indexes of workers whose log ended without their "done" line. */
-  died(): number[] {
-    return this.workers.flatMap((w, i) => (w.ended !== undefined && !w.done ? [i] : []));
+  /** Whether worker `index` stopped before the harness stopped the load (see WorkerState.early). */
+  stoppedEarly(index: number): boolean {
+    return this.workers[index]?.early === true;
   }
 
-  /** What worker w's schedule can still owe: up to its last fired request when done, else up to the stop. */
+  /** Indexes of workers whose log ended without their "done" line, or that were stopped early. */
+  died(): number[] {
+    return this.workers.flatMap((w, i) => (w.ended !== undefined && !complete(w) ? [i] : []));
+  }
+
+  /** What worker w's schedule can still owe: up to its last fired request when complete, else up to the stop. */
   private owed(w: WorkerState): Schedule | undefined {
     if (!w.schedule) return undefined;
-    return w.done ? { ...w.schedule, maxRequests: Math.min(w.schedule.maxRequests, w.done.totals.offered) } : w.schedule;
+    return complete(w) ? { ...w.schedule, maxRequests: Math.min(w.schedule.maxRequests, w.done.totals.offered) } : w.schedule;
   }
 
   /** Whether worker w has said all it will about `second`. */
@@ -170,7 +182,7 @@ export class WorkerMerge {
         continue;
       }
       const s = this.owed(w);
-      const n = s ? dueIn(s, t, w.done ? Infinity : this.stopAt) : 0;
+      const n = s ? dueIn(s, t, complete(w) ? Infinity : this.stopAt) : 0;
       if (n > 0) {
         w.missing.push(t);
         w.missingRequests += n;
@@ -202,7 +214,7 @@ export class WorkerMerge {
         secondsReceived: lines.length,
         missing: [...w.missing],
         missingRequests: w.missingRequests,
-        ended: w.done ? `done: ${w.done.reason}` : (w.ended ?? 'still running'),
+        ended: w.done ? `done: ${w.done.reason}${w.early ? ', before the harness stopped the load' : ''}` : (w.ended ?? 'still running'),
         ...(w.done ? { reported: OUTCOMES.reduce((n, k) => n + w.done!.totals.outcomes[k], 0) } : {}),
         ...(mismatch ? { mismatch } : {}),
       };
@@ -220,9 +232,12 @@ export class WorkerMerge {
   expectedSeconds(index: number): number[] {
     const w = this.workers[index];
     const s = w && this.owed(w);
-    return s ? dueSeconds(s, { until: w.done ? Infinity : (this.stopAt ?? Infinity) }) : [];
+    return s ? dueSeconds(s, { until: complete(w) ? Infinity : (this.stopAt ?? Infinity) }) : [];
   }
 }
+
+/** A worker that sent all it was meant to: its "done" line, for its duration or the harness's stop. */
+const complete = (w: WorkerState): w is WorkerState & { done: DoneLine } => w.done !== undefined && !w.early;
 
 /**
  * Seconds of several workers as one: counts added, histograms added (HDR), percentiles read

@@ -7,6 +7,11 @@ import { OUTCOMES, zeroCounts, type OutcomeCounts, type SecondBucket } from '../
 /** Version of the line format; a line of another version is refused, not guessed at. */
 export const PROTOCOL_VERSION = 1;
 
+/** A "done" line's reason: the worker's duration ran out (its whole schedule was sent). */
+export const DONE_FULL = 'ran its full duration';
+/** A "done" line's reason: SIGTERM (the harness deleting the Job, or anyone else deleting the pod). */
+export const DONE_SIGTERM = 'stopped by SIGTERM';
+
 export interface StartedLine {
   type: 'started';
   index: number;

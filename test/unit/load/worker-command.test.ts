@@ -54,7 +54,7 @@ describe('load workers: the worker command', function () {
     assert.equal(code, 0);
     const last = lines.at(-1);
     assert.equal(last?.type, 'done');
-    assert.equal(last?.type === 'done' && last.reason, 'stopped by the harness');
+    assert.equal(last?.type === 'done' && last.reason, 'stopped by SIGTERM');
     assert.ok(last?.type === 'done' && last.totals.sent < 60 * 6, 'far fewer than a minute of requests');
   });
 

@@ -143,6 +143,27 @@ describe('load workers: the merge', () => {
     assert.equal(merged2xx, f.reduce((n, w) => n + w.requests, 0));
   });
 
+  it('a worker stopped by someone else before the harness stopped the load (an evicted pod) is a gap until the stop', () => {
+    const m = new WorkerMerge(2);
+    for (let i = 0; i < 2; i++) started(m, i, 2);
+    for (let t = 0; t < 4; t++) m.accept(0, second(0, T0 + t * 1000, [1, 1]));
+    m.accept(1, second(1, T0, [1, 1]));
+    const sigterm = (index: number, offered: number) => ({ type: 'done' as const, index, endedAt: 0, totals: { offered, sent: offered, outcomes: { ...zeroCounts(), '2xx': offered } }, otherCodes: {}, reason: 'stopped by SIGTERM' });
+    m.accept(1, sigterm(1, 2)); // before any stop: early
+    m.ended(1, 'done');
+    assert.ok(m.stoppedEarly(1));
+    m.stopAt = T0 + 4000;
+    m.accept(0, sigterm(0, 8)); // after the harness's stop: complete
+    m.ended(0, 'done');
+    assert.ok(!m.stoppedEarly(0));
+    const merged = [...m.ready(), ...m.finish()];
+    assert.deepEqual(merged.map((b) => [b.offered, b.sent]), [[4, 4], [4, 2], [4, 2], [4, 2]]);
+    const f = m.figures();
+    assert.deepEqual(f[1]!.missing, [T0 + 1000, T0 + 2000, T0 + 3000]);
+    assert.match(f[1]!.ended, /before the harness stopped the load/);
+    assert.deepEqual(m.died(), [1]);
+  });
+
   it('a line lost in the middle of a log is a gap too, and its last line not matching its seconds is named', () => {
     const m = new WorkerMerge(1);
     started(m, 0, 3);
