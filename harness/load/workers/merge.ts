@@ -27,6 +27,8 @@ interface WorkerState {
   /** Seconds its schedule had requests in that never came, found as the series was merged. */
   missing: number[];
   missingRequests: number;
+  /** Seconds that came after that second was merged (never expected; named, not dropped silently). */
+  late: number;
 }
 
 /** One worker's figures for the journal. */
@@ -59,7 +61,7 @@ export class WorkerMerge {
   stopAt: number | undefined;
 
   constructor(count: number) {
-    this.workers = Array.from({ length: count }, () => ({ seconds: new Map(), last: -Infinity, missing: [], missingRequests: 0 }));
+    this.workers = Array.from({ length: count }, () => ({ seconds: new Map(), last: -Infinity, missing: [], missingRequests: 0, late: 0 }));
   }
 
   get size(): number {
@@ -78,6 +80,7 @@ export class WorkerMerge {
       return true;
     }
     if (!w.schedule || line.at <= w.last) return false;
+    if (line.at <= this.emittedThrough) w.late++;
     w.seconds.set(line.at, line);
     w.last = line.at;
     return true;
@@ -142,7 +145,8 @@ export class WorkerMerge {
     if (w.ended !== undefined || w.last >= second) return true;
     const s = this.owed(w);
     if (!s) return false;
-    const next = nextDueSecond(s, w.last + 1000, this.stopAt);
+    // Not bounded by the stop: a live worker sends until its SIGTERM arrives, after stopAt.
+    const next = nextDueSecond(s, w.last + 1000);
     return next === undefined || next > second;
   }
 
@@ -202,7 +206,11 @@ export class WorkerMerge {
       const p = percentiles(merge(lines.map((l) => l.histogram)));
       const sent = lines.reduce((n, l) => n + l.sent, 0);
       const requests = OUTCOMES.reduce((n, k) => n + outcomes[k], 0);
-      const mismatch = w.done && (w.done.totals.sent !== sent || w.done.totals.offered !== lines.reduce((n, l) => n + l.offered, 0)) ? `its last line counts ${w.done.totals.sent} requests sent, its seconds ${sent}` : undefined;
+      const problems = [
+        ...(w.done && (w.done.totals.sent !== sent || w.done.totals.offered !== lines.reduce((n, l) => n + l.offered, 0)) ? [`its last line counts ${w.done.totals.sent} requests sent, its seconds ${sent}`] : []),
+        ...(w.late ? [`${w.late} of its seconds came after that second was merged and are not in the series`] : []),
+      ];
+      const mismatch = problems.length ? problems.join('; ') : undefined;
       return {
         index,
         rate: w.schedule?.rate ?? 0,

@@ -117,6 +117,18 @@ describe('load workers: the merge', () => {
     assert.equal(m.accept(0, second(0, T0 + 1000, [1, 1])), false, 'a line read again is skipped');
   });
 
+  it("a live worker's seconds after the harness's stop are still waited for: it sends until its SIGTERM arrives", () => {
+    const m = new WorkerMerge(2);
+    for (let i = 0; i < 2; i++) started(m, i, 2);
+    m.accept(0, second(0, T0, [1, 1]));
+    m.accept(1, second(1, T0, [1, 1]));
+    m.stopAt = T0 + 1000;
+    m.accept(0, second(0, T0 + 1000, [1, 1]));
+    assert.deepEqual(m.ready().map((b) => b.at), [T0], 'T0+1000 waits for worker 1');
+    m.accept(1, second(1, T0 + 1000, [1, 1]));
+    assert.deepEqual(m.ready().map((b) => [b.at, b.sent]), [[T0 + 1000, 4]]);
+  });
+
   it('a worker that goes silent is a gap: its scheduled requests are offered, never sent, and named per second', () => {
     const m = new WorkerMerge(3);
     for (let i = 0; i < 3; i++) started(m, i, 5);
