@@ -98,7 +98,7 @@ async function workerHost(ctx: LoadCtx, o: LoadStartOptions) {
     labels: ctx.labels,
     image: p.loadWorkerImage ?? DEFAULT_WORKER_IMAGE,
     workers: p.loadWorkers ?? 1,
-    waitServedMs: o.waitServed ? 60_000 : 1000,
+    waitServedMs: o.waitServed ? 60_000 : 0,
     record: ctx.record,
     rollback: ctx.rollback.bind(ctx),
   };

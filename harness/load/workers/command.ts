@@ -31,9 +31,9 @@ interface Parsed {
   waitServedMs: number;
 }
 
-const ms = (flag: string, v: string): number => {
+const ms = (flag: string, v: string, min = 1): number => {
   const n = parseDuration(v);
-  if (n === undefined || n <= 0) throw new UsageError(`${flag} "${v}" is not a duration (e.g. 90s, 500ms)`, { field: flag });
+  if (n === undefined || n < min) throw new UsageError(`${flag} "${v}" is not a duration (e.g. 90s, 500ms)`, { field: flag });
   return n;
 };
 
@@ -53,7 +53,7 @@ export function parseWorkerOptions(o: LoadWorkerOptions, env: NodeJS.ProcessEnv 
     throw new UsageError(`--url "${o.url}" is not a URL`, { field: '--url' });
   }
   url = isLoopbackHost(url.hostname) ? loadTarget(o.url, '--url') : inClusterTarget(o.url, '--url');
-  return { url, rate: rates[index]!, index, durationMs: ms('--duration', o.duration), timeoutMs: ms('--timeout', o.timeout), waitServedMs: ms('--wait-served', o.waitServed) };
+  return { url, rate: rates[index]!, index, durationMs: ms('--duration', o.duration), timeoutMs: ms('--timeout', o.timeout), waitServedMs: ms('--wait-served', o.waitServed, 0) };
 }
 
 /** Runs the worker to its end; resolves its exit code. `signals` is where SIGTERM comes from (the process, or a test's emitter). */
@@ -65,8 +65,9 @@ export async function loadWorker(o: LoadWorkerOptions, io: { stdout(t: string): 
   signals.once('SIGTERM', onSignal);
   signals.once('SIGINT', onSignal);
   try {
-    // The target must serve before the schedule starts, as the harness's own driver waits (attach.ts).
-    await waitFor(
+    // The target must serve before the schedule starts, as the harness's own driver waits (attach.ts);
+    // 0 starts whatever it answers (a fault meant to turn the load away may already be in place).
+    if (p.waitServedMs > 0) await waitFor(
       async () => {
         const r = await fetch(p.url, { signal: AbortSignal.timeout(p.timeoutMs) });
         await r.body?.cancel();

@@ -76,5 +76,7 @@ describe('load workers: the worker command', function () {
     assert.equal(field({ index: '0', url: 'http://example.com/' }), '--url');
     assert.equal(field({ index: '0', duration: 'soon' }), '--duration');
     assert.equal(field({ index: '0' }), 'accepted');
+    assert.equal(field({ index: '0', waitServed: '0s' }), 'accepted', 'no wait for the target');
+    assert.equal(field({ index: '0', timeout: '0s' }), '--timeout');
   });
 });
