@@ -36,6 +36,10 @@ function once(workers, i) {
     const run = readdirSync(dir)[0];
     const j = JSON.parse(readFileSync(join(dir, run, 'journal.json'), 'utf8'));
     const t = j.tables.find((x) => x.title.startsWith('Load per phase'));
+    if (!t) {
+      console.log(`loadWorkers=${workers} at ${rate} req/s, verdict ${j.verdict.kind}: no load figures (${j.verdict.reason ?? j.verdict.summary})`);
+      return;
+    }
     const c = (name) => t.columns.indexOf(name);
     const row = (phase) => t.rows.find((r) => r[0] === phase);
     const fig = (phase) => {
