@@ -25,7 +25,8 @@ import { waitForDns } from './probes/dns.ts';
 import { placeToken, readTokenSha } from './probes/file-token.ts';
 import { waitStatefulSetReady } from './probes/statefulset.ts';
 import { aroundFault, loadDriverReady, loadOf, rejectingLoadOf, startLoad, type AttachedLoad, type RejectedLoad } from './load/attach.ts';
-import { loadParams, rejectingLoadParams, type LoadParams } from './load/params.ts';
+import { loadParams, refineLoadParams, rejectingLoadParams, type LoadParams } from './load/params.ts';
+import { loadWorkerPermissions } from './load/workers/permissions.ts';
 import type { RunResults } from './engine/experiment.ts';
 import { changeObject, objectDiff, readObject, restoreChanged } from './faults/object-change.ts';
 import { probeHttp } from './probes/http-probe.ts';
@@ -244,8 +245,19 @@ export const fixtures = {
  * it in verify.
  */
 export const load = {
-  /** The load parameters (load, loadRate, loadUrl, the limits ...), to spread into a z.strictObject. */
+  /** The load parameters (load, loadRate, loadUrl, loadWorkers, the limits ...), to spread into a z.strictObject. */
   params: loadParams,
+  /**
+   * Checks the load parameters together, in your parameters' `superRefine`: loadWorkers > 1 only
+   * with load=builtin and an in-cluster loadUrl; loadWorkers = 1 with a loopback one.
+   */
+  refine: refineLoadParams,
+  /**
+   * What the load's worker pods need (loadWorkers > 1: the worker Job created and deleted, its pods
+   * listed, their logs read), in `namespace` or the run's; nothing otherwise. Declare it on the step
+   * that starts the load.
+   */
+  permissions: loadWorkerPermissions,
   /** Preflight: for load=k6, `k6 version` is k6 >= 1.0; the built-in driver needs nothing. */
   driverReady: loadDriverReady,
   /** Starts the load (nothing for load=off) and holds it for loadSteadyFor of steady state. */

@@ -1,7 +1,7 @@
 // istio-mtls: made only of the public entry's parts and its own steps (target.ts, steps.ts,
 // checks.ts, load.ts), as a user's own experiment about their mesh would be. What Istio decides
 // (PeerAuthentication precedence, injection, sidecars) is read in mesh.ts.
-import { defineExperiment, fixtures, probes, step } from '../../harness/index.ts';
+import { defineExperiment, fixtures, load as harnessLoad, probes, step } from '../../harness/index.ts';
 import { checkMode, restoreAndCompare, summarize } from './checks.ts';
 import * as load from './load.ts';
 import { manifestFiles as manifests, manifestValues, meta } from './meta.ts';
@@ -58,7 +58,8 @@ export default defineExperiment({
       'start-load',
       (p: Params) => (p.load === 'off' ? 'skipped (load=off)' : `start ${p.load} plaintext load from the host, ${p.loadRate} req/s to ${load.describeTarget(p)}, for ${p.loadSteadyFor / 1000}s before the change (stopped by rollback)`),
       load.startLoad,
-      () => [],
+      // The worker pods run out of the mesh, in outsideNamespace.
+      (p: Params) => harnessLoad.permissions(p, p.outsideNamespace),
     ),
   ],
   method: [

@@ -15,10 +15,14 @@ const CLOSE_FAULT_WINDOW = resultKey<() => void>('istio-mtls:close-load-fault-wi
 
 const url = (ctx: Ctx): string | undefined => {
   const t = ctx.state.target;
-  return ctx.params.loadUrl ?? (t?.nodePort ? `http://127.0.0.1:${t.nodePort}${ctx.params.path}` : undefined);
+  if (ctx.params.loadUrl) return ctx.params.loadUrl;
+  // Worker pods (in the out-of-mesh namespace) go to the Service's cluster DNS name, as plaintext from outside the mesh.
+  if (ctx.params.loadWorkers > 1) return t ? `http://${t.service}.${t.namespace}.svc:${t.port}${ctx.params.path}` : undefined;
+  return t?.nodePort ? `http://127.0.0.1:${t.nodePort}${ctx.params.path}` : undefined;
 };
 
-export const describeTarget = (p: Params) => p.loadUrl ?? `the NodePort on 127.0.0.1 (${p.service ? "the Service's" : p.nodePort})`;
+export const describeTarget = (p: Params) =>
+  p.loadUrl ?? (p.loadWorkers > 1 ? `the Service's cluster DNS name, from ${p.loadWorkers} worker pods in ${p.outsideNamespace}` : `the NodePort on 127.0.0.1 (${p.service ? "the Service's" : p.nodePort})`);
 
 /** Preflight, after target selection: the driver runs here, and there is somewhere to send plaintext. */
 export async function loadReady(ctx: Ctx): Promise<void> {
@@ -31,7 +35,7 @@ export async function loadReady(ctx: Ctx): Promise<void> {
 export async function startLoad(ctx: Ctx): Promise<void> {
   const target = url(ctx);
   if (ctx.params.load === 'off' || !target) return;
-  await load.start(ctx, { url: target, k6Script: K6_SCRIPT, waitServed: false, what: 'plaintext from the host' });
+  await load.start(ctx, { url: target, k6Script: K6_SCRIPT, waitServed: false, what: ctx.params.loadWorkers > 1 ? 'plaintext from out-of-mesh pods' : 'plaintext from the host', workerNamespace: ctx.params.outsideNamespace });
 }
 
 /** Marks the load's fault window: opened when STRICT is answered, closed when PERMISSIVE is. */

@@ -25,6 +25,7 @@ export const params = z
   })
   // Rounds start every probeEvery from the change: the last of consecutiveRounds must start within the bound.
   .superRefine((p, ctx) => {
+    load.refine(p, ctx);
     const needs = (p.consecutiveRounds - 1) * p.probeEvery;
     if (needs >= p.enforcedWithin) {
       ctx.addIssue({ code: 'custom', path: ['enforcedWithin'], message: `${formatDuration(p.enforcedWithin)} is not longer than (consecutiveRounds − 1) × probeEvery = ${p.consecutiveRounds - 1} × ${formatDuration(p.probeEvery)}: ${p.consecutiveRounds} rounds in a row could never fit in it` });

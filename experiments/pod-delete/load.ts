@@ -16,6 +16,8 @@ async function targetUrl(ctx: Ctx): Promise<string> {
   const p = ctx.params;
   if (p.loadUrl) return p.loadUrl;
   const svc = await ctx.cluster.core.readNamespacedService({ name: CLIENT_SERVICE, namespace: p.namespace });
+  // Worker pods go to the Service's cluster DNS name; the harness itself to its NodePort on loopback.
+  if (p.loadWorkers > 1) return `http://${CLIENT_SERVICE}.${p.namespace}.svc:${svc.spec?.ports?.[0]?.port ?? 80}/index.html`;
   const port = svc.spec?.ports?.[0]?.nodePort;
   if (!port) throw new RunError('SETUP', `Service ${p.namespace}/${CLIENT_SERVICE} has no NodePort`);
   // The fixture serves index.html (see manifests/deployment.yaml).
@@ -35,12 +37,12 @@ export const driverReady = step(
 export const start = step(
   'action',
   'start-load',
-  (p: Params) => (off(p) ? 'skipped (load=off)' : `start ${p.load} load, ${p.loadRate} req/s to ${p.loadUrl ?? "the fixture's client NodePort Service on 127.0.0.1"}, for ${p.loadSteadyFor / 1000}s of steady state before the fault (stopped by rollback)`),
+  (p: Params) => (off(p) ? 'skipped (load=off)' : `start ${p.load} load${p.loadWorkers > 1 ? ` in ${p.loadWorkers} worker pods` : ''}, ${p.loadRate} req/s to ${p.loadUrl ?? (p.loadWorkers > 1 ? "the fixture's client Service by its cluster DNS name" : "the fixture's client NodePort Service on 127.0.0.1")}, for ${p.loadSteadyFor / 1000}s of steady state before the fault (stopped by rollback)`),
   async (ctx: Ctx) => {
     if (off(ctx.params)) return;
     await load.start(ctx, { url: await targetUrl(ctx), k6Script: K6_SCRIPT, waitServed: true, what: 'through the workload\'s Service' });
   },
-  (p: Params): Permission[] => (!off(p) && !p.loadUrl ? [{ group: '', resource: 'services', verbs: ['get'] }] : []),
+  (p: Params): Permission[] => [...(!off(p) && !p.loadUrl ? [{ group: '', resource: 'services', verbs: ['get'] } as Permission] : []), ...load.permissions(p)],
 );
 
 /** Verify: holds the load through loadRecoveryFor, stops it and judges it per phase. */

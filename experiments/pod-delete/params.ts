@@ -36,6 +36,7 @@ export const params = z
     ...load.params(),
   })
   .superRefine((v, ctx) => {
+    load.refine(v, ctx);
     if (v.workload !== undefined && v.replicas !== 3) ctx.addIssue({ code: 'custom', path: ['replicas'], message: `applies to the fixture only: ${v.workload.kind} ${v.workload.name} keeps its own` });
     if (typeof v.count === 'number' && v.workload === undefined && v.count > v.replicas) {
       ctx.addIssue({ code: 'custom', path: ['count'], message: `is ${v.count}, but the fixture has ${v.replicas} replicas` });
@@ -46,7 +47,7 @@ export const params = z
     if (v.probePath === undefined && v.probePort !== undefined) ctx.addIssue({ code: 'custom', path: ['probePort'], message: 'applies only with probePath' });
     if (v.probeTimeout > v.probeEvery * 10) ctx.addIssue({ code: 'custom', path: ['probeTimeout'], message: 'is more than ten probe intervals: the probe would send too few attempts to judge' });
     if (v.load !== 'off' && v.workload !== undefined && v.loadUrl === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['loadUrl'], message: `is required with load on and a workload of yours: a loopback URL that reaches ${v.workload.kind} ${v.workload.name} (e.g. a NodePort on 127.0.0.1)` });
+      ctx.addIssue({ code: 'custom', path: ['loadUrl'], message: `is required with load on and a workload of yours: a URL that reaches ${v.workload.kind} ${v.workload.name} (e.g. a NodePort on 127.0.0.1)` });
     }
     if (typeof v.count === 'number' && v.batch > v.count) ctx.addIssue({ code: 'custom', path: ['batch'], message: `is ${v.batch}, more than the ${v.count} pods to delete` });
   });

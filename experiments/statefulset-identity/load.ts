@@ -18,6 +18,8 @@ async function targetUrl(ctx: Ctx): Promise<string> {
   if (p.loadUrl) return p.loadUrl;
   const name = clientService(s.sts);
   const svc = await ctx.cluster.core.readNamespacedService({ name, namespace: p.namespace });
+  // Worker pods go to the Service's cluster DNS name; the harness itself to its NodePort on loopback.
+  if (p.loadWorkers > 1) return `http://${name}.${p.namespace}.svc:${svc.spec?.ports?.[0]?.port ?? 80}/index.html`;
   const port = svc.spec?.ports?.[0]?.nodePort;
   if (!port) throw new RunError('SETUP', `Service ${p.namespace}/${name} has no NodePort`);
   // The fixture serves index.html from its data directory (see manifests/statefulset.yaml).

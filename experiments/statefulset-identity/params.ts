@@ -69,6 +69,7 @@ export const params = z
   // What can be known without the cluster is checked here, before anything is touched: the
   // fixture's ordinals exist. An existing StatefulSet's replicas are checked in preflight.
   .superRefine((p, ctx) => {
+    load.refine(p, ctx);
     if (p.statefulset !== undefined && p.podManagementPolicy !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['podManagementPolicy'], message: `applies to the fixture only: StatefulSet ${p.statefulset}'s own policy is read from its spec` });
     }

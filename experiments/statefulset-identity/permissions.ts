@@ -1,7 +1,7 @@
 // The API permissions each part of statefulset-identity needs with the run's parameters (RBAC's
 // verbs on resources): what a run may do, and what `shakedown rbac` grants it. The pod watch
 // (target.watchPods) declares its own.
-import type { Permission, Verb } from '../../harness/index.ts';
+import { load, type Permission, type Verb } from '../../harness/index.ts';
 import type { Params } from './params.ts';
 
 const can = (group: string, resource: string, ...verbs: Verb[]): Permission => ({ group, resource, verbs });
@@ -24,8 +24,8 @@ export const needs = {
   recordIdentity: (): Permission[] => IDENTITY,
   /** Tokens written, and removed on rollback, by exec. */
   writeTokens: (): Permission[] => [EXEC],
-  /** The fixture's client Service read for its NodePort (a loadUrl needs nothing). */
-  startLoad: (p: Params): Permission[] => (p.load !== 'off' && !p.loadUrl ? [can('', 'services', 'get')] : []),
+  /** The fixture's client Service read for its port (a loadUrl needs nothing); the load workers' Job with loadWorkers > 1. */
+  startLoad: (p: Params): Permission[] => [...(p.load !== 'off' && !p.loadUrl ? [can('', 'services', 'get')] : []), ...load.permissions(p)],
   /** Pods deleted and read back; the replicas' undo sets them back and waits until Ready. */
   deletePods: (): Permission[] => [can('', 'pods', 'delete'), ...IDENTITY, ...SCALE, ...READY],
   /** Scaled down and up; the claims read in between; the pod read back. */

@@ -8,6 +8,7 @@ import { addScheduleCommand } from './schedule.ts';
 import { defaultIo, type CliIo } from './io.ts';
 import { addKindCommands } from './commands/kind.ts';
 import { addListCommand, addValidateCommand } from './commands/list.ts';
+import { addLoadWorkerCommand } from './commands/load-worker.ts';
 import { addRunCommand } from './commands/run.ts';
 import { addAttachCommand, addCleanupCommand, addReportCommand } from './commands/runs.ts';
 import { EXIT_CODES, examples, paramOptions, prepare, select, validation, type CommandContext } from './commands/shared.ts';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
   addCleanupCommand(program, ctx);
   addAttachCommand(program, ctx);
   addKindCommands(program, ctx);
+  addLoadWorkerCommand(program, ctx);
   oneLineErrors(program);
 
   try {

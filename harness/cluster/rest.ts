@@ -165,6 +165,48 @@ export class KubeRest {
     return { abort: () => finish(null) };
   }
 
+  /**
+   * A GET whose answer is a stream of text (a pod's log with follow=true): `onText` gets each
+   * chunk as it arrives; `done` is called once when the stream ends (null), fails or is
+   * aborted, or no data came for `idleMs`. An HTTP error status is an ApiError with its body.
+   */
+  async stream(path: string, query: Query, idleMs: number, onText: (chunk: string) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
+    this.onRequest('GET', path, query);
+    const { url, opts, send } = await this.prepare(path, query);
+    const controller = new AbortController();
+    let finished = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      controller.abort();
+      done(err);
+    };
+    const idle = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(new Error(`GET ${url.pathname}: no data for ${idleMs} ms`)), idleMs);
+      timer.unref();
+    };
+    idle();
+    const r = send(url, { ...opts, method: 'GET', headers: { ...(opts.headers as Record<string, string> | undefined), accept: '*/*' }, signal: controller.signal }, (res) => {
+      const failed = res.statusCode !== 200;
+      const chunks: string[] = [];
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        idle();
+        if (failed) chunks.push(chunk);
+        else if (!finished) onText(chunk);
+      });
+      res.on('end', () => finish(failed ? new ApiError('GET', url.pathname, res.statusCode ?? 0, chunks.join('')) : null));
+      res.on('close', () => finish(failed ? new ApiError('GET', url.pathname, res.statusCode ?? 0, chunks.join('')) : null));
+      res.on('error', finish);
+    });
+    r.on('error', finish);
+    r.end();
+    return { abort: () => finish(null) };
+  }
+
   /** The URL with its query, the request options client-node derives from the kubeconfig, and the request function for its protocol. */
   private async prepare(path: string, query: Query | undefined): Promise<{ url: URL; opts: RequestOptions; send: typeof httpsRequest }> {
     const url = new URL(this.server.replace(/\/+$/, '') + path);

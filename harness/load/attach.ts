@@ -4,6 +4,8 @@ import { preflightError } from '../engine/errors.ts';
 import { resultKey, type RunContext, type RunResults, type Step } from '../engine/experiment.ts';
 import { done, notYet, waitFor } from '../engine/wait.ts';
 import type { LoadParams } from './params.ts';
+import { usesWorkers } from './workers/permissions.ts';
+import { RunError } from '../engine/errors.ts';
 import type { LoadRun } from './run.ts';
 
 // The drivers (a worker thread, HDR histograms, k6 through execa) load only when a run has load:
@@ -47,13 +49,17 @@ export interface LoadStartOptions {
   waitServed: boolean;
   /** What the load is, for the progress line. */
   what: string;
+  /** Where the worker pods run with loadWorkers > 1 (default: the run's `namespace` parameter). */
+  workerNamespace?: string;
 }
 
 /** Starts the load and holds it for loadSteadyFor of steady state; returns it (undefined for load=off). */
 export async function startLoad(ctx: LoadCtx, o: LoadStartOptions): Promise<LoadRun | undefined> {
   const p = ctx.params;
   if (p.load === 'off') return undefined;
-  if (o.waitServed) {
+  const workers = usesWorkers(p) ? await workerHost(ctx, o) : undefined;
+  // Worker pods wait for the target themselves: an in-cluster address does not answer the harness.
+  if (o.waitServed && !workers) {
     // A Service answers once kube-proxy has programmed it: a condition with a deadline.
     await waitFor(
       async () => {
@@ -66,7 +72,7 @@ export async function startLoad(ctx: LoadCtx, o: LoadStartOptions): Promise<Load
   }
   const { LoadRun, driverFor } = await drivers();
   const { K6_OUTPUT_FILE } = await import('./k6.ts');
-  const run = new LoadRun(p, driverFor(p, o.k6Script, ctx.artifactDir), o.url, ctx.record);
+  const run = new LoadRun(p, driverFor(p, o.k6Script, ctx.artifactDir, workers), o.url, ctx.record);
   // Bounded by the run's deadline; the rollback stops it whatever happens.
   await run.start(Math.max(1000, Math.min(ctx.deadline - Date.now(), 6 * 3_600_000)), ctx.signal);
   ctx.rollback('stop the load', () => run.stop());
@@ -75,6 +81,27 @@ export async function startLoad(ctx: LoadCtx, o: LoadStartOptions): Promise<Load
   ctx.progress(`load: ${o.what}, ${p.loadRate} req/s to ${o.url} (${p.load}); ${p.loadSteadyFor / 1000}s of steady state before the fault`);
   await run.steady(p.loadSteadyFor, ctx.signal);
   return run;
+}
+
+/** What the worker driver needs from the run: its cluster session, labels, journal and rollback. */
+async function workerHost(ctx: LoadCtx, o: LoadStartOptions) {
+  const { ClusterSession } = await import('../cluster/session.ts');
+  const { DEFAULT_WORKER_IMAGE } = await import('./params.ts');
+  const namespace = o.workerNamespace ?? (ctx.params as { namespace?: unknown }).namespace;
+  if (!(ctx.cluster instanceof ClusterSession)) throw new RunError('INTERNAL', 'loadWorkers > 1 needs a run against a cluster');
+  if (typeof namespace !== 'string') throw new RunError('SETUP', 'loadWorkers > 1 needs a namespace for the worker pods: the experiment has no `namespace` parameter and gave none');
+  const p = ctx.params;
+  return {
+    session: ctx.cluster,
+    namespace,
+    runId: ctx.runId,
+    labels: ctx.labels,
+    image: p.loadWorkerImage ?? DEFAULT_WORKER_IMAGE,
+    workers: p.loadWorkers ?? 1,
+    waitServedMs: o.waitServed ? 60_000 : 0,
+    record: ctx.record,
+    rollback: ctx.rollback.bind(ctx),
+  };
 }
 
 /** Closes the load's fault window that `aroundFault`'s first step opened. */

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SecondBuckets } from './buckets.ts';
 import { classifyError, classifyStatus, RequestTimeout } from './classify.ts';
 import type { Outcome, SecondBucket } from './types.ts';
+import { maxRequestsOf } from './workers/schedule.ts';
 
 export interface WorkerInput {
   url: string;
@@ -40,7 +41,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 const interval = 1000 / input.rate;
 // Bounded in count as well as time: never more than rate × duration requests.
-const maxRequests = Math.max(1, Math.floor((input.rate * input.duration) / 1000));
+const maxRequests = maxRequestsOf(input.rate, input.duration);
 const t0 = now() + 20;
 let next = 0;
 let inFlight = 0;

@@ -19,9 +19,13 @@ export const builtinDriver: LoadDriver = {
 
 /** Starts the load; rejects with a UsageError naming the field for a bad target or bound. */
 export async function startBuiltin(options: LoadStartOptions): Promise<RunningLoad> {
-  const url = loadTarget(options.url).href;
+  return startBuiltinAt(loadTarget(options.url), options);
+}
+
+/** The same for a URL already checked by the caller (a load worker pod's in-cluster target). */
+export async function startBuiltinAt(target: URL, options: LoadStartOptions): Promise<RunningLoad> {
   checkBounds(options);
-  return launch(url, options);
+  return launch(target.href, options);
 }
 
 function launch(url: string, options: LoadStartOptions): Promise<RunningLoad> {

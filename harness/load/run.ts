@@ -13,11 +13,15 @@ import { builtinDriver } from './builtin.ts';
 import { judgeLoad, phaseTable, errorsOf, type LoadJudgement, type PhaseName, type PhaseWindows } from './judge.ts';
 import { K6_OUTPUT_FILE, k6Driver } from './k6.ts';
 import type { LoadParams } from './params.ts';
+import { workerDriver, type WorkerHost } from './workers/driver.ts';
+import { formatSeconds } from './workers/schedule.ts';
+import { usesWorkers } from './workers/permissions.ts';
 import type { LoadDriver, LoadResult, RunningLoad, SecondBucket } from './types.ts';
 
 /** The run's driver; k6 writes its raw `--out json` into `artifactDir` (the report folder) when given, else a temporary file. */
-export function driverFor(p: LoadParams, k6Script: string, artifactDir?: string): LoadDriver {
-  return p.load === 'k6' ? k6Driver({ bin: p.loadK6, script: p.loadK6Script ?? k6Script, ...(artifactDir ? { outFile: join(artifactDir, K6_OUTPUT_FILE) } : {}) }) : builtinDriver;
+export function driverFor(p: LoadParams, k6Script: string, artifactDir?: string, workers?: WorkerHost): LoadDriver {
+  if (p.load === 'k6') return k6Driver({ bin: p.loadK6, script: p.loadK6Script ?? k6Script, ...(artifactDir ? { outFile: join(artifactDir, K6_OUTPUT_FILE) } : {}) });
+  return workers ? workerDriver(workers) : builtinDriver;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -63,7 +67,8 @@ export class LoadRun {
     const load = this.load;
     this.ticker = setInterval(() => this.journalSeconds(load.seconds()), 1000);
     this.ticker.unref();
-    this.record.event({ source: 'load', type: 'load-started', message: `${this.driver.name}: ${this.p.loadRate} req/s to ${this.url} (timeout ${formatDuration(this.p.loadTimeout)})` });
+    const where = usesWorkers(this.p) ? ` from ${this.p.loadWorkers ?? 1} worker pods` : '';
+    this.record.event({ source: 'load', type: 'load-started', message: `${this.driver.name}: ${this.p.loadRate} req/s${where} to ${this.url} (timeout ${formatDuration(this.p.loadTimeout)})` });
   }
 
   /** Stops the load (idempotent); for the rollback, so that it always stops. */
@@ -162,8 +167,28 @@ export class LoadRun {
       source: 'load',
       type: 'load-stopped',
       message: `${r.driver}: ${r.totals.sent} of ${r.totals.offered} offered requests sent; ${errorsOf(r.totals.outcomes)} failed (${Object.entries(r.totals.outcomes).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}); ${r.exit.message}`,
-      data: { totals: r.totals, otherCodes: r.otherCodes, exit: r.exit },
+      data: { totals: r.totals, otherCodes: r.otherCodes, exit: r.exit, ...(r.workers ? { workers: r.workers } : {}) },
     });
+    if (r.workers) this.journalWorkers(r.workers);
+  }
+
+  /** Each worker's figures as a table, and every worker's gap (seconds its schedule had and no line brought) as an event. */
+  private journalWorkers(workers: NonNullable<LoadResult['workers']>): void {
+    this.record.table({
+      title: 'Load workers (one pod each; their histograms merged exactly)',
+      columns: ['worker', 'pod', 'node', 'rate req/s', 'requests', 'own count', 'errors', 'p50 ms', 'p99 ms', 'seconds received', 'seconds missing', 'ended'],
+      rows: workers.map((w) => [w.index, w.pod, w.node, w.rate, w.requests, w.reported ?? null, w.errors, w.p50, w.p99, w.secondsReceived, w.missing.length, w.ended]),
+    });
+    for (const w of workers) {
+      if (w.missing.length === 0 && !w.mismatch) continue;
+      const seconds = w.missing.length ? `no data for ${w.missing.length} s (${formatSeconds(w.missing)}), ${w.missingRequests} scheduled requests counted as offered and not sent` : '';
+      this.record.event({
+        source: 'load',
+        type: 'load-worker-gap',
+        message: `load worker ${w.index} (pod ${w.pod} on ${w.node || 'no node'}): ${[seconds, w.mismatch].filter(Boolean).join('; ')}; ${w.ended}`,
+        data: { index: w.index, pod: w.pod, node: w.node, missing: w.missing.map(iso), missingRequests: w.missingRequests, ...(w.mismatch ? { mismatch: w.mismatch } : {}) },
+      });
+    }
   }
 
   /** Journals the complete seconds not journaled yet, in time order (a second is final once complete). */

@@ -11,6 +11,37 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
+/**
+ * An address inside the cluster, for load from worker pods (loadWorkers > 1): a Service's DNS
+ * name (`name.namespace.svc`, optionally `.cluster.local` or another cluster domain after it)
+ * or a private IPv4 address (a ClusterIP or a pod IP). Neither is reachable from outside the
+ * cluster, which keeps the workers' load where the run's own loopback load may go.
+ */
+export function isInClusterHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(h) === 4) {
+    const [a, b] = h.split('.').map(Number) as [number, number];
+    return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+  }
+  if (isIP(h) === 6) return /^f[cd]/.test(h);
+  return /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.svc(\.[a-z0-9.-]+)?$/.test(h);
+}
+
+/** Parses a load target URL for the worker pods: http:// and an in-cluster address (isInClusterHost). */
+export function inClusterTarget(url: string, field = 'loadUrl'): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`parameter "${field}": "${url}" is not a URL (use e.g. http://web.shop.svc:8080/)`, { field });
+  }
+  if (u.protocol !== 'http:') throw new UsageError(`parameter "${field}": only http:// targets are supported, got ${u.protocol}`, { field });
+  if (!isInClusterHost(u.hostname)) {
+    throw new UsageError(`parameter "${field}": load workers only go to in-cluster addresses (a Service's DNS name like web.shop.svc, or a ClusterIP), not ${u.hostname}`, { field });
+  }
+  return u;
+}
+
 /** Parses a load target URL; `field` names the parameter in the error. */
 export function loadTarget(url: string, field = 'loadUrl'): URL {
   let u: URL;

@@ -1,5 +1,6 @@
 // One interface for every load driver: start a constant arrival rate against a target, get a
 // running load that can be stopped, and per-second aggregates of what its requests met.
+import type { WorkerFigures } from './workers/merge.ts';
 
 /** What one request met. `2xx`…`5xx` are HTTP status classes; the rest got no HTTP answer. */
 export const OUTCOMES = ['2xx', '3xx', '4xx', '5xx', 'reset', 'refused', 'timeout', 'other'] as const;
@@ -70,7 +71,12 @@ export interface LoadResult {
   /** Error codes of `other` outcomes (ENETUNREACH …) with their counts, for evidence. */
   otherCodes: Record<string, number>;
   exit: DriverExit;
+  /** Per-worker figures when the load ran in worker pods (loadWorkers > 1). */
+  workers?: LoadWorkerFigures[];
 }
+
+/** One load worker pod's figures (see workers/merge.ts), with where it ran. */
+export type LoadWorkerFigures = WorkerFigures & { pod: string; node: string };
 
 export interface RunningLoad {
   readonly driver: string;

@@ -133,8 +133,10 @@ describe('pod-delete: probe and load parameters', () => {
   });
 
   it("refuses load on a workload of the user's without a loadUrl (the fixture has its client Service), and takes one on loopback", () => {
-    assert.match(bad(['workload=deployment/checkout', 'load=builtin']).message, /"loadUrl": is required with load on and a workload of yours: a loopback URL that reaches Deployment checkout/);
-    assert.match(bad(['workload=deployment/checkout', 'load=builtin', 'loadUrl=http://10.0.0.1/']).message, /"loadUrl": must be an http:\/\/ URL on loopback/);
+    assert.match(bad(['workload=deployment/checkout', 'load=builtin']).message, /"loadUrl": is required with load on and a workload of yours: a URL that reaches Deployment checkout/);
+    // An in-cluster address is for worker pods only (loadWorkers > 1); a public one for nothing.
+    assert.match(bad(['workload=deployment/checkout', 'load=builtin', 'loadUrl=http://10.0.0.1/']).message, /"loadUrl": must be on loopback with loadWorkers = 1/);
+    assert.match(bad(['workload=deployment/checkout', 'load=builtin', 'loadUrl=http://8.8.8.8/']).message, /"loadUrl": must be an http:\/\/ URL on loopback/);
     const fixture = validateParams('pod-delete', podDelete.params, parseSetFlags(['load=builtin'], podDelete.params));
     assert.deepEqual([fixture['load'], fixture['loadUrl']], ['builtin', undefined]);
     const user = validateParams('pod-delete', podDelete.params, parseSetFlags(['workload=deployment/checkout', 'load=k6', 'loadUrl=http://127.0.0.1:30080/'], podDelete.params));
