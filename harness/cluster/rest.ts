@@ -103,66 +103,30 @@ export class KubeRest {
    * `done`), like client-node's Watch, which this replaces so that undici is never loaded.
    */
   async watch(path: string, query: Query, onEvent: (type: string, object: unknown) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
-    this.onRequest('WATCH', path, { ...query, watch: true });
-    const { url, opts, send } = await this.prepare(path, { ...query, watch: true });
-    const controller = new AbortController();
-    let finished = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (err: unknown) => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      controller.abort();
-      done(err);
-    };
-    // Inactivity bound: any data (an event, a bookmark) restarts it.
-    const idle = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(new Error(`watch ${url.pathname}: no data for ${this.timeoutMs} ms`)), this.timeoutMs);
-      timer.unref();
-    };
-    await new Promise<void>((answered) => {
-      idle();
-      const r = send(url, { ...opts, method: 'GET', headers: { ...(opts.headers as Record<string, string> | undefined), accept: 'application/json' }, signal: controller.signal }, (res) => {
-        if (res.statusCode !== 200) {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            finish(new ApiError('WATCH', url.pathname, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-            answered();
-          });
-          res.on('error', (e) => (finish(e), answered()));
-          return;
+    let stopped = false;
+    let rest = '';
+    const opened = await this.open('WATCH', path, { ...query, watch: true }, this.timeoutMs, 'application/json', (chunk) => {
+      rest += chunk;
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) >= 0) {
+        const line = rest.slice(0, nl).trim();
+        rest = rest.slice(nl + 1);
+        if (!line) continue;
+        let e: { type?: string; object?: unknown };
+        try {
+          e = JSON.parse(line) as { type?: string; object?: unknown };
+        } catch {
+          continue; // not an event: skipped, as client-node's Watch does
         }
-        idle();
-        answered();
-        let rest = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          idle();
-          rest += chunk;
-          let nl: number;
-          while ((nl = rest.indexOf('\n')) >= 0) {
-            const line = rest.slice(0, nl).trim();
-            rest = rest.slice(nl + 1);
-            if (!line) continue;
-            let e: { type?: string; object?: unknown };
-            try {
-              e = JSON.parse(line) as { type?: string; object?: unknown };
-            } catch {
-              continue; // not an event: skipped, as client-node's Watch does
-            }
-            if (!finished && e.type) onEvent(e.type, e.object);
-          }
-        });
-        res.on('end', () => finish(null));
-        res.on('close', () => finish(null));
-        res.on('error', finish);
-      });
-      r.on('error', (e) => (finish(e), answered()));
-      r.end();
+        // An event handler that aborted the watch gets no more events, even from this chunk.
+        if (!stopped && e.type) onEvent(e.type, e.object);
+      }
+    }, (err) => {
+      stopped = true;
+      done(err);
     });
-    return { abort: () => finish(null) };
+    await opened.answered;
+    return { abort: opened.abort };
   }
 
   /**
@@ -171,40 +135,58 @@ export class KubeRest {
    * aborted, or no data came for `idleMs`. An HTTP error status is an ApiError with its body.
    */
   async stream(path: string, query: Query, idleMs: number, onText: (chunk: string) => void, done: (err: unknown) => void): Promise<{ abort(): void }> {
-    this.onRequest('GET', path, query);
+    const opened = await this.open('GET', path, query, idleMs, '*/*', onText, done);
+    return { abort: opened.abort };
+  }
+
+  /**
+   * The streaming GET under watch and stream: text chunks to `onText` while the status is 200;
+   * `done` once (end, failure, an error status as ApiError with its body, abort, or `idleMs`
+   * without data). `answered` resolves once the server answered 200, or the request ended.
+   */
+  private async open(label: 'GET' | 'WATCH', path: string, query: Query, idleMs: number, accept: string, onText: (chunk: string) => void, done: (err: unknown) => void): Promise<{ abort: () => void; answered: Promise<void> }> {
+    this.onRequest(label, path, query);
     const { url, opts, send } = await this.prepare(path, query);
     const controller = new AbortController();
+    const { promise: answered, resolve: answer } = Promise.withResolvers<void>();
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (err: unknown) => {
+      answer();
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       controller.abort();
       done(err);
     };
+    // Inactivity bound: any data (an event, a bookmark, a log line) restarts it.
     const idle = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(new Error(`GET ${url.pathname}: no data for ${idleMs} ms`)), idleMs);
+      timer = setTimeout(() => finish(new Error(`${label === 'WATCH' ? 'watch' : 'GET'} ${url.pathname}: no data for ${idleMs} ms`)), idleMs);
       timer.unref();
     };
     idle();
-    const r = send(url, { ...opts, method: 'GET', headers: { ...(opts.headers as Record<string, string> | undefined), accept: '*/*' }, signal: controller.signal }, (res) => {
+    const r = send(url, { ...opts, method: 'GET', headers: { ...(opts.headers as Record<string, string> | undefined), accept }, signal: controller.signal }, (res) => {
       const failed = res.statusCode !== 200;
       const chunks: string[] = [];
+      if (!failed) {
+        idle();
+        answer();
+      }
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         idle();
         if (failed) chunks.push(chunk);
         else if (!finished) onText(chunk);
       });
-      res.on('end', () => finish(failed ? new ApiError('GET', url.pathname, res.statusCode ?? 0, chunks.join('')) : null));
-      res.on('close', () => finish(failed ? new ApiError('GET', url.pathname, res.statusCode ?? 0, chunks.join('')) : null));
+      const ended = () => finish(failed ? new ApiError(label, url.pathname, res.statusCode ?? 0, chunks.join('')) : null);
+      res.on('end', ended);
+      res.on('close', ended);
       res.on('error', finish);
     });
     r.on('error', finish);
     r.end();
-    return { abort: () => finish(null) };
+    return { abort: () => finish(null), answered };
   }
 
   /** The URL with its query, the request options client-node derives from the kubeconfig, and the request function for its protocol. */
